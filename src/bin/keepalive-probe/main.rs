@@ -1,0 +1,35 @@
+//! `keepalive-probe`: the counting server as a command. Thin: parses, calls the library, prints.
+
+mod matrix;
+mod run;
+mod serve;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Counts the TCP connections an HTTP client opens.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run every scenario against reqwest and compare the counts with the expected ones.
+    Matrix(matrix::Args),
+    /// Serve and count until SIGINT or SIGTERM, then print the report.
+    Serve(serve::Args),
+    /// Serve, run a command against the server, and report (or check) the connections it opened.
+    Run(run::Args),
+}
+
+fn main() -> ExitCode {
+    match Cli::parse().command {
+        Command::Matrix(args) => matrix::main(args),
+        Command::Serve(args) => serve::main(args),
+        Command::Run(args) => run::main(args),
+    }
+}

@@ -1,0 +1,11 @@
+//! `keepalive-probe matrix` (being written).
+
+use std::process::ExitCode;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {}
+
+pub fn main(_args: Args) -> ExitCode {
+    eprintln!("keepalive-probe matrix: not implemented yet");
+    ExitCode::from(2)
+}

@@ -1,0 +1,78 @@
+//! What the server observes, as it happens: for logs (`keepalive-probe serve`) and for users who
+//! want to watch a client live.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use crate::ledger::ConnectionId;
+
+/// One thing the server saw, in the order it saw it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event<'a> {
+    /// A TCP connection was accepted.
+    Accepted {
+        /// The id the ledger gave it.
+        id: ConnectionId,
+        /// The client's address and ephemeral port.
+        peer: SocketAddr,
+    },
+    /// A request arrived on a connection.
+    Request {
+        /// The connection that carried it.
+        id: ConnectionId,
+        /// Its number on that connection: 1 for the first request.
+        number: u64,
+        /// The request method.
+        method: &'a str,
+        /// The request path.
+        path: &'a str,
+    },
+    /// The server finished with a connection.
+    Closed {
+        /// The connection.
+        id: ConnectionId,
+        /// How many requests it carried in all.
+        requests: u64,
+    },
+}
+
+impl fmt::Display for Event<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Event::Accepted { id, peer } => write!(f, "connection {id} accepted from {peer}"),
+            Event::Request {
+                id,
+                number,
+                method,
+                path,
+            } => write!(f, "connection {id} request {number}: {method} {path}"),
+            Event::Closed { id, requests } => {
+                write!(f, "connection {id} closed after {requests} request(s)")
+            }
+        }
+    }
+}
+
+/// A callback for events; `None` costs one branch per event.
+#[derive(Clone, Default)]
+pub(crate) struct EventSink(Option<Arc<dyn Fn(&Event<'_>) + Send + Sync>>);
+
+impl EventSink {
+    pub(crate) fn new(callback: impl Fn(&Event<'_>) + Send + Sync + 'static) -> Self {
+        EventSink(Some(Arc::new(callback)))
+    }
+
+    pub(crate) fn emit(&self, event: &Event<'_>) {
+        if let Some(callback) = &self.0 {
+            callback(event);
+        }
+    }
+}
+
+impl fmt::Debug for EventSink {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = if self.0.is_some() { "set" } else { "none" };
+        f.debug_tuple("EventSink").field(&state).finish()
+    }
+}

@@ -1,0 +1,138 @@
+//! The responses the counting server can give: what a scenario needs to provoke each client
+//! behaviour (a body of a chosen size and framing, a status, a redirect). The routing is axum's; the
+//! counting happens one layer below, per connection, in `server.rs`.
+
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use hyper::body::{Frame, SizeHint};
+
+/// The largest body `/bytes/{n}` will build, so a typo in a URL cannot exhaust memory.
+pub const MAX_BODY_BYTES: usize = 256 * 1024 * 1024;
+
+/// How large the chunks of a chunked (`Transfer-Encoding: chunked`) body are.
+const CHUNK_BYTES: usize = 16 * 1024;
+
+/// The configured response body, built once and shared by every response (a refcount, no copy).
+#[derive(Debug, Clone)]
+struct Payload(Bytes);
+
+/// `n` bytes of `okok…`: printable, so a curl user sees what arrived.
+pub(crate) fn payload(n: usize) -> Bytes {
+    b"ok".iter().copied().cycle().take(n).collect::<Vec<u8>>().into()
+}
+
+/// The router: every path a client can ask for, and what it answers.
+///
+/// - `GET /` — 200 with the configured body and a `Content-Length`.
+/// - `GET /chunked` — 200 with the same body, `Transfer-Encoding: chunked`, in 16 KiB chunks.
+/// - `GET /bytes/{n}` — 200 with a body of `n` bytes (at most [`MAX_BODY_BYTES`]).
+/// - `GET /status/{code}` — that status, with the configured body unless the status forbids one
+///   (1xx, 204, 304).
+/// - `GET /redirect` — 302 to `/`, with the configured body.
+///
+/// `HEAD` works on each of them; anything else is 404 with an empty body.
+pub(crate) fn router(body_bytes: usize) -> Router {
+    Router::new()
+        .route("/", get(configured_body))
+        .route("/chunked", get(chunked_body))
+        .route("/bytes/{n}", get(sized_body))
+        .route("/status/{code}", get(status_with_body))
+        .route("/redirect", get(redirect_home))
+        .with_state(Arc::new(Payload(payload(body_bytes))))
+}
+
+async fn configured_body(State(payload): State<Arc<Payload>>) -> Response {
+    payload.0.clone().into_response()
+}
+
+async fn chunked_body(State(payload): State<Arc<Payload>>) -> Response {
+    Body::new(Chunked(payload.0.clone())).into_response()
+}
+
+async fn sized_body(Path(n): Path<String>) -> Response {
+    match n.parse::<usize>() {
+        Ok(n) if n <= MAX_BODY_BYTES => payload(n).into_response(),
+        _ => (
+            StatusCode::BAD_REQUEST,
+            format!("body size must be a number of bytes up to {MAX_BODY_BYTES}\n"),
+        )
+            .into_response(),
+    }
+}
+
+async fn status_with_body(
+    State(payload): State<Arc<Payload>>,
+    Path(code): Path<String>,
+) -> Response {
+    let Some(status) = code
+        .parse::<u16>()
+        .ok()
+        .and_then(|code| StatusCode::from_u16(code).ok())
+        .filter(|status| !status.is_informational())
+    else {
+        return (
+            StatusCode::BAD_REQUEST,
+            "status must be a number from 200 to 999\n",
+        )
+            .into_response();
+    };
+    if status == StatusCode::NO_CONTENT || status == StatusCode::NOT_MODIFIED {
+        return status.into_response();
+    }
+    (status, payload.0.clone()).into_response()
+}
+
+async fn redirect_home(State(payload): State<Arc<Payload>>) -> Response {
+    let mut response = (StatusCode::FOUND, payload.0.clone()).into_response();
+    response
+        .headers_mut()
+        .insert(header::LOCATION, HeaderValue::from_static("/"));
+    response
+}
+
+/// A body whose length hyper is not told, so it must use chunked transfer encoding.
+struct Chunked(Bytes);
+
+impl hyper::body::Body for Chunked {
+    type Data = Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+        if self.0.is_empty() {
+            return Poll::Ready(None);
+        }
+        let take = self.0.len().min(CHUNK_BYTES);
+        Poll::Ready(Some(Ok(Frame::data(self.0.split_to(take)))))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        SizeHint::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payload_has_the_requested_length_and_reads_ok() {
+        assert_eq!(payload(0), Bytes::new());
+        assert_eq!(payload(2), Bytes::from_static(b"ok"));
+        assert_eq!(payload(5), Bytes::from_static(b"okoko"));
+    }
+}
