@@ -22,6 +22,9 @@ pub enum Consume {
     Unread,
     /// Read one chunk of the body (`response.chunk().await`), then drop the rest.
     FirstChunk,
+    /// `response.error_for_status()?`: read successful bodies to the end, drop error responses
+    /// unread — the early return that wrappers write without thinking about the connection.
+    ErrorForStatus,
 }
 
 /// What was learned from one consumed response.
@@ -48,6 +51,10 @@ impl Consume {
                 let mut response = response;
                 response.chunk().await?.map_or(0, |chunk| chunk.len())
             }
+            Consume::ErrorForStatus => match response.error_for_status() {
+                Ok(response) => response.bytes().await?.len(),
+                Err(_) => 0,
+            },
         };
         Ok(Consumed {
             status,
@@ -68,6 +75,10 @@ impl Consume {
             Consume::ToEnd => std::io::copy(&mut response, &mut std::io::sink())? as usize,
             Consume::Unread => 0,
             Consume::FirstChunk => response.read(&mut [0; 16 * 1024])?,
+            Consume::ErrorForStatus => match response.error_for_status() {
+                Ok(mut response) => std::io::copy(&mut response, &mut std::io::sink())? as usize,
+                Err(_) => 0,
+            },
         };
         Ok(Consumed {
             status,

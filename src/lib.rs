@@ -3,6 +3,7 @@ mod consume;
 mod event;
 mod ledger;
 mod routes;
+pub mod scenario;
 mod server;
 
 pub use consume::{Consume, Consumed, connection_id};

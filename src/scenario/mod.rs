@@ -1,0 +1,201 @@
+//! Scenarios as data: what the server does, how the client is set up, what it asks for, how it
+//! consumes each response, and the exact connections that must result.
+//!
+//! The integration tests and `keepalive-probe matrix` read the same [`table`]; an expectation is
+//! written once, in the family function that builds the scenario.
+
+mod run;
+mod table;
+
+use std::fmt;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::consume::Consume;
+use crate::ledger::Report;
+
+pub use run::{Outcome, ScenarioError};
+pub use table::*;
+
+/// One scenario: a set-up, a client's actions, and the connections they must cost.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Scenario {
+    /// The behaviour, named as a sentence; the integration test of the same name checks it.
+    pub name: &'static str,
+    /// The parameters of this instance ("64 KiB body, 10 requests").
+    pub variant: String,
+    /// How the counting server is configured.
+    pub server: ServerSetup,
+    /// How the reqwest client is configured.
+    pub client: ClientSetup,
+    /// What each request asks for.
+    pub request: RequestSetup,
+    /// What the client does with each response.
+    pub consume: Consume,
+    /// The client's actions, in order.
+    pub steps: Vec<Step>,
+    /// Which runtime drives client and server.
+    pub runtime: Runtime,
+    /// Requests carried by each connection, in accept order: the exact expectation.
+    pub expected_requests_per_connection: Vec<u64>,
+    /// Client requests expected to fail.
+    pub expected_failures: usize,
+    /// Why the counts are what they are, in one line.
+    pub why: &'static str,
+}
+
+impl Scenario {
+    /// The report this scenario must produce once the client is dropped and every connection is
+    /// closed.
+    pub fn expected_report(&self) -> Report {
+        let per_connection = &self.expected_requests_per_connection;
+        Report {
+            accepted: per_connection.len(),
+            used: per_connection.iter().filter(|&&n| n > 0).count(),
+            requests: per_connection.iter().sum(),
+            requests_per_connection: per_connection.clone(),
+            open: 0,
+        }
+    }
+
+    /// The outcome this scenario must produce.
+    pub fn expected_outcome(&self) -> Outcome {
+        Outcome {
+            report: self.expected_report(),
+            failed_requests: self.expected_failures,
+        }
+    }
+
+    /// Requests the client issues (a followed redirect is one client request, two server ones).
+    pub fn client_requests(&self) -> usize {
+        self.steps.iter().map(Step::requests).sum()
+    }
+
+    /// `name (variant)`, as the matrix prints it.
+    pub fn title(&self) -> String {
+        if self.variant.is_empty() {
+            self.name.to_owned()
+        } else {
+            format!("{} ({})", self.name, self.variant)
+        }
+    }
+}
+
+/// The counting server's configuration for a scenario.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct ServerSetup {
+    /// Body size of `/`, `/chunked`, `/status/…` and `/redirect`.
+    pub body_bytes: usize,
+    /// HTTP/1.1 keep-alive on the server side.
+    pub keep_alive: bool,
+    /// Whether the handler answers `Connection: close`.
+    pub connection_close: bool,
+    /// The server's idle (header read) timeout.
+    pub idle_timeout: Option<Duration>,
+}
+
+impl Default for ServerSetup {
+    fn default() -> Self {
+        ServerSetup {
+            body_bytes: 2,
+            keep_alive: true,
+            connection_close: false,
+            idle_timeout: None,
+        }
+    }
+}
+
+/// The reqwest client's configuration for a scenario. `None` leaves reqwest's default.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ClientSetup {
+    /// `ClientBuilder::pool_max_idle_per_host`.
+    pub pool_max_idle_per_host: Option<usize>,
+    /// `ClientBuilder::pool_idle_timeout` (reqwest's default is 90 s).
+    pub pool_idle_timeout: Option<Duration>,
+    /// `ClientBuilder::http2_prior_knowledge`: h2c without an upgrade.
+    pub http2_prior_knowledge: bool,
+}
+
+/// What each request asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct RequestSetup {
+    /// `GET` or `HEAD`.
+    pub method: Method,
+    /// The path on the counting server (see its routes).
+    pub path: &'static str,
+    /// Send `Connection: close` with the request.
+    pub connection_close: bool,
+    /// Send the request as HTTP/1.0 (no keep-alive unless asked for).
+    pub http_1_0: bool,
+}
+
+impl Default for RequestSetup {
+    fn default() -> Self {
+        RequestSetup {
+            method: Method::Get,
+            path: "/",
+            connection_close: false,
+            http_1_0: false,
+        }
+    }
+}
+
+/// The request methods scenarios use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Method {
+    /// `GET`: the response has a body.
+    Get,
+    /// `HEAD`: the response has headers only, whatever its `Content-Length` says.
+    Head,
+}
+
+/// One action of the client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Step {
+    /// This many requests, each after the previous response was consumed.
+    Sequential(usize),
+    /// This many requests in flight at once; waits for all of them.
+    Concurrent(usize),
+    /// Do nothing for this long, on tokio's paused clock (no real waiting).
+    Pause(#[serde(serialize_with = "serialize_duration")] Duration),
+    /// Build a second client and use it from here on; the first one stays alive until the end.
+    NewClient,
+}
+
+impl Step {
+    fn requests(&self) -> usize {
+        match self {
+            Step::Sequential(n) | Step::Concurrent(n) => *n,
+            Step::Pause(_) | Step::NewClient => 0,
+        }
+    }
+}
+
+fn serialize_duration<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&format!("{d:?}"))
+}
+
+/// Which runtime drives the scenario.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Runtime {
+    /// Client and server on one thread with tokio's clock paused: every event happens in one
+    /// deterministic order, and timeouts fire in virtual time.
+    CurrentThreadPaused,
+    /// Client and server on a two-worker runtime: tasks race on two threads.
+    MultiThread,
+    /// `reqwest::blocking` on the calling thread, the server on its own runtime thread.
+    Blocking,
+}
+
+impl fmt::Display for Runtime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Runtime::CurrentThreadPaused => "current-thread",
+            Runtime::MultiThread => "multi-thread",
+            Runtime::Blocking => "blocking",
+        })
+    }
+}
