@@ -4,6 +4,7 @@
 //! The integration tests and `keepalive-probe matrix` read the same [`table`]; an expectation is
 //! written once, in the family function that builds the scenario.
 
+mod markdown;
 mod run;
 mod table;
 
@@ -15,6 +16,7 @@ use serde::Serialize;
 use crate::consume::Consume;
 use crate::ledger::Report;
 
+pub use markdown::markdown_table;
 pub use run::{Outcome, ScenarioError};
 pub use table::*;
 
@@ -64,6 +66,21 @@ impl Scenario {
         Outcome {
             report: self.expected_report(),
             failed_requests: self.expected_failures,
+        }
+    }
+
+    /// Runs the scenario and panics unless it produced exactly the expected outcome; the panic
+    /// message is a diff of the two, with the scenario's title and why.
+    pub fn assert_holds(&self) {
+        match self.run() {
+            Ok(outcome) => pretty_assertions::assert_eq!(
+                self.expected_outcome(),
+                outcome,
+                "{}: {}",
+                self.title(),
+                self.why
+            ),
+            Err(error) => panic!("{} could not run: {error}", self.title()),
         }
     }
 

@@ -30,6 +30,9 @@ pub fn table() -> Vec<Scenario> {
             consume,
         ));
         scenarios.push(dropped_body_finished_by_the_drain_read_races_an_extra_connection(consume));
+        scenarios.push(dropped_body_two_reads_long_shares_requests_between_two_connections(
+            consume,
+        ));
         scenarios.push(dropped_chunked_body_finished_by_the_drain_read_alternates_two_connections(
             2, consume,
         ));
@@ -194,6 +197,21 @@ pub fn dropped_body_finished_by_the_drain_read_races_an_extra_connection(
     .renamed(
         "dropped_body_finished_by_the_drain_read_races_an_extra_connection",
         "poll_drain_or_close_read finishes the body, but the next checkout has already started a connect",
+    )
+}
+
+/// A 16 KiB body takes hyper's first read and its drain read; after the race of request 2, the
+/// two connections' read buffers grow at different times and the requests split between them.
+pub fn dropped_body_two_reads_long_shares_requests_between_two_connections(
+    consume: Consume,
+) -> Scenario {
+    Scenario {
+        expected_requests_per_connection: vec![4, 1],
+        ..dropped(2 * HYPER_FIRST_READ, "/", consume)
+    }
+    .renamed(
+        "dropped_body_two_reads_long_shares_requests_between_two_connections",
+        "the drain read finishes each body, but which connection is idle depends on its read size",
     )
 }
 

@@ -12,6 +12,9 @@ pub struct Args {
     /// Print one JSON array, one object per scenario, instead of a table.
     #[arg(long)]
     json: bool,
+    /// Print the table of expectations as Markdown (README.md's table) without running anything.
+    #[arg(long, conflicts_with = "json")]
+    markdown: bool,
     /// Run only the scenarios whose name or variant contains this text.
     #[arg(long, value_name = "TEXT")]
     filter: Option<String>,
@@ -40,6 +43,10 @@ enum Verdict {
 
 /// Runs the selected scenarios; exit 0 when every count matched, 1 otherwise.
 pub fn main(args: Args) -> ExitCode {
+    if args.markdown {
+        print!("{}", scenario::markdown_table());
+        return ExitCode::SUCCESS;
+    }
     let selected: Vec<Scenario> = scenario::table()
         .into_iter()
         .filter(|s| args.filter.as_deref().is_none_or(|text| s.title().contains(text)))

@@ -1,0 +1,64 @@
+//! The pool belongs to the `reqwest::Client`: it lives and dies with the client, and no other
+//! client sees it. `reqwest::blocking` wraps the same pool and follows the same rules.
+
+use keepalive_probe::{Consume, Report, Server, StartError, scenario};
+use pretty_assertions::assert_eq;
+
+/// While the client lives its idle connections stay open; dropping it drops the pool, each idle
+/// connection's `SendRequest` goes with it, the connection task sees its request channel closed
+/// and shuts the socket down — and the server sees every close.
+#[tokio::test(flavor = "current_thread")]
+async fn dropping_the_client_closes_its_idle_connections() -> Result<(), StartError> {
+    let server = Server::start().await?;
+    let client = reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .expect("a plain-HTTP client builds");
+    let get = || async {
+        let response = client.get(server.url()).send().await?;
+        Consume::ToEnd.response(response).await
+    };
+    let (first, second, third) = tokio::join!(get(), get(), get());
+    for consumed in [first, second, third] {
+        consumed.expect("the counting server answers");
+    }
+    let three_idle = Report {
+        accepted: 3,
+        used: 3,
+        requests: 3,
+        requests_per_connection: vec![1, 1, 1],
+        open: 3,
+    };
+    assert_eq!(server.report(), three_idle);
+
+    drop(client);
+    assert_eq!(
+        server.report_when_closed().await,
+        Report {
+            open: 0,
+            ..three_idle
+        }
+    );
+    Ok(())
+}
+
+/// Two clients, both alive, two requests each: two connections, never one. A pool is shared only
+/// by clones of one `Client`.
+#[test]
+fn two_clients_never_share_connections() {
+    scenario::two_clients_never_share_connections().assert_holds();
+}
+
+/// `reqwest::blocking::Client` drives an async client on a runtime thread of its own; a body
+/// read to the end returns the connection to the pool before the read returns, so one connection
+/// carries every request.
+#[test]
+fn blocking_client_full_read_reuses_one_connection() {
+    scenario::blocking_client_full_read_reuses_one_connection().assert_holds();
+}
+
+/// Dropping a blocking response unread drops the async body underneath: the leak is the same.
+#[test]
+fn blocking_client_dropped_large_body_forces_new_connection() {
+    scenario::blocking_client_dropped_large_body_forces_new_connection().assert_holds();
+}

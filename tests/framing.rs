@@ -1,0 +1,22 @@
+//! Framing: how the client knows where a response ends. `Content-Length` and chunked transfer
+//! encoding both delimit a message, so both allow reuse when read to the end; HTTP/1.0 without
+//! `Connection: keep-alive` delimits a message by closing the connection.
+
+use keepalive_probe::scenario::{self, KIB, MIB};
+use rstest::rstest;
+
+/// A chunked body (`/chunked`, 16 KiB chunks, no `Content-Length`) read to the end: the
+/// zero-length last chunk ends the message, hyper's chunked decoder reports end of stream, and
+/// the connection goes idle exactly as with `Content-Length`.
+#[rstest]
+fn chunked_full_read_reuses_one_connection(#[values(2, 64 * KIB, MIB)] body_bytes: usize) {
+    scenario::chunked_full_read_reuses_one_connection(body_bytes, 10).assert_holds();
+}
+
+/// Requests sent as HTTP/1.0: without `Connection: keep-alive`, an HTTP/1.0 exchange ends with
+/// the connection (hyper's client does not ask for keep-alive on 1.0, and the server does not
+/// offer it), so every request opens its own connection.
+#[test]
+fn http_1_0_request_opens_a_connection_per_request() {
+    scenario::http_1_0_request_opens_a_connection_per_request().assert_holds();
+}

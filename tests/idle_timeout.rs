@@ -1,0 +1,40 @@
+//! Idle timeouts decide how long a pooled connection stays worth reusing. Every pause here runs on
+//! tokio's paused clock: the scenario's runtime starts paused and `sleep` jumps virtual time
+//! forward as soon as nothing else can happen, so a 10-second pause takes microseconds.
+//!
+//! Both timers are tokio timers: reqwest gives hyper-util's pool `TokioTimer` (reqwest's
+//! `async_impl/client.rs`: `builder.pool_timer(TokioTimer::new())`), and the counting server's
+//! idle timeout is hyper's header-read timeout on the same clock.
+
+use keepalive_probe::scenario;
+
+/// `pool_idle_timeout(5 s)`, then a 10-second pause: at checkout hyper-util's `IdlePopper::pop`
+/// skips an entry whose `Expiration::expires` says it has been idle longer than the timeout
+/// (strictly longer), and the pool connects anew. Two connections, one request each.
+#[test]
+fn client_idle_timeout_shorter_than_the_pause_opens_a_new_connection() {
+    scenario::client_idle_timeout_shorter_than_the_pause_opens_a_new_connection().assert_holds();
+}
+
+/// `pool_idle_timeout(30 s)` and the same 10-second pause: the connection has not expired, so
+/// the second request reuses it. One connection, two requests.
+#[test]
+fn client_idle_timeout_longer_than_the_pause_reuses() {
+    scenario::client_idle_timeout_longer_than_the_pause_reuses().assert_holds();
+}
+
+/// The server closes connections idle for 5 s; the client pauses 10 s. The close reaches the
+/// client while its connection sits idle in the pool: the idle dispatcher's
+/// `poll_read_keep_alive` → `require_empty_read` reads EOF, the connection task ends, and
+/// `is_open()` is false when the next checkout looks, so it is skipped — a new connection, and no
+/// request fails.
+///
+/// The failure reqwest users report ("connection closed before message completed") needs the
+/// close to cross a request already written on the connection; hyper-util retries only a request
+/// that was never written (`retry_canceled_requests`), and reqwest's own retry layer
+/// (`retry.rs`, `ProtocolNacks`) retries only HTTP/2 refusals. On a loopback socket in virtual
+/// time the close always arrives first, so that window has no exact, repeatable count.
+#[test]
+fn server_idle_close_before_reuse_costs_a_new_connection_not_an_error() {
+    scenario::server_idle_close_before_reuse_costs_a_new_connection_not_an_error().assert_holds();
+}
