@@ -54,9 +54,12 @@ impl fmt::Display for Event<'_> {
     }
 }
 
+/// What [`ServerBuilder::on_event`](crate::ServerBuilder::on_event) is given.
+type Callback = dyn Fn(&Event<'_>) + Send + Sync;
+
 /// A callback for events; `None` costs one branch per event.
 #[derive(Clone, Default)]
-pub(crate) struct EventSink(Option<Arc<dyn Fn(&Event<'_>) + Send + Sync>>);
+pub(crate) struct EventSink(Option<Arc<Callback>>);
 
 impl EventSink {
     pub(crate) fn new(callback: impl Fn(&Event<'_>) + Send + Sync + 'static) -> Self {

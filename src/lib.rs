@@ -1,4 +1,42 @@
-//! placeholder docs
+//! Count the TCP connections an HTTP client opens — exactly, in a test.
+//!
+//! HTTP/1.1 keep-alive reuses one TCP connection for many requests, but only when the client
+//! plays along: a response whose body is dropped before its end cannot go back to the client's
+//! pool, so the next request pays a new handshake. Nothing fails; it is just slow, and it leaks
+//! sockets. This crate turns that from a packet-capture finding into an assertion.
+//!
+//! [`Server`] is an in-process HTTP server (axum on hyper) that keeps a ledger of every TCP
+//! connection it accepts — in accept order, with its peer address, the requests it carried and
+//! whether it is closed — and names the connection in an `x-connection-id` header on every
+//! response. [`Server::report_when_closed`] waits, on the server's own events and never on a
+//! timer, until every connection the client opened is in the ledger and closed, then returns a
+//! [`Report`] to compare whole:
+//!
+//! ```
+//! use keepalive_probe::{Consume, Report, Server};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let server = Server::builder().body_bytes(64 * 1024).start().await?;
+//! let client = reqwest::Client::builder().no_proxy().build()?;
+//! for _ in 0..3 {
+//!     let response = client.get(server.url()).send().await?;
+//!     Consume::ToEnd.response(response).await?;
+//! }
+//! drop(client);
+//! assert_eq!(
+//!     server.report_when_closed().await,
+//!     Report { accepted: 1, used: 1, requests: 3, requests_per_connection: vec![3], open: 0 }
+//! );
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! [`Consume`] is the vocabulary for what a client does with a body (read it to the end, drop it
+//! unread, read only the first chunk, `error_for_status()?`); [`scenario`] is the table of
+//! scenarios — server set-up, client set-up, steps, the exact expected connections and why — that
+//! the integration tests and `keepalive-probe matrix` both run.
+
 mod consume;
 mod event;
 mod ledger;
@@ -11,3 +49,8 @@ pub use event::Event;
 pub use ledger::{Connection, ConnectionId, ParseConnectionIdError, Report};
 pub use routes::MAX_BODY_BYTES;
 pub use server::{CONNECTION_ID_HEADER, REQUEST_NUMBER_HEADER, Server, ServerBuilder, StartError};
+
+/// README.md's Rust examples compile and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
