@@ -26,7 +26,13 @@ struct Payload(Bytes);
 
 /// `n` bytes of `okok…`: printable, so a curl user sees what arrived.
 pub(crate) fn payload(n: usize) -> Bytes {
-    b"ok".iter().copied().cycle().take(n).collect::<Vec<u8>>().into()
+    b"ok"
+        .iter()
+        .copied()
+        .cycle()
+        .take(n)
+        .collect::<Vec<u8>>()
+        .into()
 }
 
 /// The router: every path a client can ask for, and what it answers.

@@ -28,13 +28,22 @@ fn client_idle_timeout_longer_than_the_pause_reuses() {
 /// `poll_read_keep_alive` → `require_empty_read` reads EOF, the connection task ends, and
 /// `is_open()` is false when the next checkout looks, so it is skipped — a new connection, and no
 /// request fails.
-///
-/// The failure reqwest users report ("connection closed before message completed") needs the
-/// close to cross a request already written on the connection; hyper-util retries only a request
-/// that was never written (`retry_canceled_requests`), and reqwest's own retry layer
-/// (`retry.rs`, `ProtocolNacks`) retries only HTTP/2 refusals. On a loopback socket in virtual
-/// time the close always arrives first, so that window has no exact, repeatable count.
 #[test]
 fn server_idle_close_before_reuse_costs_a_new_connection_not_an_error() {
     scenario::server_idle_close_before_reuse_costs_a_new_connection_not_an_error().assert_holds();
+}
+
+/// The stale pooled connection behind reqwest's "connection closed before message completed":
+/// the server's 5 s idle timeout and the client's 5 s pause end at the same virtual instant. The
+/// time driver wakes both; the current-thread scheduler runs the server's connection task first,
+/// which closes the socket, and then the client's request. Its checkout still finds the connection
+/// open — the client's connection task has not yet read the EOF — so the request is written into
+/// a closed socket and fails. It is not retried: hyper-util's `retry_canceled_requests` covers
+/// only a request that was never written, and reqwest's retry layer (`retry.rs`,
+/// `ProtocolNacks`) retries only HTTP/2 refusals. One connection, one request served, one
+/// request failed. In production the same window is a few microseconds wide and hit at random;
+/// the paused clock makes it exact.
+#[test]
+fn server_idle_close_at_the_moment_of_reuse_fails_the_request() {
+    scenario::server_idle_close_at_the_moment_of_reuse_fails_the_request().assert_holds();
 }

@@ -52,7 +52,11 @@ fn matrix_command_agrees_with_the_table() {
         .args(["matrix", "--json"])
         .output()
         .expect("the binary runs");
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stdout));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
     let rows: Vec<serde_json::Value> =
         serde_json::from_slice(&output.stdout).expect("--json prints a JSON array");
     assert_eq!(rows.len(), table().len());
@@ -81,5 +85,9 @@ fn matrix_filter_matching_nothing_fails() {
         .status()
         .expect("the binary runs");
     assert_eq!(status.code(), Some(1));
-    assert!(scenario::table().iter().all(|s| !s.title().contains("no scenario has this name")));
+    assert!(
+        scenario::table()
+            .iter()
+            .all(|s| !s.title().contains("no scenario has this name"))
+    );
 }

@@ -38,7 +38,11 @@ fn multi_thread_full_read_serves_every_request_exactly_once() {
     };
     let outcome = scenario.run().expect("the scenario runs");
     assert_eq!(
-        (outcome.report.requests, outcome.failed_requests, outcome.report.open),
+        (
+            outcome.report.requests,
+            outcome.failed_requests,
+            outcome.report.open
+        ),
         (10, 0, 0),
         "(requests served, requests failed, connections left open)"
     );

@@ -82,9 +82,10 @@ impl Scenario {
         let mut clients = vec![self.async_client()?];
         let mut failed_requests = 0;
         for step in &self.steps {
-            let client = clients.last().cloned().ok_or(ScenarioError::Unsupported(
-                "a scenario needs a client",
-            ))?;
+            let client = clients
+                .last()
+                .cloned()
+                .ok_or(ScenarioError::Unsupported("a scenario needs a client"))?;
             match *step {
                 Step::Sequential(n) => {
                     for _ in 0..n {
@@ -172,9 +173,9 @@ impl Scenario {
         for step in &self.steps {
             match *step {
                 Step::Sequential(n) => {
-                    let client = clients.last().ok_or(ScenarioError::Unsupported(
-                        "a scenario needs a client",
-                    ))?;
+                    let client = clients
+                        .last()
+                        .ok_or(ScenarioError::Unsupported("a scenario needs a client"))?;
                     for _ in 0..n {
                         failed_requests += usize::from(!self.send_blocking(client, &url));
                     }
@@ -220,7 +221,6 @@ impl Scenario {
         builder.build().map_err(ScenarioError::Client)
     }
 }
-
 
 async fn settle(server: &Server) -> Result<Report, ScenarioError> {
     tokio::time::timeout(SETTLE_LIMIT, server.report_when_closed())

@@ -30,12 +30,11 @@ pub fn table() -> Vec<Scenario> {
             consume,
         ));
         scenarios.push(dropped_body_finished_by_the_drain_read_races_an_extra_connection(consume));
-        scenarios.push(dropped_body_two_reads_long_shares_requests_between_two_connections(
-            consume,
-        ));
-        scenarios.push(dropped_chunked_body_finished_by_the_drain_read_alternates_two_connections(
-            2, consume,
-        ));
+        scenarios
+            .push(dropped_body_two_reads_long_shares_requests_between_two_connections(consume));
+        scenarios.push(
+            dropped_chunked_body_finished_by_the_drain_read_alternates_two_connections(2, consume),
+        );
         for body in [64 * KIB, MIB] {
             scenarios.push(dropped_large_body_forces_new_connection(body, consume));
         }
@@ -50,6 +49,7 @@ pub fn table() -> Vec<Scenario> {
         client_idle_timeout_shorter_than_the_pause_opens_a_new_connection(),
         client_idle_timeout_longer_than_the_pause_reuses(),
         server_idle_close_before_reuse_costs_a_new_connection_not_an_error(),
+        server_idle_close_at_the_moment_of_reuse_fails_the_request(),
         concurrent_requests_open_one_connection_each(4),
         sequential_requests_after_a_burst_reuse_the_last_idle_connection(),
         pool_max_idle_keeps_only_that_many_between_bursts(),
@@ -137,7 +137,10 @@ pub fn full_read_reuses_one_connection(body_bytes: usize, requests: usize) -> Sc
 /// body does: the terminating zero-length chunk is the end of the message.
 pub fn chunked_full_read_reuses_one_connection(body_bytes: usize, requests: usize) -> Scenario {
     Scenario {
-        variant: format!("{} chunked body, {requests} requests", size_label(body_bytes)),
+        variant: format!(
+            "{} chunked body, {requests} requests",
+            size_label(body_bytes)
+        ),
         request: RequestSetup {
             path: "/chunked",
             ..RequestSetup::default()
@@ -389,6 +392,26 @@ pub fn server_idle_close_before_reuse_costs_a_new_connection_not_an_error() -> S
         ..base(
             "server_idle_close_before_reuse_costs_a_new_connection_not_an_error",
             "the idle connection reads EOF in the pool and is discarded before the next checkout",
+        )
+    }
+}
+
+/// The server's idle timeout and the client's next request fall on the same instant: the pool
+/// still holds the connection as open, the request is written into a socket the server has just
+/// closed, and it fails with "connection closed before message completed".
+pub fn server_idle_close_at_the_moment_of_reuse_fails_the_request() -> Scenario {
+    Scenario {
+        variant: "server idle timeout 5 s, 5 s pause".to_owned(),
+        server: ServerSetup {
+            idle_timeout: Some(Duration::from_secs(5)),
+            ..ServerSetup::default()
+        },
+        steps: pause_between_two_requests(Duration::from_secs(5)),
+        expected_requests_per_connection: vec![1],
+        expected_failures: 1,
+        ..base(
+            "server_idle_close_at_the_moment_of_reuse_fails_the_request",
+            "the close reaches the pooled connection after the request was written to it; hyper-util retries only unwritten requests",
         )
     }
 }

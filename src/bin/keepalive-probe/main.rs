@@ -1,8 +1,10 @@
 //! `keepalive-probe`: the counting server as a command. Thin: parses, calls the library, prints.
 
 mod matrix;
+mod options;
 mod run;
 mod serve;
+mod snapshot;
 
 use std::process::ExitCode;
 

@@ -49,7 +49,11 @@ pub fn main(args: Args) -> ExitCode {
     }
     let selected: Vec<Scenario> = scenario::table()
         .into_iter()
-        .filter(|s| args.filter.as_deref().is_none_or(|text| s.title().contains(text)))
+        .filter(|s| {
+            args.filter
+                .as_deref()
+                .is_none_or(|text| s.title().contains(text))
+        })
         .collect();
     if selected.is_empty() {
         eprintln!("keepalive-probe matrix: no scenario matches the filter");
@@ -126,6 +130,9 @@ fn print_table(rows: &[Row]) {
             row.why,
         );
     }
-    let passed = rows.iter().filter(|row| matches!(row.verdict, Verdict::Pass)).count();
+    let passed = rows
+        .iter()
+        .filter(|row| matches!(row.verdict, Verdict::Pass))
+        .count();
     println!("{} passed, {} failed", passed, rows.len() - passed);
 }

@@ -1,0 +1,123 @@
+//! What `serve` and `run` share: the server's options, and the event log that names each
+//! connection's peer on every line.
+
+use std::collections::HashMap;
+use std::io::{self, Write};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use keepalive_probe::{ConnectionId, Event, MAX_BODY_BYTES, Server, StartError};
+
+/// How the counting server answers; the defaults are the library's.
+#[derive(Debug, clap::Args)]
+pub struct ServeOptions {
+    /// Address to listen on: an IP address and a port (0 picks a free one).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
+    addr: SocketAddr,
+    /// Size of the body `GET /` answers with, in bytes.
+    #[arg(long, value_name = "N", default_value_t = 2, value_parser = parse_body_bytes)]
+    body_bytes: usize,
+    /// Close every connection after its response (no HTTP/1.1 keep-alive).
+    #[arg(long)]
+    no_keep_alive: bool,
+    /// Answer every request with `Connection: close`, as an application would.
+    #[arg(long)]
+    close: bool,
+    /// Print the final report as one line of JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// No log line per event; the URL and the report still print.
+    #[arg(long)]
+    quiet: bool,
+}
+
+/// Where the event log goes: `serve` owns its stdout, `run` leaves stdout to the command.
+#[derive(Debug, Clone, Copy)]
+pub enum LogTo {
+    Stdout,
+    Stderr,
+}
+
+impl ServeOptions {
+    /// Starts the server these options describe, logging its events to `log_to` unless `--quiet`.
+    pub async fn start(&self, log_to: LogTo) -> Result<Server, StartError> {
+        let builder = Server::builder()
+            .bind(self.addr)
+            .body_bytes(self.body_bytes)
+            .keep_alive(!self.no_keep_alive)
+            .connection_close(self.close);
+        if self.quiet {
+            return builder.start().await;
+        }
+        let log = Arc::new(EventLog::new(log_to));
+        builder
+            .on_event(move |event| log.write(event))
+            .start()
+            .await
+    }
+}
+
+/// `--body-bytes` is a count, bounded like `/bytes/{n}` so a typo cannot exhaust memory.
+fn parse_body_bytes(text: &str) -> Result<usize, String> {
+    let bytes: usize = text
+        .parse()
+        .map_err(|_| format!("not a number of bytes (0 to {MAX_BODY_BYTES})"))?;
+    if bytes > MAX_BODY_BYTES {
+        return Err(format!("at most {MAX_BODY_BYTES} bytes"));
+    }
+    Ok(bytes)
+}
+
+/// One line per event. The library's request event names the connection but not its peer, so the
+/// log remembers each open connection's peer from its accept.
+#[derive(Debug)]
+struct EventLog {
+    to: LogTo,
+    peers: Mutex<HashMap<ConnectionId, SocketAddr>>,
+}
+
+impl EventLog {
+    fn new(to: LogTo) -> Self {
+        EventLog {
+            to,
+            peers: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn write(&self, event: &Event<'_>) {
+        // The map only caches what the events said, valid even if a writer panicked.
+        let mut peers = self.peers.lock().unwrap_or_else(PoisonError::into_inner);
+        let line = match *event {
+            Event::Accepted { id, peer } => {
+                peers.insert(id, peer);
+                event.to_string()
+            }
+            Event::Request { id, .. } => match peers.get(&id) {
+                Some(peer) => format!("{event} (peer {peer})"),
+                None => format!("{event} (peer unknown)"),
+            },
+            Event::Closed { id, .. } => {
+                peers.remove(&id);
+                event.to_string()
+            }
+        };
+        self.write_line(&line);
+    }
+
+    /// A reader that went away must not stop the server: the report is what matters, and its
+    /// own write reports the failure.
+    fn write_line(&self, line: &str) {
+        let _ = match self.to {
+            LogTo::Stdout => writeln!(io::stdout().lock(), "{line}"),
+            LogTo::Stderr => writeln!(io::stderr().lock(), "{line}"),
+        };
+    }
+}
+
+/// The runtime `serve` and `run` drive the server on: multi-threaded, so the server keeps
+/// answering while the main task waits on a signal or a child process.
+pub fn runtime() -> io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+}

@@ -1,0 +1,331 @@
+//! `keepalive-probe serve` as a script sees it: read the URL from the first stdout line, point a
+//! real client at it (curl, or a raw `TcpStream` whose address we know), follow the log lines, send
+//! SIGTERM or SIGINT, and read the report from the last line.
+//!
+//! Every test waits on the server's own log lines ("… closed after …") before it signals, never on
+//! a clock, and binds `127.0.0.1:0`, so the tests run in parallel and give the same result each time.
+#![cfg(feature = "cli")]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc::{self, Receiver};
+use std::thread;
+use std::time::Duration;
+
+use pretty_assertions::assert_eq;
+use serde_json::{Value, json};
+
+const BINARY: &str = env!("CARGO_BIN_EXE_keepalive-probe");
+
+/// A bound on waiting for a line, so a broken server fails the test instead of hanging it. Not a
+/// synchronisation: every wait ends as soon as the line arrives.
+const LINE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A running `keepalive-probe serve`, its stdout read line by line on a thread.
+struct Serve {
+    child: Child,
+    lines: Receiver<String>,
+    url: String,
+}
+
+impl Serve {
+    fn start(args: &[&str]) -> Serve {
+        let mut child = Command::new(BINARY)
+            .arg("serve")
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the binary starts");
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let (sender, lines) = mpsc::channel();
+        thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if sender.send(line).is_err() {
+                    return;
+                }
+            }
+        });
+        let mut serve = Serve {
+            child,
+            lines,
+            url: String::new(),
+        };
+        serve.url = serve.next_line();
+        serve
+    }
+
+    fn next_line(&self) -> String {
+        self.lines
+            .recv_timeout(LINE_TIMEOUT)
+            .expect("serve printed a line")
+    }
+
+    /// Reads log lines until `count` connections have been logged closed, and returns them all.
+    ///
+    /// Counts rather than names the closes: one connection's close and the next one's accept come
+    /// from different tasks, so their lines may come in either order.
+    fn log_until_closed(&self, count: usize) -> Vec<String> {
+        let mut log = Vec::new();
+        while log
+            .iter()
+            .filter(|line: &&String| line.contains(" closed after "))
+            .count()
+            < count
+        {
+            log.push(self.next_line());
+        }
+        log
+    }
+
+    /// Sends `signal` (e.g. `-TERM`) and returns the exit status with the rest of stdout.
+    fn stop(mut self, signal: &str) -> (ExitStatus, Vec<String>) {
+        let sent = Command::new("kill")
+            .args([signal, &self.child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(sent.success(), "kill {signal} failed");
+        let status = self.child.wait().expect("serve exits");
+        let rest = self.lines.iter().collect();
+        (status, rest)
+    }
+}
+
+impl Drop for Serve {
+    /// A failed assertion must not leave a server behind; after `stop` this does nothing.
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn curl(args: &[&str]) -> String {
+    let output = Command::new("curl").args(args).output().expect("curl runs");
+    assert!(output.status.success(), "curl failed: {output:?}");
+    String::from_utf8(output.stdout).expect("curl printed UTF-8")
+}
+
+/// The peer of connection `id`, from its line `connection ID accepted from PEER` in `log`.
+fn peer_of(log: &[String], id: u64) -> String {
+    let prefix = format!("connection {id} accepted from ");
+    log.iter()
+        .find_map(|line| line.strip_prefix(&prefix))
+        .unwrap_or_else(|| panic!("connection {id} was accepted: {log:?}"))
+        .to_owned()
+}
+
+fn parse_json(line: &str) -> Value {
+    serde_json::from_str(line).unwrap_or_else(|error| panic!("not JSON ({error}): {line}"))
+}
+
+#[test]
+fn first_line_is_the_base_url_alone() {
+    let serve = Serve::start(&["--json"]);
+    let url = serve.url.clone();
+    let port = url
+        .strip_prefix("http://127.0.0.1:")
+        .and_then(|rest| rest.strip_suffix('/'))
+        .expect("http://127.0.0.1:PORT/");
+    assert!(port.parse::<u16>().is_ok_and(|port| port > 0), "{url}");
+
+    let (status, rest) = serve.stop("-TERM");
+    assert!(status.success(), "{status}");
+    assert_eq!(
+        rest,
+        [r#"{"accepted":0,"used":0,"requests":0,"connections":[]}"#]
+    );
+}
+
+#[test]
+fn sigterm_prints_the_json_report_and_exits_zero() {
+    let serve = Serve::start(&["--json"]);
+    assert_eq!(curl(&["-s", &serve.url, &serve.url, &serve.url]), "okokok");
+    let peer = peer_of(&serve.log_until_closed(1), 1);
+
+    let (status, rest) = serve.stop("-TERM");
+    assert!(status.success(), "{status}");
+    let report = parse_json(rest.last().expect("a report line"));
+    assert_eq!(
+        report,
+        json!({
+            "accepted": 1,
+            "used": 1,
+            "requests": 3,
+            "connections": [{"id": 1, "peer": peer, "requests": 3, "closed": true}],
+        })
+    );
+}
+
+#[test]
+fn sigint_prints_the_text_report_and_exits_zero() {
+    let serve = Serve::start(&[]);
+    curl(&["-s", "-H", "Connection: close", &serve.url, &serve.url]);
+    let log = serve.log_until_closed(2);
+    let (first, second) = (peer_of(&log, 1), peer_of(&log, 2));
+
+    let (status, rest) = serve.stop("-INT");
+    assert!(status.success(), "{status}");
+    assert_eq!(
+        rest,
+        [
+            "report: 2 connection(s) accepted, 2 used, 2 request(s)".to_owned(),
+            format!("  connection 1 from {first}: 1 request(s), closed"),
+            format!("  connection 2 from {second}: 1 request(s), closed"),
+        ]
+    );
+}
+
+#[test]
+fn log_lines_name_connection_peer_and_request_number() {
+    let serve = Serve::start(&["--json"]);
+    let address = serve
+        .url
+        .trim_start_matches("http://")
+        .trim_end_matches('/');
+    let mut client = TcpStream::connect(address).expect("connects");
+    let peer = client.local_addr().expect("a local address");
+    // Two pipelined requests; the second asks the server to close, so reading to the end waits
+    // for both responses.
+    client
+        .write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\nGET /a HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .expect("sends");
+    client
+        .read_to_end(&mut Vec::new())
+        .expect("reads the responses");
+
+    let log: Vec<String> = (0..4).map(|_| serve.next_line()).collect();
+    assert_eq!(
+        log,
+        [
+            format!("connection 1 accepted from {peer}"),
+            format!("connection 1 request 1: GET / (peer {peer})"),
+            format!("connection 1 request 2: GET /a (peer {peer})"),
+            "connection 1 closed after 2 request(s)".to_owned(),
+        ]
+    );
+    let (status, _) = serve.stop("-TERM");
+    assert!(status.success(), "{status}");
+}
+
+#[test]
+fn quiet_prints_only_the_url_and_the_report() {
+    let serve = Serve::start(&["--quiet", "--json"]);
+    // The request is counted before its response is written, so once curl has its response the
+    // count is final; the close may not be seen yet, so `closed` is not compared.
+    assert_eq!(curl(&["-s", &serve.url]), "ok");
+
+    let (status, rest) = serve.stop("-TERM");
+    assert!(status.success(), "{status}");
+    assert_eq!(rest.len(), 1, "only the report after the URL: {rest:?}");
+    let report = parse_json(&rest[0]);
+    assert_eq!(
+        (&report["accepted"], &report["used"], &report["requests"]),
+        (&json!(1), &json!(1), &json!(1))
+    );
+    assert_eq!(report["connections"][0]["requests"], json!(1));
+}
+
+#[test]
+fn no_keep_alive_opens_a_connection_per_request() {
+    let serve = Serve::start(&["--no-keep-alive", "--json"]);
+    curl(&["-s", &serve.url, &serve.url, &serve.url]);
+    serve.log_until_closed(3);
+
+    let (status, rest) = serve.stop("-TERM");
+    assert!(status.success(), "{status}");
+    let report = parse_json(rest.last().expect("a report line"));
+    assert_eq!(
+        (&report["accepted"], &report["requests"]),
+        (&json!(3), &json!(3))
+    );
+}
+
+#[test]
+fn close_answers_with_connection_close_and_body_bytes_sizes_the_body() {
+    let serve = Serve::start(&["--close", "--body-bytes", "10", "--json"]);
+    let response = curl(&["-s", "-i", &serve.url]);
+    assert!(
+        response
+            .to_ascii_lowercase()
+            .contains("connection: close\r\n"),
+        "{response}"
+    );
+    assert!(response.ends_with("\r\n\r\nokokokokok"), "{response}");
+    serve.log_until_closed(1);
+
+    let (status, rest) = serve.stop("-TERM");
+    assert!(status.success(), "{status}");
+    let report = parse_json(rest.last().expect("a report line"));
+    assert_eq!(report["connections"][0]["closed"], json!(true));
+}
+
+/// Runs `serve` with arguments that must be refused before it serves anything.
+fn refused(args: &[&str]) -> (i32, String) {
+    let output = Command::new(BINARY)
+        .arg("serve")
+        .args(args)
+        .output()
+        .expect("the binary runs");
+    let stderr = String::from_utf8(output.stderr).expect("UTF-8 errors");
+    assert!(output.stdout.is_empty(), "no URL for a refused server");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(!stderr.contains("backtrace"), "{stderr}");
+    (output.status.code().expect("an exit code"), stderr)
+}
+
+#[test]
+fn unparsable_address_is_a_usage_error() {
+    let (code, stderr) = refused(&["--addr", "localhost"]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.starts_with("error: invalid value 'localhost' for '--addr <ADDR>'"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn body_bytes_that_is_not_a_number_is_a_usage_error() {
+    let (code, stderr) = refused(&["--body-bytes", "ten"]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.starts_with("error: invalid value 'ten' for '--body-bytes <N>'"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn body_bytes_beyond_the_cap_is_a_usage_error() {
+    let (code, stderr) = refused(&["--body-bytes", "999999999999"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("at most 268435456 bytes"), "{stderr}");
+}
+
+#[test]
+fn port_in_use_exits_two_with_one_line() {
+    let taken = TcpListener::bind("127.0.0.1:0").expect("binds");
+    let addr = taken.local_addr().expect("an address").to_string();
+
+    let (code, stderr) = refused(&["--addr", &addr]);
+    assert_eq!(code, 2);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.starts_with(&format!("error: cannot listen on {addr}: ")),
+        "{stderr}"
+    );
+    assert!(stderr.contains("in use"), "{stderr}");
+}
+
+#[test]
+fn help_documents_the_exit_statuses() {
+    let output = Command::new(BINARY)
+        .args(["serve", "--help"])
+        .output()
+        .expect("the binary runs");
+    assert!(output.status.success());
+    let help = String::from_utf8(output.stdout).expect("UTF-8 help");
+    assert!(
+        help.contains("2 for usage errors and when the server cannot listen (address in use)"),
+        "{help}"
+    );
+}
