@@ -305,6 +305,7 @@ fn bad_option_values_are_usage_errors() {
         ),
         (["--body-bytes", "2k"], "for '--body-bytes <N>'"),
         (["--addr", "127.0.0.1"], "for '--addr <ADDR>'"),
+        (["--close-grace", "-1"], "for '--close-grace <SECONDS>'"),
     ] {
         let mut args = args.to_vec();
         args.extend(["--", "echo", "ran"]);
@@ -353,7 +354,17 @@ if os.fork() == 0:
     os._exit(0)
 ";
     let mut child = Command::new(BINARY)
-        .args(["run", "--json", "--quiet", "--", "python3", "-c", script])
+        .args([
+            "run",
+            "--json",
+            "--quiet",
+            "--close-grace",
+            "0.2",
+            "--",
+            "python3",
+            "-c",
+            script,
+        ])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -379,7 +390,7 @@ if os.fork() == 0:
     assert_eq!(outcome.code, 0, "{outcome:?}");
     assert_eq!(
         outcome.stderr,
-        "warning: 1 connection(s) still open 5 s after the command exited; reporting anyway\n"
+        "warning: 1 connection(s) still open 0.2 s after the command exited; reporting anyway\n"
     );
     assert_eq!(
         outcome.report(),

@@ -13,11 +13,6 @@ use tokio::process::Command;
 use crate::options::{LogTo, ServeOptions};
 use crate::snapshot::Snapshot;
 
-/// How long a connection may stay open after the command exits. A client closes its sockets as it
-/// exits, but the server sees each close a moment later; one still open after this belongs to
-/// something the command left behind.
-const CLOSE_GRACE: Duration = Duration::from_secs(5);
-
 /// What the command sees in place of this text in its arguments, and in `KEEPALIVE_PROBE_URL`.
 const URL_PLACEHOLDER: &str = "{url}";
 
@@ -31,8 +26,8 @@ const COMMAND_FAILED: u8 = 3;
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
 Every {url} in CMD and its arguments becomes the base URL (http://127.0.0.1:PORT/), which is also
-in the environment as KEEPALIVE_PROBE_URL. When CMD exits, the report waits up to 5 s for the server
-to see every connection closed, then follows CMD's output on stdout, on a line of its own. The event
+in the environment as KEEPALIVE_PROBE_URL. When CMD exits, the report waits up to --close-grace
+seconds (default 5) for the server to see every connection closed, then follows CMD's output on stdout, on a line of its own. The event
 log goes to stderr (--quiet turns it off).
 
 Exit status: 0 when CMD succeeded and the expectation (if any) held; 1 when the expectation failed
@@ -46,6 +41,11 @@ pub struct Args {
     /// Fail (exit status 1) unless the server accepted exactly N connections.
     #[arg(long, value_name = "N")]
     expect_connections: Option<usize>,
+    /// How long connections may stay open after CMD exits before the report is printed anyway.
+    /// A client closes its sockets as it exits and the server sees each close a moment later; one
+    /// still open after this belongs to something CMD left behind.
+    #[arg(long, value_name = "SECONDS", default_value = "5", value_parser = parse_seconds)]
+    close_grace: Duration,
     /// The client to run, after `--`.
     #[arg(last = true, required = true, value_name = "CMD")]
     command: Vec<String>,
@@ -77,7 +77,7 @@ async fn run(args: Args) -> ExitCode {
             return ExitCode::from(COMMAND_FAILED);
         }
     };
-    let snapshot = settle(&server).await;
+    let snapshot = settle(&server, args.close_grace).await;
     if let Err(error) = print_report(&snapshot, args.options.json) {
         eprintln!("error: cannot write the report: {error}");
         return ExitCode::FAILURE;
@@ -100,20 +100,28 @@ async fn run_command(command: &[String], url: &str) -> io::Result<ExitStatus> {
     child.wait().await
 }
 
-/// The report once the server has seen every connection closed, or after [`CLOSE_GRACE`] with a
+/// The report once the server has seen every connection closed, or after `grace` with a
 /// warning: a report with open connections is still worth having.
-async fn settle(server: &Server) -> Snapshot {
+async fn settle(server: &Server, grace: Duration) -> Snapshot {
     // Running out of time is not an error in itself: the snapshot says what is still open.
-    let _ = tokio::time::timeout(CLOSE_GRACE, server.report_when_closed()).await;
+    let _ = tokio::time::timeout(grace, server.report_when_closed()).await;
     let snapshot = Snapshot::of(server);
     if snapshot.open() > 0 {
         eprintln!(
             "warning: {} connection(s) still open {} s after the command exited; reporting anyway",
             snapshot.open(),
-            CLOSE_GRACE.as_secs()
+            grace.as_secs_f64()
         );
     }
     snapshot
+}
+
+/// `--close-grace`: a non-negative number of seconds, fractions allowed.
+fn parse_seconds(text: &str) -> Result<Duration, String> {
+    text.parse::<f64>()
+        .ok()
+        .and_then(|seconds| Duration::try_from_secs_f64(seconds).ok())
+        .ok_or_else(|| format!("{text:?} is not a number of seconds"))
 }
 
 /// The command's output need not end with a newline (`curl -s` rarely does), so the report
