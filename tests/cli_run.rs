@@ -305,7 +305,7 @@ fn bad_option_values_are_usage_errors() {
         ),
         (["--body-bytes", "2k"], "for '--body-bytes <N>'"),
         (["--addr", "127.0.0.1"], "for '--addr <ADDR>'"),
-        (["--close-grace", "-1"], "for '--close-grace <SECONDS>'"),
+        (["--close-grace", "soon"], "for '--close-grace <SECONDS>'"),
     ] {
         let mut args = args.to_vec();
         args.extend(["--", "echo", "ran"]);
