@@ -67,6 +67,7 @@ pub struct ServerBuilder {
     keep_alive: bool,
     connection_close: bool,
     header_read_timeout: Option<Duration>,
+    max_connection_details: Option<usize>,
     events: EventSink,
 }
 
@@ -79,6 +80,7 @@ impl Default for ServerBuilder {
             keep_alive: true,
             connection_close: false,
             header_read_timeout: None,
+            max_connection_details: None,
             events: EventSink::default(),
         }
     }
@@ -123,6 +125,36 @@ impl ServerBuilder {
         self
     }
 
+    /// Keeps a full record for at most `n` connections (default: every one), so a server that
+    /// accepts millions of connections holds bounded memory.
+    ///
+    /// A kept record costs about 85 bytes of heap (0.85 MB per 10,000 connections), so the
+    /// default suits any test; set a cap for a long-running `serve` or a soak. Whenever a
+    /// connection is accepted or closed, the oldest *closed* records beyond `n` are folded into
+    /// counters: [`Report`]'s `accepted`, `used`, `requests` and `open` stay exact, while
+    /// `requests_per_connection` (and [`Server::connections`]) list only the kept connections, in
+    /// accept order — the most recent closed ones, plus every connection still open. An open
+    /// record is never folded, as its count can still change, so more than `n` are kept while
+    /// more than `n` are open. Once every connection is closed, exactly the last `n` are kept.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// use keepalive_probe::Server;
+    ///
+    /// let server = Server::builder().max_connection_details(1).start().await.unwrap();
+    /// for _ in 0..3 {
+    ///     reqwest::Client::new().get(server.url()).send().await.unwrap();
+    /// }
+    /// let report = server.report_when_closed().await;
+    /// assert_eq!((report.accepted, report.requests), (3, 3));
+    /// assert_eq!(report.requests_per_connection, [1]);
+    /// # }
+    /// ```
+    pub fn max_connection_details(mut self, n: usize) -> Self {
+        self.max_connection_details = Some(n);
+        self
+    }
+
     /// Listens on `addr` instead of `127.0.0.1:0`.
     pub fn bind(mut self, addr: SocketAddr) -> Self {
         self.bind = addr;
@@ -152,17 +184,21 @@ impl ServerBuilder {
                 source,
             })?,
         };
-        listener.set_nonblocking(true).map_err(StartError::Listener)?;
+        listener
+            .set_nonblocking(true)
+            .map_err(StartError::Listener)?;
         let addr = listener.local_addr().map_err(StartError::Listener)?;
         let sweeper = listener.try_clone().map_err(StartError::Listener)?;
         let listener = TcpListener::from_std(listener).map_err(StartError::Listener)?;
 
-        let ledger = Arc::new(Ledger::new(self.events));
+        let ledger =
+            Arc::new(Ledger::new(self.events).with_detail_limit(self.max_connection_details));
         let shared = Arc::new(Shared {
             ledger: Arc::clone(&ledger),
             http: http_builder(self.keep_alive, self.header_read_timeout),
             router: routes::router(self.body_bytes),
             connection_close: self.connection_close,
+            header_read_timeout: self.header_read_timeout,
         });
         let (commands, command_receiver) = mpsc::channel(8);
         let accept_loop = tokio::spawn(accept_loop(listener, sweeper, command_receiver, shared));
@@ -175,7 +211,10 @@ impl ServerBuilder {
     }
 }
 
-fn http_builder(keep_alive: bool, header_read_timeout: Option<Duration>) -> auto::Builder<TokioExecutor> {
+fn http_builder(
+    keep_alive: bool,
+    header_read_timeout: Option<Duration>,
+) -> auto::Builder<TokioExecutor> {
     let mut builder = auto::Builder::new(TokioExecutor::new());
     builder
         .http1()
@@ -236,10 +275,11 @@ impl Server {
     /// has opened but the server has not accepted yet, and closes not yet observed, are not: for
     /// those, use [`report_when_closed`](Self::report_when_closed).
     pub fn report(&self) -> Report {
-        Report::from_connections(&self.ledger.connections())
+        self.ledger.report()
     }
 
-    /// Every connection so far, with peer addresses, in accept order.
+    /// Every connection so far, with peer addresses, in accept order (with
+    /// [`max_connection_details`](ServerBuilder::max_connection_details): the kept ones).
     pub fn connections(&self) -> Vec<Connection> {
         self.ledger.connections()
     }
@@ -257,9 +297,8 @@ impl Server {
             self.accept_queued().await;
             self.ledger.all_closed().await;
             self.accept_queued().await;
-            let connections = self.ledger.connections();
-            if connections.iter().all(|c| c.closed) {
-                return Report::from_connections(&connections);
+            if let Some(report) = self.ledger.final_report() {
+                return report;
             }
         }
     }
@@ -281,7 +320,12 @@ impl Server {
     /// up, and returns once they are in the ledger.
     async fn accept_queued(&self) {
         let (done, accepted) = oneshot::channel();
-        if self.commands.send(Command::AcceptQueued(done)).await.is_ok() {
+        if self
+            .commands
+            .send(Command::AcceptQueued(done))
+            .await
+            .is_ok()
+        {
             // An error means the accept loop is gone: nothing more can be accepted.
             let _ = accepted.await;
         }
@@ -300,6 +344,7 @@ struct Shared {
     http: auto::Builder<TokioExecutor>,
     router: Router,
     connection_close: bool,
+    header_read_timeout: Option<Duration>,
 }
 
 async fn accept_loop(
@@ -342,7 +387,10 @@ fn accept_queued(
     shared: &Arc<Shared>,
 ) {
     while let Ok((stream, peer)) = sweeper.accept() {
-        if let Ok(stream) = stream.set_nonblocking(true).and_then(|()| TcpStream::from_std(stream)) {
+        if let Ok(stream) = stream
+            .set_nonblocking(true)
+            .and_then(|()| TcpStream::from_std(stream))
+        {
             serve(connections, shared, stream, peer);
         }
     }
@@ -353,18 +401,15 @@ fn accept_queued(
 async fn back_off_after(error: io::Error) {
     if !matches!(
         error.kind(),
-        io::ErrorKind::ConnectionAborted | io::ErrorKind::ConnectionReset | io::ErrorKind::Interrupted
+        io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::ConnectionReset
+            | io::ErrorKind::Interrupted
     ) {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }
 
-fn serve(
-    connections: &mut JoinSet<()>,
-    shared: &Arc<Shared>,
-    stream: TcpStream,
-    peer: SocketAddr,
-) {
+fn serve(connections: &mut JoinSet<()>, shared: &Arc<Shared>, stream: TcpStream, peer: SocketAddr) {
     // Small responses must not wait for Nagle's algorithm; the counts do not depend on it.
     let _ = stream.set_nodelay(true);
     let record = shared.ledger.open(peer);
@@ -374,6 +419,9 @@ fn serve(
             ledger: Arc::clone(&shared.ledger),
             record: Arc::clone(&record),
         };
+        if !first_bytes_within(&stream, shared.header_read_timeout).await {
+            return;
+        }
         let service = CountingService {
             shared: Arc::clone(&shared),
             record,
@@ -385,6 +433,20 @@ fn serve(
             .serve_connection(TokioIo::new(stream), service)
             .await;
     });
+}
+
+/// Whether the client sent something (or closed) within the header read timeout.
+///
+/// hyper-util reads a connection's first bytes to tell HTTP/1 from HTTP/2 before hyper's header
+/// timer starts, and that read has no timeout: without this wait, a socket that never sends a
+/// byte would stay open forever despite [`ServerBuilder::header_read_timeout`].
+async fn first_bytes_within(stream: &TcpStream, timeout: Option<Duration>) -> bool {
+    match timeout {
+        Some(timeout) => tokio::time::timeout(timeout, stream.readable())
+            .await
+            .is_ok(),
+        None => true,
+    }
 }
 
 /// Closes the ledger record however the connection task ends, aborted by shutdown included.
