@@ -40,11 +40,12 @@ pub(crate) fn payload(n: usize) -> Bytes {
 /// - `GET /` — 200 with the configured body and a `Content-Length`.
 /// - `GET /chunked` — 200 with the same body, `Transfer-Encoding: chunked`, in 16 KiB chunks.
 /// - `GET /bytes/{n}` — 200 with a body of `n` bytes (at most [`MAX_BODY_BYTES`]).
-/// - `GET /status/{code}` — that status, with the configured body unless the status forbids one
-///   (1xx, 204, 304).
+/// - `GET /status/{code}` — that status with the configured body; 204 and 304 without one (they
+///   forbid it); a 1xx or a code that is not a status is refused with 400.
 /// - `GET /redirect` — 302 to `/`, with the configured body.
 ///
-/// `HEAD` works on each of them; anything else is 404 with an empty body.
+/// `HEAD` works on each of them; another method on these paths is 405, any other path 404, both
+/// with an empty body.
 pub(crate) fn router(body_bytes: usize) -> Router {
     Router::new()
         .route("/", get(configured_body))
