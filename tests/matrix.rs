@@ -2,9 +2,8 @@
 //! and README.md's table all come from it. These tests keep the three from drifting apart.
 
 use std::collections::HashSet;
-use std::process::Command;
 
-use keepalive_probe::scenario::{self, markdown_table, table};
+use keepalive_probe::scenario::{markdown_table, table};
 use pretty_assertions::assert_eq;
 
 /// The matrix covers at least thirty distinct scenarios; no two rows are the same instance.
@@ -46,8 +45,11 @@ fn readme_table_is_generated_from_the_scenario_table() {
 
 /// `keepalive-probe matrix --json` runs the same table and finds every count as expected: exit 0,
 /// one object per scenario with the documented fields.
+#[cfg(feature = "cli")]
 #[test]
 fn matrix_command_agrees_with_the_table() {
+    use std::process::Command;
+
     let output = Command::new(env!("CARGO_BIN_EXE_keepalive-probe"))
         .args(["matrix", "--json"])
         .output()
@@ -78,15 +80,18 @@ fn matrix_command_agrees_with_the_table() {
 }
 
 /// A filter that matches nothing is an error, not a silent pass.
+#[cfg(feature = "cli")]
 #[test]
 fn matrix_filter_matching_nothing_fails() {
+    use std::process::Command;
+
     let status = Command::new(env!("CARGO_BIN_EXE_keepalive-probe"))
         .args(["matrix", "--filter", "no scenario has this name"])
         .status()
         .expect("the binary runs");
     assert_eq!(status.code(), Some(1));
     assert!(
-        scenario::table()
+        table()
             .iter()
             .all(|s| !s.title().contains("no scenario has this name"))
     );
