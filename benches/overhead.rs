@@ -26,6 +26,17 @@
 //! shows in the ratio instead of being diluted by client work (the `server busy` column checks
 //! this: near 100 % means the server thread always had work).
 //!
+//! The churn load sends `Connection: close`, reads the response, then waits for the server to
+//! close before it drops its own socket. Whichever side closes first keeps the connection in
+//! TIME_WAIT for 60 s. If the client closed first, each connection would hold one of its ~28 000
+//! ephemeral ports (`net.ipv4.ip_local_port_range`) for that minute: at 20 000+ connections a second
+//! the range is used up within seconds, and connects stall on SYN retransmits (1 s each), which
+//! made per-round ratios swing from 0.04 to 16. With the server closing first, TIME_WAIT is
+//! held by the server's side of the connection, which uses no client port, so ports are free for
+//! reuse at once. Both servers get the same requests and close the same way, so the comparison
+//! stays fair; it includes hyper's close after a `Connection: close` response, as a client without
+//! a pool would cause.
+//!
 //! The servers take turns in short windows, each round in a different order, and each ratio is
 //! taken within a round, so drift in machine load (other builds on the same cores) cancels; the
 //! figure reported is the median of those per-round ratios. Server CPU time per request, read from
@@ -47,10 +58,14 @@ use tokio::task::JoinSet;
 /// The request every load sends: the shortest valid HTTP/1.1 request for the default body.
 const REQUEST: &[u8] = b"GET / HTTP/1.1\r\nHost: bench\r\n\r\n";
 
+/// The churn load's request: the same, asking the server to close the connection once it answers.
+const CLOSE_REQUEST: &[u8] = b"GET / HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n";
+
 /// Connections the keep-alive load holds open at once, each sending requests back to back.
 const KEEP_ALIVE_CONNECTIONS: usize = 8;
 
-/// Clients the churn load runs at once, each connecting, sending one request and closing.
+/// Clients the churn load runs at once, each connecting, sending one request and waiting for the
+/// server to close.
 const CHURN_CLIENTS: usize = 8;
 
 /// How long and how often to measure.
@@ -290,15 +305,18 @@ async fn keep_alive_client(addr: SocketAddr, deadline: Instant) -> io::Result<(u
     Ok((requests, 1))
 }
 
-/// A new connection per request until the deadline; the client closes first, as a client
-/// without a pool does.
+/// A new connection per request until the deadline. The request says `Connection: close`, so the
+/// server closes once it has answered; the client reads to that end of stream and only then drops
+/// its socket. The side that closes first keeps the TIME_WAIT, so it lands on the server (see the
+/// module docs for why the client must not be the one).
 async fn churn_client(addr: SocketAddr, deadline: Instant) -> io::Result<(u64, u64)> {
     let mut buffer = ResponseBuffer::default();
     let mut requests = 0;
     while Instant::now() < deadline {
         let mut stream = connect(addr).await?;
-        stream.write_all(REQUEST).await?;
+        stream.write_all(CLOSE_REQUEST).await?;
         buffer.read_response(&mut stream).await?;
+        buffer.read_server_close(&mut stream).await?;
         requests += 1;
     }
     Ok((requests, requests))
@@ -354,6 +372,16 @@ impl ResponseBuffer {
             if filled == self.bytes.len() {
                 return Err(invalid("response larger than 4 KiB"));
             }
+        }
+    }
+
+    /// Waits for the server to close the connection after its response, with nothing more sent.
+    async fn read_server_close(&mut self, stream: &mut TcpStream) -> io::Result<()> {
+        match stream.read(&mut self.bytes[..]).await? {
+            0 => Ok(()),
+            _ => Err(invalid(
+                "bytes after the response: the server sent too much",
+            )),
         }
     }
 }
