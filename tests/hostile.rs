@@ -20,6 +20,18 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::Instant;
 
+/// The report after one hostile connection and then one well-behaved request, both closed: the
+/// hostile one is accepted but carries nothing, the served one carries its request.
+fn hostile_then_served() -> Report {
+    Report {
+        accepted: 2,
+        used: 1,
+        requests: 1,
+        requests_per_connection: vec![0, 1],
+        open: 0,
+    }
+}
+
 /// One GET that asks the server to close after answering, so the connection carries exactly it.
 const GET_AND_CLOSE: &[u8] = b"GET / HTTP/1.1\r\nhost: probe\r\nconnection: close\r\n\r\n";
 
@@ -84,16 +96,7 @@ async fn silent_socket_is_accepted_and_unused() {
     drop(connect(&server).await);
     served_once(&server).await;
 
-    assert_eq!(
-        server.report_when_closed().await,
-        Report {
-            accepted: 2,
-            used: 1,
-            requests: 1,
-            requests_per_connection: vec![0, 1],
-            open: 0,
-        }
-    );
+    assert_eq!(server.report_when_closed().await, hostile_then_served());
 }
 
 /// An idle socket holds its connection open (hyper waits for a request head, with no header
@@ -120,16 +123,7 @@ async fn idle_socket_stays_open_while_others_are_served() {
         }
     );
     drop((idle, client));
-    assert_eq!(
-        server.report_when_closed().await,
-        Report {
-            accepted: 2,
-            used: 1,
-            requests: 1,
-            requests_per_connection: vec![0, 1],
-            open: 0,
-        }
-    );
+    assert_eq!(server.report_when_closed().await, hostile_then_served());
 }
 
 /// A client speaking TLS to a plain-HTTP port: the first byte, `0x16`, is not a method token, so
@@ -147,16 +141,7 @@ async fn garbage_gets_400_then_close() {
     served_once(&server).await;
 
     assert_eq!(status_line(&reply), "HTTP/1.1 400 Bad Request");
-    assert_eq!(
-        server.report_when_closed().await,
-        Report {
-            accepted: 2,
-            used: 1,
-            requests: 1,
-            requests_per_connection: vec![0, 1],
-            open: 0,
-        }
-    );
+    assert_eq!(server.report_when_closed().await, hostile_then_served());
 }
 
 /// 101 headers: one more than hyper parses (`DEFAULT_MAX_HEADERS`, 100).
@@ -211,16 +196,7 @@ async fn oversized_head_gets_hypers_error_then_close(
     served_once(&server).await;
 
     assert_eq!(status_line(&reply), expected_status);
-    assert_eq!(
-        server.report_when_closed().await,
-        Report {
-            accepted: 2,
-            used: 1,
-            requests: 1,
-            requests_per_connection: vec![0, 1],
-            open: 0,
-        }
-    );
+    assert_eq!(server.report_when_closed().await, hostile_then_served());
 }
 
 /// A slowloris client sends its head one byte every 100 ms and never finishes it. hyper starts
@@ -270,16 +246,7 @@ async fn slowloris_is_closed_by_the_header_read_timeout() {
         "closed {closed_after:?} after connecting, {sent} bytes sent"
     );
     served_once(&server).await;
-    assert_eq!(
-        server.report_when_closed().await,
-        Report {
-            accepted: 2,
-            used: 1,
-            requests: 1,
-            requests_per_connection: vec![0, 1],
-            open: 0,
-        }
-    );
+    assert_eq!(server.report_when_closed().await, hostile_then_served());
 }
 
 /// A socket that connects and sends nothing is closed by the header read timeout too: the timeout

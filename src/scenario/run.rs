@@ -50,6 +50,26 @@ pub enum ScenarioError {
 /// On the paused clock this passes only once nothing else can happen, so a hang shows at once.
 const SETTLE_LIMIT: Duration = Duration::from_secs(10);
 
+/// Applies a [`ClientSetup`](super::ClientSetup) to a reqwest builder and builds the client.
+/// A macro, not a function: `reqwest::ClientBuilder` and `reqwest::blocking::ClientBuilder` share
+/// these method names but no trait.
+macro_rules! configured_client {
+    ($builder:expr, $setup:expr) => {{
+        let setup = $setup;
+        let mut builder = $builder.no_proxy();
+        if let Some(max) = setup.pool_max_idle_per_host {
+            builder = builder.pool_max_idle_per_host(max);
+        }
+        if let Some(timeout) = setup.pool_idle_timeout {
+            builder = builder.pool_idle_timeout(timeout);
+        }
+        if setup.http2_prior_knowledge {
+            builder = builder.http2_prior_knowledge();
+        }
+        builder.build().map_err(ScenarioError::Client)
+    }};
+}
+
 impl Scenario {
     /// Runs the scenario on a runtime of its own and returns what the server counted.
     ///
@@ -145,17 +165,7 @@ impl Scenario {
     }
 
     fn async_client(&self) -> Result<Client, ScenarioError> {
-        let mut builder = Client::builder().no_proxy();
-        if let Some(max) = self.client.pool_max_idle_per_host {
-            builder = builder.pool_max_idle_per_host(max);
-        }
-        if let Some(timeout) = self.client.pool_idle_timeout {
-            builder = builder.pool_idle_timeout(timeout);
-        }
-        if self.client.http2_prior_knowledge {
-            builder = builder.http2_prior_knowledge();
-        }
-        builder.build().map_err(ScenarioError::Client)
+        configured_client!(Client::builder(), self.client)
     }
 
     /// `reqwest::blocking` runs its own runtime on a thread of its own and must not be called from
@@ -208,17 +218,7 @@ impl Scenario {
     }
 
     fn blocking_client(&self) -> Result<reqwest::blocking::Client, ScenarioError> {
-        let mut builder = reqwest::blocking::Client::builder().no_proxy();
-        if let Some(max) = self.client.pool_max_idle_per_host {
-            builder = builder.pool_max_idle_per_host(max);
-        }
-        if let Some(timeout) = self.client.pool_idle_timeout {
-            builder = builder.pool_idle_timeout(timeout);
-        }
-        if self.client.http2_prior_knowledge {
-            builder = builder.http2_prior_knowledge();
-        }
-        builder.build().map_err(ScenarioError::Client)
+        configured_client!(reqwest::blocking::Client::builder(), self.client)
     }
 }
 
