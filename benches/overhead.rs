@@ -568,7 +568,7 @@ fn median(mut values: Vec<f64>) -> f64 {
 
 /// Fails unless the counting server saw exactly the connections and requests the client made.
 fn check_exact_counts(report: &Report, sent: &Sample) -> Result<(), Box<dyn Error>> {
-    if report.accepted as u64 == sent.connections && report.requests == sent.requests {
+    if report.accepted as u64 == sent.connections && report.requests as u64 == sent.requests {
         return Ok(());
     }
     Err(format!(

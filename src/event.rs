@@ -1,5 +1,5 @@
 //! What the server observes, as it happens: for logs (`keepalive-probe serve`) and for users who
-//! want to watch a client live.
+//! want to watch a client live. The server emits events; the ledger keeps the books.
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -21,11 +21,13 @@ pub enum Event<'a> {
     Request {
         /// The connection that carried it.
         id: ConnectionId,
+        /// The client's address and ephemeral port (the connection's peer).
+        peer: SocketAddr,
         /// Its number on that connection: 1 for the first request.
-        number: u64,
+        number: usize,
         /// The request method.
         method: &'a str,
-        /// The request path.
+        /// The request path with its query string.
         path: &'a str,
     },
     /// The server finished with a connection.
@@ -33,7 +35,7 @@ pub enum Event<'a> {
         /// The connection.
         id: ConnectionId,
         /// How many requests it carried in all.
-        requests: u64,
+        requests: usize,
     },
 }
 
@@ -43,10 +45,14 @@ impl fmt::Display for Event<'_> {
             Event::Accepted { id, peer } => write!(f, "connection {id} accepted from {peer}"),
             Event::Request {
                 id,
+                peer,
                 number,
                 method,
                 path,
-            } => write!(f, "connection {id} request {number}: {method} {path}"),
+            } => write!(
+                f,
+                "connection {id} request {number}: {method} {path} (peer {peer})"
+            ),
             Event::Closed { id, requests } => {
                 write!(f, "connection {id} closed after {requests} request(s)")
             }

@@ -1,26 +1,33 @@
-//! The connection ledger: one record per accepted TCP connection.
+//! The connection ledger: one record per accepted TCP connection, the requests each carried, and
+//! waiting until the ledger is final. It knows no sockets and no HTTP: the server tells it what
+//! happened, and readers (reports, the request log, timelines, the CLI) take snapshots.
 //!
 //! A record is opened when the accept loop accepts a socket — before hyper has read a single byte —
 //! so a socket that connects and never sends a request is still counted. The request path touches
-//! only its own record (one atomic increment); the ledger's lock is taken on accept and when a
-//! report is read, never per request.
+//! only its own record (an uncontended lock, to append to the connection's request log) and one
+//! atomic counter that orders events; the ledger's lock is taken on accept and when a snapshot is
+//! read, never per request.
 //!
-//! A record costs about 85 bytes of heap (measured: an `Arc`'d 56-byte record plus its slot); a
-//! long-running server can cap the kept records (`ServerBuilder::max_connection_details`),
-//! folding the oldest closed ones into counters so the report's totals stay exact. Only a capped
-//! ledger takes its lock on close, to fold.
+//! Every accept, request and close gets a [`Moment`]: its place in the server's order of events,
+//! and the time on tokio's clock since the server started. On a paused clock the times are
+//! virtual and the same on every run; the order is exact on any clock.
+//!
+//! A record costs about 150 bytes of heap plus about 60 per logged request; a long-running server
+//! can cap the kept records (`ServerBuilder::max_connection_details`), folding the oldest closed
+//! ones into counters so the report's totals stay exact. Only a capped ledger takes its lock on
+//! close, to fold.
 
 use std::collections::VecDeque;
 use std::fmt;
 use std::net::SocketAddr;
 use std::str::FromStr;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
 
 use serde::Serialize;
 use tokio::sync::Notify;
-
-use crate::event::{Event, EventSink};
+use tokio::time::Instant;
 
 /// The server's name for one accepted TCP connection, assigned in accept order starting at 1.
 ///
@@ -59,6 +66,20 @@ impl FromStr for ConnectionId {
     }
 }
 
+/// When something happened, as the server saw it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Moment {
+    /// Its place in the server's order of accepts, requests and closes, starting at 1.
+    pub order: u64,
+    /// Time since the server started, on tokio's clock (virtual when the clock is paused).
+    #[serde(serialize_with = "serialize_micros")]
+    pub at: Duration,
+}
+
+fn serialize_micros<S: serde::Serializer>(at: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_u128(at.as_micros())
+}
+
 /// One accepted connection, as the ledger saw it when the snapshot was taken.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Connection {
@@ -67,15 +88,35 @@ pub struct Connection {
     /// The client's address and ephemeral port.
     pub peer: SocketAddr,
     /// Requests the server dispatched on this connection (HTTP/2: streams).
-    pub requests: u64,
+    pub requests: usize,
     /// Whether the server has finished with the socket (either side closed it).
     pub closed: bool,
+    /// When the socket was accepted.
+    pub accepted: Moment,
+    /// When the server finished with it, if it has.
+    pub closed_at: Option<Moment>,
+}
+
+/// One request, as the server received it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Request {
+    /// The connection that carried it.
+    pub connection: ConnectionId,
+    /// Its number on that connection: 1 for the first.
+    pub number: usize,
+    /// The request method.
+    pub method: String,
+    /// The path with its query string, as the client sent it (`/bytes/10?x=1`).
+    pub path: String,
+    /// When the server dispatched it (its head was complete).
+    pub received: Moment,
 }
 
 /// What a test asserts: how many connections the client opened and how it used them.
 ///
 /// Plain data, compared whole, so a failed `assert_eq!` shows the whole picture:
 /// `requests_per_connection: [1, 1, 1]` says "three connections, one request each" at a glance.
+/// Build an expected one with [`Report::closed`].
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Report {
     /// TCP connections accepted.
@@ -83,25 +124,64 @@ pub struct Report {
     /// Connections that carried at least one request.
     pub used: usize,
     /// Requests dispatched, over all connections.
-    pub requests: u64,
+    pub requests: usize,
     /// Requests carried by each connection, in accept order.
-    pub requests_per_connection: Vec<u64>,
+    pub requests_per_connection: Vec<usize>,
     /// Connections the server has not yet seen closed.
     pub open: usize,
 }
 
 impl Report {
-    /// Summarises a list of connections (in accept order).
-    pub fn from_connections(connections: &[Connection]) -> Self {
-        let requests_per_connection: Vec<u64> = connections.iter().map(|c| c.requests).collect();
+    /// The report of connections that carried these requests, in accept order, every one of them
+    /// closed: what a test expects once the client is gone.
+    ///
+    /// ```
+    /// use keepalive_probe::Report;
+    ///
+    /// let report = Report::closed([3, 0, 1]);
+    /// assert_eq!((report.accepted, report.used, report.requests, report.open), (3, 2, 4, 0));
+    /// ```
+    pub fn closed(requests_per_connection: impl Into<Vec<usize>>) -> Report {
+        Report::tally(requests_per_connection.into(), 0)
+    }
+
+    /// The one derivation of the totals from per-connection counts.
+    fn tally(requests_per_connection: Vec<usize>, open: usize) -> Report {
         Report {
-            accepted: connections.len(),
+            accepted: requests_per_connection.len(),
             used: requests_per_connection.iter().filter(|&&n| n > 0).count(),
             requests: requests_per_connection.iter().sum(),
             requests_per_connection,
-            open: connections.iter().filter(|c| !c.closed).count(),
+            open,
         }
     }
+
+    fn of(connections: &[Connection], folded: Folded) -> Report {
+        let open = connections.iter().filter(|c| !c.closed).count();
+        folded.add_to(Report::tally(
+            connections.iter().map(|c| c.requests).collect(),
+            open,
+        ))
+    }
+}
+
+/// The ledger read at one instant: the report, its connections and their requests agree.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Snapshot {
+    /// The totals (including connections folded away by a detail cap).
+    pub report: Report,
+    /// The kept connections, in accept order.
+    pub connections: Vec<Connection>,
+    /// The kept connections' requests, in the order the server received them.
+    pub requests: Vec<Request>,
+}
+
+/// A request as its connection's record keeps it (the record knows its own id).
+#[derive(Debug)]
+struct LoggedRequest {
+    method: String,
+    path: String,
+    received: Moment,
 }
 
 /// The live record of one connection, shared by the ledger and the task serving it.
@@ -109,8 +189,15 @@ impl Report {
 pub(crate) struct ConnectionRecord {
     id: ConnectionId,
     peer: SocketAddr,
-    requests: AtomicU64,
-    closed: AtomicBool,
+    accepted: Moment,
+    /// Written by the connection's own task only, so the lock is never contended but by readers.
+    state: Mutex<RecordState>,
+}
+
+#[derive(Debug, Default)]
+struct RecordState {
+    requests: Vec<LoggedRequest>,
+    closed: Option<Moment>,
 }
 
 impl ConnectionRecord {
@@ -118,12 +205,34 @@ impl ConnectionRecord {
         self.id
     }
 
-    fn snapshot(&self) -> Connection {
+    pub(crate) fn peer(&self) -> SocketAddr {
+        self.peer
+    }
+
+    fn state(&self) -> MutexGuard<'_, RecordState> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn is_closed(&self) -> bool {
+        self.state().closed.is_some()
+    }
+
+    fn snapshot(&self, requests: &mut Vec<Request>) -> Connection {
+        let state = self.state();
+        requests.extend(state.requests.iter().enumerate().map(|(index, r)| Request {
+            connection: self.id,
+            number: index + 1,
+            method: r.method.clone(),
+            path: r.path.clone(),
+            received: r.received,
+        }));
         Connection {
             id: self.id,
             peer: self.peer,
-            requests: self.requests.load(Ordering::Acquire),
-            closed: self.closed.load(Ordering::Acquire),
+            requests: state.requests.len(),
+            closed: state.closed.is_some(),
+            accepted: self.accepted,
+            closed_at: state.closed,
         }
     }
 }
@@ -133,12 +242,12 @@ impl ConnectionRecord {
 struct Folded {
     connections: usize,
     used: usize,
-    requests: u64,
+    requests: usize,
 }
 
 impl Folded {
     fn fold(&mut self, record: &ConnectionRecord) {
-        let requests = record.requests.load(Ordering::Acquire);
+        let requests = record.state().requests.len();
         self.connections += 1;
         self.used += usize::from(requests > 0);
         self.requests += requests;
@@ -167,11 +276,7 @@ impl Records {
     /// folded (their counts can still change), so more than `limit` stay while that many are open.
     fn fold_down_to(&mut self, limit: usize) {
         while self.kept.len() > limit {
-            let Some(oldest_closed) = self
-                .kept
-                .iter()
-                .position(|r| r.closed.load(Ordering::Acquire))
-            else {
+            let Some(oldest_closed) = self.kept.iter().position(|r| r.is_closed()) else {
                 return;
             };
             if let Some(record) = self.kept.remove(oldest_closed) {
@@ -189,24 +294,31 @@ pub(crate) struct Ledger {
     detail_limit: Option<usize>,
     /// Woken on every accept and every close: the events that can make a report final.
     changed: Notify,
-    events: EventSink,
+    /// When the server started: every [`Moment::at`] is measured from here.
+    started: Instant,
+    /// The last [`Moment::order`] handed out.
+    order: AtomicU64,
 }
 
 impl Ledger {
-    pub(crate) fn new(events: EventSink) -> Self {
+    /// An empty ledger keeping at most `detail_limit` records in full (plus any still open),
+    /// folding the oldest closed ones into the report's totals whenever a connection is accepted
+    /// or closed; `None` keeps every record.
+    pub(crate) fn new(detail_limit: Option<usize>) -> Self {
         Ledger {
             records: Mutex::new(Records::default()),
-            detail_limit: None,
+            detail_limit,
             changed: Notify::new(),
-            events,
+            started: Instant::now(),
+            order: AtomicU64::new(0),
         }
     }
 
-    /// Keeps at most `limit` records in full (plus any still open), folding the oldest closed ones
-    /// into the report's totals whenever a connection is accepted or closed.
-    pub(crate) fn with_detail_limit(mut self, limit: Option<usize>) -> Self {
-        self.detail_limit = limit;
-        self
+    fn now(&self) -> Moment {
+        Moment {
+            order: self.order.fetch_add(1, Ordering::AcqRel) + 1,
+            at: self.started.elapsed(),
+        }
     }
 
     /// Opens the record of a freshly accepted socket.
@@ -217,8 +329,9 @@ impl Ledger {
             let record = Arc::new(ConnectionRecord {
                 id: ConnectionId(records.accepted),
                 peer,
-                requests: AtomicU64::new(0),
-                closed: AtomicBool::new(false),
+                // Taken under the lock, so accept order and event order agree.
+                accepted: self.now(),
+                state: Mutex::default(),
             });
             records.kept.push_back(Arc::clone(&record));
             if let Some(limit) = self.detail_limit {
@@ -226,62 +339,74 @@ impl Ledger {
             }
             record
         };
-        self.events.emit(&Event::Accepted {
-            id: record.id,
-            peer,
-        });
         self.changed.notify_waiters();
         record
     }
 
-    /// Counts one request on `record` and returns its number on that connection (1 for the first).
-    pub(crate) fn count_request(&self, record: &ConnectionRecord, method: &str, path: &str) -> u64 {
-        let number = record.requests.fetch_add(1, Ordering::AcqRel) + 1;
-        self.events.emit(&Event::Request {
-            id: record.id,
-            number,
-            method,
-            path,
+    /// Logs one request on `record` and returns its number on that connection (1 for the first).
+    pub(crate) fn count_request(
+        &self,
+        record: &ConnectionRecord,
+        method: &str,
+        path: &str,
+    ) -> usize {
+        let mut state = record.state();
+        state.requests.push(LoggedRequest {
+            method: method.to_owned(),
+            path: path.to_owned(),
+            received: self.now(),
         });
-        number
+        state.requests.len()
     }
 
     /// Marks `record` closed: the server will neither read from nor write to its socket again.
-    pub(crate) fn close(&self, record: &ConnectionRecord) {
-        let was_closed = match self.detail_limit {
-            None => record.closed.swap(true, Ordering::AcqRel),
+    /// Returns the requests it carried, the first time only (`None` if it was already closed).
+    pub(crate) fn close(&self, record: &ConnectionRecord) -> Option<usize> {
+        let close = || {
+            let mut state = record.state();
+            if state.closed.is_some() {
+                return None;
+            }
+            state.closed = Some(self.now());
+            Some(state.requests.len())
+        };
+        let requests = match self.detail_limit {
+            None => close(),
             // Closing and folding under one lock: whoever sees every record closed also sees the
             // folding that the last close did.
             Some(limit) => {
                 let mut records = self.lock();
-                let was_closed = record.closed.swap(true, Ordering::AcqRel);
+                let requests = close();
                 records.fold_down_to(limit);
-                was_closed
+                requests
             }
         };
-        if was_closed {
-            return;
+        if requests.is_some() {
+            self.changed.notify_waiters();
         }
-        self.events.emit(&Event::Closed {
-            id: record.id,
-            requests: record.requests.load(Ordering::Acquire),
-        });
-        self.changed.notify_waiters();
+        requests
     }
 
-    /// Every kept connection, in accept order.
-    pub(crate) fn connections(&self) -> Vec<Connection> {
-        self.lock().kept.iter().map(|r| r.snapshot()).collect()
+    /// The report, the kept connections and their requests, read under one lock.
+    pub(crate) fn snapshot(&self) -> Snapshot {
+        let records = self.lock();
+        let mut requests = Vec::new();
+        let connections: Vec<Connection> = records
+            .kept
+            .iter()
+            .map(|r| r.snapshot(&mut requests))
+            .collect();
+        requests.sort_by_key(|r| r.received.order);
+        Snapshot {
+            report: Report::of(&connections, records.folded),
+            connections,
+            requests,
+        }
     }
 
-    /// The report: kept records in detail, folded ones in the totals.
+    /// The report alone (the totals include folded connections).
     pub(crate) fn report(&self) -> Report {
-        let (connections, folded) = {
-            let records = self.lock();
-            let connections: Vec<Connection> = records.kept.iter().map(|r| r.snapshot()).collect();
-            (connections, records.folded)
-        };
-        folded.add_to(Report::from_connections(&connections))
+        self.snapshot().report
     }
 
     /// The report, if every connection accepted so far is closed.
@@ -299,12 +424,7 @@ impl Ledger {
             let changed = self.changed.notified();
             tokio::pin!(changed);
             changed.as_mut().enable();
-            if self
-                .lock()
-                .kept
-                .iter()
-                .all(|r| r.closed.load(Ordering::Acquire))
-            {
+            if self.lock().kept.iter().all(|r| r.is_closed()) {
                 return;
             }
             changed.await;
@@ -321,6 +441,10 @@ impl Ledger {
 mod tests {
     use super::*;
 
+    fn peer() -> SocketAddr {
+        "127.0.0.1:9".parse().expect("literal address")
+    }
+
     #[test]
     fn connection_ids_parse_from_header_text() {
         assert_eq!("7".parse::<ConnectionId>(), Ok(ConnectionId(7)));
@@ -329,28 +453,65 @@ mod tests {
     }
 
     #[test]
-    fn report_counts_used_and_open_connections() {
-        let peer: SocketAddr = "127.0.0.1:9".parse().expect("literal address");
-        let connection = |id, requests, closed| Connection {
-            id: ConnectionId(id),
-            peer,
-            requests,
-            closed,
-        };
-        let report = Report::from_connections(&[
-            connection(1, 3, true),
-            connection(2, 0, true),
-            connection(3, 1, false),
-        ]);
+    fn a_closed_report_counts_used_connections_and_requests() {
         assert_eq!(
-            report,
+            Report::closed([3, 0, 1]),
             Report {
                 accepted: 3,
                 used: 2,
                 requests: 4,
                 requests_per_connection: vec![3, 0, 1],
-                open: 1,
+                open: 0,
             }
         );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_snapshot_orders_requests_across_connections_as_received() {
+        let ledger = Ledger::new(None);
+        let first = ledger.open(peer());
+        let second = ledger.open(peer());
+        ledger.count_request(&first, "GET", "/a");
+        ledger.count_request(&second, "GET", "/b?x=1");
+        ledger.count_request(&first, "POST", "/c");
+        assert_eq!(ledger.close(&second), Some(1));
+        assert_eq!(ledger.close(&second), None, "a record closes once");
+        let snapshot = ledger.snapshot();
+        let log: Vec<(u64, usize, &str)> = snapshot
+            .requests
+            .iter()
+            .map(|r| (r.connection.get(), r.number, r.path.as_str()))
+            .collect();
+        assert_eq!(log, [(1, 1, "/a"), (2, 1, "/b?x=1"), (1, 2, "/c")]);
+        assert_eq!(snapshot.report, Report::tally(vec![2, 1], 1));
+        let orders: Vec<u64> = snapshot
+            .requests
+            .iter()
+            .map(|r| r.received.order)
+            .chain(snapshot.connections[1].closed_at.map(|m| m.order))
+            .collect();
+        assert_eq!(orders, [3, 4, 5, 6], "accepts took 1 and 2");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_capped_ledger_folds_closed_records_but_keeps_totals() {
+        let ledger = Ledger::new(Some(1));
+        for _ in 0..3 {
+            let record = ledger.open(peer());
+            ledger.count_request(&record, "GET", "/");
+            ledger.close(&record);
+        }
+        let snapshot = ledger.snapshot();
+        assert_eq!(
+            snapshot.report,
+            Report {
+                accepted: 3,
+                used: 3,
+                requests: 3,
+                requests_per_connection: vec![1],
+                open: 0,
+            }
+        );
+        assert_eq!(snapshot.connections[0].id, ConnectionId(3));
     }
 }

@@ -26,7 +26,7 @@
 //! drop(client);
 //! assert_eq!(
 //!     server.report_when_closed().await,
-//!     Report { accepted: 1, used: 1, requests: 3, requests_per_connection: vec![3], open: 0 }
+//!     Report::closed([3])
 //! );
 //! # Ok(())
 //! # }
@@ -46,9 +46,13 @@ mod server;
 
 pub use consume::{Consume, Consumed, connection_id};
 pub use event::Event;
-pub use ledger::{Connection, ConnectionId, ParseConnectionIdError, Report};
-pub use routes::MAX_BODY_BYTES;
-pub use server::{CONNECTION_ID_HEADER, REQUEST_NUMBER_HEADER, Server, ServerBuilder, StartError};
+pub use ledger::{
+    Connection, ConnectionId, Moment, ParseConnectionIdError, Report, Request, Snapshot,
+};
+pub use routes::{MAX_BODY_BYTES, routes};
+pub use server::{
+    CONNECTION_ID_HEADER, REQUEST_NUMBER_HEADER, Server, ServerBuilder, StartError, StillOpen,
+};
 
 /// README.md's Rust examples compile and run as doctests.
 #[cfg(doctest)]

@@ -1,6 +1,6 @@
 //! The responses the counting server can give: what a scenario needs to provoke each client
 //! behaviour (a body of a chosen size and framing, a status, a redirect). The routing is axum's; the
-//! counting happens one layer below, per connection, in `server.rs`.
+//! counting happens one layer below, per connection, in `server/service.rs`.
 
 use std::pin::Pin;
 use std::sync::Arc;
@@ -33,18 +33,35 @@ pub(crate) fn payload(n: usize) -> Bytes {
     body.into()
 }
 
-/// The router: every path a client can ask for, and what it answers.
+/// The built-in routes, answering with a `body_bytes`-byte body where a route has one: what a
+/// scenario needs to provoke each client behaviour. [`ServerBuilder::router`] serves them unless
+/// given other routes; merge them with your own to keep both.
 ///
-/// - `GET /` — 200 with the configured body and a `Content-Length`.
-/// - `GET /chunked` — 200 with the same body, `Transfer-Encoding: chunked`, in 16 KiB chunks.
-/// - `GET /bytes/{n}` — 200 with a body of `n` bytes (at most [`MAX_BODY_BYTES`]).
-/// - `GET /status/{code}` — that status with the configured body; 204 and 304 without one (they
-///   forbid it); a 1xx or a code that is not a status is refused with 400.
-/// - `GET /redirect` — 302 to `/`, with the configured body.
+/// | route | response |
+/// |---|---|
+/// | `GET /` | 200 with the configured body and a `Content-Length` |
+/// | `GET /chunked` | 200 with the same body, `Transfer-Encoding: chunked`, in 16 KiB chunks |
+/// | `GET /bytes/{n}` | 200 with a body of `n` bytes (at most [`MAX_BODY_BYTES`]; more is 400) |
+/// | `GET /status/{code}` | that status with the configured body; 204 and 304 without one (they forbid it); a 1xx or a code that is not a status is 400 |
+/// | `GET /redirect` | 302 to `/`, with the configured body |
 ///
 /// `HEAD` works on each of them; another method on these paths is 405, any other path 404, both
-/// with an empty body.
-pub(crate) fn router(body_bytes: usize) -> Router {
+/// with an empty body. The body is `okok…`, printable, so a curl user sees what arrived.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// use axum::routing::get;
+/// use keepalive_probe::{Server, routes};
+///
+/// let router = routes(2).route("/health", get(|| async { "up" }));
+/// let server = Server::builder().router(router).start().await.unwrap();
+/// let text = reqwest::get(server.url_for("/health")).await.unwrap().text().await.unwrap();
+/// assert_eq!(text, "up");
+/// # }
+/// ```
+///
+/// [`ServerBuilder::router`]: crate::ServerBuilder::router
+pub fn routes(body_bytes: usize) -> Router {
     Router::new()
         .route("/", get(configured_body))
         .route("/chunked", get(chunked_body))

@@ -25,8 +25,8 @@ struct Outcome {
 }
 
 impl Outcome {
-    /// The JSON report on the last line of stdout, with each peer checked and removed (peers
-    /// vary; everything else is compared exactly).
+    /// The JSON report on the last line of stdout, with each peer and time checked and removed
+    /// (they vary; everything else is compared exactly).
     fn report(&self) -> Value {
         let line = self.stdout.lines().last().expect("a report line");
         let mut report: Value =
@@ -41,6 +41,15 @@ impl Outcome {
                 .expect("a peer field");
             let peer = peer.as_str().expect("the peer is a string");
             assert!(peer.starts_with("127.0.0.1:"), "{peer}");
+            let fields = connection.as_object_mut().expect("an object");
+            let accepted = fields.remove("accepted").expect("an accept moment");
+            assert!(accepted["order"].as_u64().is_some(), "{accepted}");
+            let closed_at = fields.remove("closed_at").expect("a closed_at field");
+            assert_eq!(
+                closed_at.is_null(),
+                fields["closed"] == false,
+                "{closed_at}"
+            );
         }
         report
     }

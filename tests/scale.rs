@@ -79,7 +79,7 @@ fn one_request_each(connections: usize) -> Report {
     Report {
         accepted: connections,
         used: connections,
-        requests: connections as u64,
+        requests: connections,
         requests_per_connection: vec![1; connections],
         open: 0,
     }

@@ -4,6 +4,7 @@
 //! The integration tests and `keepalive-probe matrix` read the same [`table`]; an expectation is
 //! written once, in the family function that builds the scenario.
 
+mod families;
 mod markdown;
 mod run;
 mod table;
@@ -16,9 +17,10 @@ use serde::Serialize;
 use crate::consume::Consume;
 use crate::ledger::Report;
 
+pub use families::*;
 pub use markdown::markdown_table;
 pub use run::{Outcome, ScenarioError};
-pub use table::*;
+pub use table::{HYPER_FIRST_READ, KIB, MIB, size_label, table};
 
 /// One scenario: a set-up, a client's actions, and the connections they must cost.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -40,7 +42,7 @@ pub struct Scenario {
     /// Which runtime drives client and server.
     pub runtime: Runtime,
     /// Requests carried by each connection, in accept order: the exact expectation.
-    pub expected_requests_per_connection: Vec<u64>,
+    pub expected_requests_per_connection: Vec<usize>,
     /// Client requests expected to fail.
     pub expected_failures: usize,
     /// Why the counts are what they are, in one line.
@@ -51,14 +53,7 @@ impl Scenario {
     /// The report this scenario must produce once the client is dropped and every connection is
     /// closed.
     pub fn expected_report(&self) -> Report {
-        let per_connection = &self.expected_requests_per_connection;
-        Report {
-            accepted: per_connection.len(),
-            used: per_connection.iter().filter(|&&n| n > 0).count(),
-            requests: per_connection.iter().sum(),
-            requests_per_connection: per_connection.clone(),
-            open: 0,
-        }
+        Report::closed(self.expected_requests_per_connection.clone())
     }
 
     /// The outcome this scenario must produce.

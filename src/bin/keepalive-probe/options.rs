@@ -1,12 +1,11 @@
 //! What `serve` and `run` share: the server's options, and the event log that names each
 //! connection's peer on every line.
 
-use std::collections::HashMap;
 use std::io::{self, Write};
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
-use keepalive_probe::{ConnectionId, Event, MAX_BODY_BYTES, Server, StartError};
+use keepalive_probe::{Event, MAX_BODY_BYTES, Server, StartError};
 
 /// How the counting server answers; the defaults are the library's.
 #[derive(Debug, clap::Args)]
@@ -68,40 +67,19 @@ fn parse_body_bytes(text: &str) -> Result<usize, String> {
     Ok(bytes)
 }
 
-/// One line per event. The library's request event names the connection but not its peer, so the
-/// log remembers each open connection's peer from its accept.
+/// One line per event (each request's line names its connection's peer).
 #[derive(Debug)]
 struct EventLog {
     to: LogTo,
-    peers: Mutex<HashMap<ConnectionId, SocketAddr>>,
 }
 
 impl EventLog {
     fn new(to: LogTo) -> Self {
-        EventLog {
-            to,
-            peers: Mutex::new(HashMap::new()),
-        }
+        EventLog { to }
     }
 
     fn write(&self, event: &Event<'_>) {
-        // The map only caches what the events said, valid even if a writer panicked.
-        let mut peers = self.peers.lock().unwrap_or_else(PoisonError::into_inner);
-        let line = match *event {
-            Event::Accepted { id, peer } => {
-                peers.insert(id, peer);
-                event.to_string()
-            }
-            Event::Request { id, .. } => match peers.get(&id) {
-                Some(peer) => format!("{event} (peer {peer})"),
-                None => format!("{event} (peer unknown)"),
-            },
-            Event::Closed { id, .. } => {
-                peers.remove(&id);
-                event.to_string()
-            }
-        };
-        self.write_line(&line);
+        self.write_line(&event.to_string());
     }
 
     /// A reader that went away must not stop the server: the report is what matters, and its

@@ -5,7 +5,8 @@ use std::io::{self, Write};
 use keepalive_probe::{Connection, Report, Server};
 use serde::Serialize;
 
-/// The connections and their summary, taken from one read of the ledger so the two agree.
+/// The connections and their summary, from one read of the ledger (`Server::snapshot`), so the
+/// two agree even when a capped ledger has folded old connections into the totals.
 #[derive(Debug)]
 pub struct Snapshot {
     report: Report,
@@ -17,17 +18,17 @@ pub struct Snapshot {
 struct JsonReport<'a> {
     accepted: usize,
     used: usize,
-    requests: u64,
+    requests: usize,
     connections: &'a [Connection],
 }
 
 impl Snapshot {
     /// The ledger of `server` as it is now.
     pub fn of(server: &Server) -> Self {
-        let connections = server.connections();
+        let snapshot = server.snapshot();
         Snapshot {
-            report: Report::from_connections(&connections),
-            connections,
+            report: snapshot.report,
+            connections: snapshot.connections,
         }
     }
 

@@ -1,0 +1,151 @@
+//! The accept loop: every socket gets its ledger record the moment it is accepted — before hyper
+//! reads a byte — and a connection task of its own.
+
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use hyper_util::rt::TokioExecutor;
+use hyper_util::server::conn::auto;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinSet;
+
+use super::connection;
+use crate::event::{Event, EventSink};
+use crate::ledger::Ledger;
+
+/// What every connection task needs.
+pub(super) struct Shared {
+    pub(super) ledger: Arc<Ledger>,
+    pub(super) events: EventSink,
+    pub(super) http: auto::Builder<TokioExecutor>,
+    pub(super) router: Router,
+    pub(super) connection_close: bool,
+    pub(super) header_read_timeout: Option<Duration>,
+}
+
+/// What the server handle asks of the accept loop.
+#[derive(Debug)]
+pub(super) enum Command {
+    /// Accept everything queued in the kernel now, then reply.
+    SweepKernelQueue(oneshot::Sender<()>),
+    /// Close every connection, then end.
+    Stop,
+}
+
+/// The accept loop's state: it owns the listener and every connection task, so ending it closes
+/// every socket.
+pub(super) struct AcceptLoop {
+    pub(super) listener: TcpListener,
+    /// A clone of the listening socket, accepted from directly (see [`Self::sweep_kernel_queue`]).
+    pub(super) kernel_queue: std::net::TcpListener,
+    pub(super) commands: mpsc::Receiver<Command>,
+    pub(super) shared: Arc<Shared>,
+}
+
+impl AcceptLoop {
+    pub(super) async fn run(mut self) {
+        let mut connections = JoinSet::new();
+        loop {
+            tokio::select! {
+                biased;
+                command = self.commands.recv() => match command {
+                    Some(Command::SweepKernelQueue(done)) => {
+                        self.sweep_kernel_queue(&mut connections);
+                        let _ = done.send(());
+                    }
+                    Some(Command::Stop) | None => {
+                        connections.shutdown().await;
+                        return;
+                    }
+                },
+                accepted = self.listener.accept() => match accepted {
+                    Ok((stream, peer)) => adopt(&mut connections, &self.shared, peer, Ok(stream)),
+                    Err(error) => back_off_after(error).await,
+                },
+                Some(_) = connections.join_next(), if !connections.is_empty() => {}
+            }
+        }
+    }
+
+    /// Accepts, with direct system calls, every connection waiting in the kernel's queue.
+    ///
+    /// The tokio listener learns of new connections from epoll, which lags the queue: a connection
+    /// the client has completed may not be ready for `listener.accept()` yet. A direct `accept` on
+    /// a clone of the listening socket sees the queue as it is.
+    fn sweep_kernel_queue(&self, connections: &mut JoinSet<()>) {
+        while let Ok((stream, peer)) = self.kernel_queue.accept() {
+            let stream = stream
+                .set_nonblocking(true)
+                .and_then(|()| TcpStream::from_std(stream));
+            adopt(connections, &self.shared, peer, stream);
+        }
+    }
+}
+
+/// Puts an accepted socket on the books, then serves it. A socket that cannot be handed to tokio
+/// was still accepted (the client's connect succeeded): its record is opened and closed at once.
+fn adopt(
+    connections: &mut JoinSet<()>,
+    shared: &Arc<Shared>,
+    peer: SocketAddr,
+    stream: io::Result<TcpStream>,
+) {
+    let record = shared.ledger.open(peer);
+    shared.events.emit(&Event::Accepted {
+        id: record.id(),
+        peer,
+    });
+    match stream {
+        Ok(stream) => {
+            connections.spawn(connection::serve(Arc::clone(shared), stream, record));
+        }
+        Err(_) => connection::close(shared, &record),
+    }
+}
+
+/// Per-connection accept errors (the peer gave up) need nothing; running out of file descriptors
+/// or memory does: retrying at once would spin until a connection closes.
+async fn back_off_after(error: io::Error) {
+    if !matches!(
+        error.kind(),
+        io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::ConnectionReset
+            | io::ErrorKind::Interrupted
+    ) {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ledger::Report;
+
+    /// Defect 3 of issue 10: a socket the sweeper accepted but could not hand to tokio was
+    /// dropped without a record. It must be on the books: accepted, carrying nothing, closed.
+    #[tokio::test]
+    async fn a_socket_that_cannot_be_served_is_still_on_the_books() {
+        let shared = Arc::new(Shared {
+            ledger: Arc::new(Ledger::new(None)),
+            events: EventSink::default(),
+            http: auto::Builder::new(TokioExecutor::new()),
+            router: Router::new(),
+            connection_close: false,
+            header_read_timeout: None,
+        });
+        let mut connections = JoinSet::new();
+        let peer = "127.0.0.1:9".parse().expect("literal address");
+        adopt(
+            &mut connections,
+            &shared,
+            peer,
+            Err(io::Error::other("no reactor")),
+        );
+        assert!(connections.is_empty());
+        assert_eq!(shared.ledger.report(), Report::closed([0]));
+    }
+}

@@ -1,0 +1,247 @@
+//! Configuration, and `start`: bind (before anything is spawned, so no readiness polling), then
+//! hand the listener to the accept loop.
+
+use std::io;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use hyper_util::rt::{TokioExecutor, TokioTimer};
+use hyper_util::server::conn::auto;
+use tokio::net::TcpListener;
+use tokio::sync::mpsc;
+
+use super::Server;
+use super::accept::{AcceptLoop, Shared};
+use crate::event::{Event, EventSink};
+use crate::ledger::Ledger;
+use crate::routes;
+
+/// The server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The address could not be bound (in use, not local, no permission).
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address asked for.
+        addr: SocketAddr,
+        /// Why the kernel refused.
+        source: io::Error,
+    },
+    /// A listener handed to [`ServerBuilder::listener`] could not be used.
+    #[error("cannot use the given listener: {0}")]
+    Listener(io::Error),
+}
+
+/// Configures a counting server; [`ServerBuilder::start`] binds it and starts serving.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let server = keepalive_probe::Server::builder().body_bytes(64 * 1024).start().await.unwrap();
+/// assert!(server.url().starts_with("http://127.0.0.1:"));
+/// # }
+/// ```
+#[derive(Debug)]
+pub struct ServerBuilder {
+    bind: SocketAddr,
+    listener: Option<std::net::TcpListener>,
+    body_bytes: usize,
+    router: Option<Router>,
+    keep_alive: bool,
+    connection_close: bool,
+    header_read_timeout: Option<Duration>,
+    max_connection_details: Option<usize>,
+    events: EventSink,
+}
+
+impl Default for ServerBuilder {
+    fn default() -> Self {
+        ServerBuilder {
+            bind: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            listener: None,
+            body_bytes: 2,
+            router: None,
+            keep_alive: true,
+            connection_close: false,
+            header_read_timeout: None,
+            max_connection_details: None,
+            events: EventSink::default(),
+        }
+    }
+}
+
+impl ServerBuilder {
+    /// Size of the body the built-in routes answer with, in bytes (default 2: `ok`); see
+    /// [`routes`](crate::routes). Ignored when [`router`](Self::router) replaces them.
+    ///
+    /// Body size decides whether a client can reuse a connection after dropping a response
+    /// unread: a body that arrives with the headers is already consumed, a larger one is not.
+    pub fn body_bytes(mut self, bytes: usize) -> Self {
+        self.body_bytes = bytes;
+        self
+    }
+
+    /// Serves `router` instead of the built-in routes: the user's own handlers, counted exactly as
+    /// the built-in ones are — same ledger, same connection ids, same `x-connection-id` and
+    /// `x-request-number` headers. Apply its state first (`Router::with_state`). To keep the
+    /// built-in routes as well, merge them in: `keepalive_probe::routes(2).merge(router)`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// use axum::{Json, Router, routing::get};
+    /// use keepalive_probe::{Report, Server};
+    ///
+    /// let api = Router::new().route("/user", get(|| async { Json([1, 2, 3]) }));
+    /// let server = Server::builder().router(api).start().await.unwrap();
+    /// let client = reqwest::Client::builder().no_proxy().build().unwrap();
+    /// for _ in 0..2 {
+    ///     let body = client.get(server.url_for("/user")).send().await.unwrap().text().await.unwrap();
+    ///     assert_eq!(body, "[1,2,3]");
+    /// }
+    /// drop(client);
+    /// assert_eq!(server.report_when_closed().await, Report::closed([2]));
+    /// # }
+    /// ```
+    pub fn router(mut self, router: Router) -> Self {
+        self.router = Some(router);
+        self
+    }
+
+    /// Whether the server keeps HTTP/1.1 connections open between requests (default `true`).
+    ///
+    /// With `false` the server answers every request with `Connection: close` and closes the
+    /// socket after the response, as Go's `Server.SetKeepAlivesEnabled(false)` does.
+    pub fn keep_alive(mut self, enabled: bool) -> Self {
+        self.keep_alive = enabled;
+        self
+    }
+
+    /// Whether every response gets `Connection: close` (default `false`).
+    ///
+    /// Unlike [`keep_alive(false)`](Self::keep_alive), this is the application asking for the
+    /// close, as a proxy or a misconfigured handler does; hyper honours it and closes the socket.
+    pub fn connection_close(mut self, enabled: bool) -> Self {
+        self.connection_close = enabled;
+        self
+    }
+
+    /// Closes a connection that has not sent a complete request head within `timeout` of becoming
+    /// ready for one (default: never).
+    ///
+    /// A fresh connection is ready when it is accepted: it is closed `timeout` after the accept
+    /// unless its first request head is complete by then, however its bytes trickle in. On a
+    /// kept-alive connection the clock starts when the previous response is written, so this is
+    /// also the server's idle timeout — the way a server closes pooled connections behind a
+    /// client's back. It runs on tokio's clock, so a test can pause and advance it.
+    pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
+        self.header_read_timeout = Some(timeout);
+        self
+    }
+
+    /// Keeps a full record for at most `n` connections (default: every one), so a server that
+    /// accepts millions of connections holds bounded memory.
+    ///
+    /// A kept record costs about 150 bytes of heap plus about 60 per request in its log, so the
+    /// default suits any test; set a cap for a long-running `serve` or a soak. Whenever a
+    /// connection is accepted or closed, the oldest *closed* records beyond `n` are folded into
+    /// counters: [`Report`](crate::Report)'s `accepted`, `used`, `requests` and `open` stay exact,
+    /// while `requests_per_connection`, [`Server::connections`] and [`Server::requests`] list only
+    /// the kept connections, in accept order — the most recent closed ones, plus every connection
+    /// still open. An open record is never folded, as its count can still change, so more than
+    /// `n` are kept while more than `n` are open. Once every connection is closed, exactly the
+    /// last `n` are kept.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// use keepalive_probe::Server;
+    ///
+    /// let server = Server::builder().max_connection_details(1).start().await.unwrap();
+    /// for _ in 0..3 {
+    ///     reqwest::Client::new().get(server.url()).send().await.unwrap();
+    /// }
+    /// let report = server.report_when_closed().await;
+    /// assert_eq!((report.accepted, report.requests), (3, 3));
+    /// assert_eq!(report.requests_per_connection, [1]);
+    /// # }
+    /// ```
+    pub fn max_connection_details(mut self, n: usize) -> Self {
+        self.max_connection_details = Some(n);
+        self
+    }
+
+    /// Listens on `addr` instead of `127.0.0.1:0`.
+    pub fn bind(mut self, addr: SocketAddr) -> Self {
+        self.bind = addr;
+        self
+    }
+
+    /// Serves on a listener the caller already bound (it is switched to non-blocking mode).
+    pub fn listener(mut self, listener: std::net::TcpListener) -> Self {
+        self.listener = Some(listener);
+        self
+    }
+
+    /// Calls `callback` for every accept, request and close, in the order the server sees them.
+    ///
+    /// It runs on the server's tasks: keep it short (print a line, send on a channel).
+    pub fn on_event(mut self, callback: impl Fn(&Event<'_>) + Send + Sync + 'static) -> Self {
+        self.events = EventSink::new(callback);
+        self
+    }
+
+    /// Binds and starts serving on the current tokio runtime.
+    pub async fn start(self) -> Result<Server, StartError> {
+        let listener = match self.listener {
+            Some(listener) => listener,
+            None => std::net::TcpListener::bind(self.bind).map_err(|source| StartError::Bind {
+                addr: self.bind,
+                source,
+            })?,
+        };
+        listener
+            .set_nonblocking(true)
+            .map_err(StartError::Listener)?;
+        let addr = listener.local_addr().map_err(StartError::Listener)?;
+        let kernel_queue = listener.try_clone().map_err(StartError::Listener)?;
+        let listener = TcpListener::from_std(listener).map_err(StartError::Listener)?;
+
+        let ledger = Arc::new(Ledger::new(self.max_connection_details));
+        let shared = Arc::new(Shared {
+            ledger: Arc::clone(&ledger),
+            events: self.events,
+            http: http_builder(self.keep_alive, self.header_read_timeout),
+            router: self
+                .router
+                .unwrap_or_else(|| routes::routes(self.body_bytes)),
+            connection_close: self.connection_close,
+            header_read_timeout: self.header_read_timeout,
+        });
+        let (commands, command_receiver) = mpsc::channel(8);
+        let accept_loop = AcceptLoop {
+            listener,
+            kernel_queue,
+            commands: command_receiver,
+            shared,
+        };
+        Ok(Server {
+            addr,
+            ledger,
+            commands,
+            accept_loop: tokio::spawn(accept_loop.run()),
+        })
+    }
+}
+
+fn http_builder(
+    keep_alive: bool,
+    header_read_timeout: Option<Duration>,
+) -> auto::Builder<TokioExecutor> {
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .keep_alive(keep_alive)
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_read_timeout);
+    builder
+}

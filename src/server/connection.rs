@@ -1,0 +1,69 @@
+//! One connection's task: wait for the first request within the header read timeout, let hyper
+//! serve the rest, and close the ledger record however the task ends.
+
+use std::sync::Arc;
+
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpStream;
+use tokio::sync::Notify;
+use tokio::time::Instant;
+
+use super::accept::Shared;
+use super::service::CountingService;
+use crate::event::Event;
+use crate::ledger::ConnectionRecord;
+
+/// Serves one accepted connection until either side closes it.
+pub(super) async fn serve(shared: Arc<Shared>, stream: TcpStream, record: Arc<ConnectionRecord>) {
+    let accepted = Instant::now();
+    let _closed = CloseOnDrop {
+        shared: Arc::clone(&shared),
+        record: Arc::clone(&record),
+    };
+    // Small responses must not wait for Nagle's algorithm; the counts do not depend on it.
+    let _ = stream.set_nodelay(true);
+    let first_request = Arc::new(Notify::new());
+    let service = CountingService::new(Arc::clone(&shared), record, Arc::clone(&first_request));
+    let serving = shared.http.serve_connection(TokioIo::new(stream), service);
+    tokio::pin!(serving);
+    // A client's broken bytes end its own connection, never the server: the error is the client's,
+    // and the ledger already holds what the connection did.
+    let Some(timeout) = shared.header_read_timeout else {
+        let _ = serving.await;
+        return;
+    };
+    // hyper-util first reads a few bytes to tell HTTP/1 from HTTP/2, with no timeout, and hyper's
+    // header timer starts only after that read: a client that sends one byte just before the
+    // timeout and then nothing would stay open for nearly two timeouts. One deadline from the
+    // accept to the first request covers both; hyper's timer covers the idle time after it.
+    tokio::select! {
+        _ = &mut serving => {}
+        arrived = tokio::time::timeout_at(accepted + timeout, first_request.notified()) => {
+            if arrived.is_ok() {
+                let _ = serving.await;
+            }
+        }
+    }
+}
+
+/// Closes `record` and reports it, once.
+pub(super) fn close(shared: &Shared, record: &ConnectionRecord) {
+    if let Some(requests) = shared.ledger.close(record) {
+        shared.events.emit(&Event::Closed {
+            id: record.id(),
+            requests,
+        });
+    }
+}
+
+/// Closes the ledger record however the connection task ends, aborted by shutdown included.
+struct CloseOnDrop {
+    shared: Arc<Shared>,
+    record: Arc<ConnectionRecord>,
+}
+
+impl Drop for CloseOnDrop {
+    fn drop(&mut self) {
+        close(&self.shared, &self.record);
+    }
+}

@@ -1,0 +1,247 @@
+//! The counting server, split along the data flow:
+//!
+//! - [`builder`]: configuration, and `start`, which binds and spawns the accept loop;
+//! - [`accept`]: the accept loop, which opens a ledger record for every socket (and sweeps the
+//!   kernel's queue on demand, as epoll lags it);
+//! - [`connection`]: one connection's task: the first-request deadline, hyper, and closing the
+//!   record however the task ends;
+//! - [`service`]: one request: count it on its connection's record, call the router, and name
+//!   the connection in the response.
+//!
+//! This file is the handle a test holds: URLs, reports, waiting, shutdown.
+
+mod accept;
+mod builder;
+mod connection;
+mod service;
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::http::HeaderName;
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
+
+use crate::ledger::{Connection, Ledger, Report, Request, Snapshot};
+
+pub use builder::{ServerBuilder, StartError};
+
+/// Response header naming the connection that served the response (its [`ConnectionId`]).
+///
+/// [`ConnectionId`]: crate::ConnectionId
+pub const CONNECTION_ID_HEADER: HeaderName = HeaderName::from_static("x-connection-id");
+
+/// Response header giving the request's number on its connection (1 for the first).
+pub const REQUEST_NUMBER_HEADER: HeaderName = HeaderName::from_static("x-request-number");
+
+/// A running counting server. Dropping it stops the server and closes every connection.
+#[derive(Debug)]
+pub struct Server {
+    addr: SocketAddr,
+    ledger: Arc<Ledger>,
+    commands: mpsc::Sender<accept::Command>,
+    accept_loop: JoinHandle<()>,
+}
+
+impl Server {
+    /// A builder, for anything other than the defaults.
+    pub fn builder() -> ServerBuilder {
+        ServerBuilder::default()
+    }
+
+    /// Starts a server with the defaults: `127.0.0.1:0`, keep-alive on, the built-in routes with
+    /// a 2-byte body.
+    pub async fn start() -> Result<Server, StartError> {
+        ServerBuilder::default().start().await
+    }
+
+    /// The address the server listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The base URL, with a trailing slash: `http://127.0.0.1:PORT/`.
+    pub fn url(&self) -> String {
+        format!("http://{}/", self.addr)
+    }
+
+    /// The URL of `path` on this server (`path` without its leading slash is fine too).
+    pub fn url_for(&self, path: &str) -> String {
+        format!("http://{}/{}", self.addr, path.trim_start_matches('/'))
+    }
+
+    /// The ledger as it is now.
+    ///
+    /// Every request a client has received a response to is already counted (the count is taken
+    /// before the response is written), and so is the connection it came on. Connections the client
+    /// has opened but the server has not accepted yet, and closes not yet observed, are not: for
+    /// those, use [`report_when_closed`](Self::report_when_closed).
+    pub fn report(&self) -> Report {
+        self.ledger.report()
+    }
+
+    /// Every connection so far, with peer addresses and times, in accept order (with
+    /// [`max_connection_details`](ServerBuilder::max_connection_details): the kept ones).
+    pub fn connections(&self) -> Vec<Connection> {
+        self.ledger.snapshot().connections
+    }
+
+    /// Every request so far, in the order the server received them: the connection that carried
+    /// each, its number there, its method and its path with the query string.
+    ///
+    /// "Requests 2 and 3 shared a connection" is one comparison:
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// use keepalive_probe::Server;
+    ///
+    /// let server = Server::start().await.unwrap();
+    /// let client = reqwest::Client::builder().no_proxy().build().unwrap();
+    /// for page in 1..=3 {
+    ///     let url = server.url_for(&format!("/?page={page}"));
+    ///     client.get(url).send().await.unwrap().bytes().await.unwrap();
+    /// }
+    /// let log: Vec<(u64, String)> = server
+    ///     .requests()
+    ///     .into_iter()
+    ///     .map(|r| (r.connection.get(), r.path))
+    ///     .collect();
+    /// assert_eq!(log, [(1, "/?page=1".into()), (1, "/?page=2".into()), (1, "/?page=3".into())]);
+    /// # }
+    /// ```
+    pub fn requests(&self) -> Vec<Request> {
+        self.ledger.snapshot().requests
+    }
+
+    /// The report, the connections and the request log, read at one instant so they agree.
+    pub fn snapshot(&self) -> Snapshot {
+        self.ledger.snapshot()
+    }
+
+    /// Waits until the report is final, and returns it: every connection the client opened has
+    /// been accepted and closed.
+    ///
+    /// Call it once the client can open nothing more — typically after dropping it, which closes
+    /// its pooled connections. It waits on the server's own events (accepts, closes) and asks the
+    /// kernel directly for connections still queued for accept, so it never sleeps. It never
+    /// returns while a connection is open: if the client might keep one, use
+    /// [`report_within`](Self::report_within).
+    pub async fn report_when_closed(&self) -> Report {
+        loop {
+            self.sweep_kernel_queue().await;
+            self.ledger.all_closed().await;
+            self.sweep_kernel_queue().await;
+            if let Some(report) = self.ledger.final_report() {
+                return report;
+            }
+        }
+    }
+
+    /// [`report_when_closed`](Self::report_when_closed) with a deadline: the final report, or,
+    /// once `limit` has passed on tokio's clock, an error naming the connections still open.
+    ///
+    /// On a paused clock the limit passes as soon as nothing else can happen, so a test that
+    /// forgot to drop its client fails at once instead of hanging:
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
+    /// use std::time::Duration;
+    /// use keepalive_probe::Server;
+    ///
+    /// let server = Server::start().await.unwrap();
+    /// let client = reqwest::Client::builder().no_proxy().build().unwrap();
+    /// client.get(server.url()).send().await.unwrap().bytes().await.unwrap();
+    /// let still_open = server.report_within(Duration::from_secs(5)).await.unwrap_err();
+    /// assert_eq!(still_open.connections.len(), 1);
+    /// drop(client);
+    /// assert_eq!(server.report_within(Duration::from_secs(5)).await.unwrap().open, 0);
+    /// # }
+    /// ```
+    pub async fn report_within(&self, limit: Duration) -> Result<Report, StillOpen> {
+        match tokio::time::timeout(limit, self.report_when_closed()).await {
+            Ok(report) => Ok(report),
+            Err(_) => {
+                let snapshot = self.ledger.snapshot();
+                Err(StillOpen {
+                    limit,
+                    connections: snapshot
+                        .connections
+                        .into_iter()
+                        .filter(|c| !c.closed)
+                        .collect(),
+                    report: snapshot.report,
+                })
+            }
+        }
+    }
+
+    /// Stops accepting, closes every connection and waits until the port is free.
+    pub async fn shutdown(mut self) {
+        if self.commands.send(accept::Command::Stop).await.is_ok() {
+            // The accept loop owns the listener and every connection task: once it has ended,
+            // every socket is closed. It cannot fail but by panicking, which would be ours to see.
+            if let Err(error) = (&mut self.accept_loop).await {
+                if error.is_panic() {
+                    std::panic::resume_unwind(error.into_panic());
+                }
+            }
+        }
+    }
+
+    /// Has the accept loop take every connection the kernel has completed but epoll has not yet
+    /// reported, and returns once they are in the ledger.
+    async fn sweep_kernel_queue(&self) {
+        let (done, swept) = oneshot::channel();
+        if self
+            .commands
+            .send(accept::Command::SweepKernelQueue(done))
+            .await
+            .is_ok()
+        {
+            // An error means the accept loop is gone: nothing more can be accepted.
+            let _ = swept.await;
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.accept_loop.abort();
+    }
+}
+
+/// [`Server::report_within`] ran out of time with connections still open.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct StillOpen {
+    /// The limit that passed.
+    pub limit: Duration,
+    /// The connections still open, in accept order.
+    pub connections: Vec<Connection>,
+    /// The report at the limit (its `open` counts them).
+    pub report: Report,
+}
+
+impl fmt::Display for StillOpen {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} connection(s) still open after {:?}:",
+            self.connections.len(),
+            self.limit
+        )?;
+        for connection in &self.connections {
+            write!(
+                f,
+                " connection {} from {} ({} request(s));",
+                connection.id, connection.peer, connection.requests
+            )?;
+        }
+        write!(
+            f,
+            " the usual cause is a client (or a clone of it) still alive, holding them in its \
+             pool: drop it before waiting"
+        )
+    }
+}

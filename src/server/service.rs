@@ -1,0 +1,77 @@
+//! One request: count it on its connection's record, let the router answer it, and name the
+//! connection in the response.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{HeaderValue, Request, Response, header};
+use hyper::body::Incoming;
+use tokio::sync::Notify;
+use tower::Service;
+
+use super::accept::Shared;
+use super::{CONNECTION_ID_HEADER, REQUEST_NUMBER_HEADER};
+use crate::event::Event;
+use crate::ledger::ConnectionRecord;
+
+/// The per-connection service hyper calls for every request (HTTP/2: every stream).
+#[derive(Clone)]
+pub(super) struct CountingService {
+    shared: Arc<Shared>,
+    record: Arc<ConnectionRecord>,
+    /// Told of every request, so the connection task knows the first one arrived in time.
+    request_arrived: Arc<Notify>,
+}
+
+impl CountingService {
+    pub(super) fn new(
+        shared: Arc<Shared>,
+        record: Arc<ConnectionRecord>,
+        request_arrived: Arc<Notify>,
+    ) -> Self {
+        CountingService {
+            shared,
+            record,
+            request_arrived,
+        }
+    }
+}
+
+impl hyper::service::Service<Request<Incoming>> for CountingService {
+    type Response = Response<Body>;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response<Body>, Infallible>> + Send>>;
+
+    fn call(&self, request: Request<Incoming>) -> Self::Future {
+        let method = request.method().as_str();
+        let path = request
+            .uri()
+            .path_and_query()
+            .map_or_else(|| request.uri().path(), |p| p.as_str());
+        let number = self.shared.ledger.count_request(&self.record, method, path);
+        self.shared.events.emit(&Event::Request {
+            id: self.record.id(),
+            peer: self.record.peer(),
+            number,
+            method,
+            path,
+        });
+        self.request_arrived.notify_one();
+        let id = self.record.id();
+        let connection_close = self.shared.connection_close;
+        let mut router = self.shared.router.clone();
+        Box::pin(async move {
+            let mut response = router.call(request).await?;
+            let headers = response.headers_mut();
+            headers.insert(CONNECTION_ID_HEADER, HeaderValue::from(id.get()));
+            headers.insert(REQUEST_NUMBER_HEADER, HeaderValue::from(number));
+            if connection_close {
+                headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
+            }
+            Ok(response)
+        })
+    }
+}
