@@ -4,6 +4,10 @@
 use keepalive_probe::{Consume, Report, Server, StartError, scenario};
 use pretty_assertions::assert_eq;
 
+#[path = "support/expect.rs"]
+mod expect;
+use expect::assert_connections;
+
 /// While the client lives its idle connections stay open; dropping it drops the pool, each idle
 /// connection's `SendRequest` goes with it, the connection task sees its request channel closed
 /// and shuts the socket down — and the server sees every close.
@@ -46,7 +50,7 @@ async fn dropping_the_client_closes_its_idle_connections() -> Result<(), StartEr
 /// by clones of one `Client`.
 #[test]
 fn two_clients_never_share_connections() {
-    scenario::two_clients_never_share_connections().assert_holds();
+    assert_connections(scenario::two_clients_never_share_connections(), [2, 2]);
 }
 
 /// `reqwest::blocking::Client` drives an async client on a runtime thread of its own; a body
@@ -54,11 +58,17 @@ fn two_clients_never_share_connections() {
 /// carries every request.
 #[test]
 fn blocking_client_full_read_reuses_one_connection() {
-    scenario::blocking_client_full_read_reuses_one_connection().assert_holds();
+    assert_connections(
+        scenario::blocking_client_full_read_reuses_one_connection(),
+        [5],
+    );
 }
 
 /// Dropping a blocking response unread drops the async body underneath: the leak is the same.
 #[test]
 fn blocking_client_dropped_large_body_forces_new_connection() {
-    scenario::blocking_client_dropped_large_body_forces_new_connection().assert_holds();
+    assert_connections(
+        scenario::blocking_client_dropped_large_body_forces_new_connection(),
+        [1, 1, 1, 1, 1],
+    );
 }

@@ -5,12 +5,19 @@
 use keepalive_probe::scenario;
 use rstest::rstest;
 
+#[path = "support/expect.rs"]
+mod expect;
+use expect::assert_connections;
+
 /// K requests at once on a fresh client: every checkout finds the pool empty, so each starts its
 /// own connect (`one_connection_for`), and no HTTP/1.1 connection can take a second request
 /// while the first is in flight. K connections, one request each.
 #[rstest]
 fn concurrent_requests_open_one_connection_each(#[values(2, 4, 8)] concurrency: usize) {
-    scenario::concurrent_requests_open_one_connection_each(concurrency).assert_holds();
+    assert_connections(
+        scenario::concurrent_requests_open_one_connection_each(concurrency),
+        vec![1; concurrency],
+    );
 }
 
 /// Three at once, then six one by one: the six all ride the connection that went idle last,
@@ -18,7 +25,10 @@ fn concurrent_requests_open_one_connection_each(#[values(2, 4, 8)] concurrency: 
 /// The other two stay idle until the client is dropped. Per connection: `[1, 1, 7]`.
 #[test]
 fn sequential_requests_after_a_burst_reuse_the_last_idle_connection() {
-    scenario::sequential_requests_after_a_burst_reuse_the_last_idle_connection().assert_holds();
+    assert_connections(
+        scenario::sequential_requests_after_a_burst_reuse_the_last_idle_connection(),
+        [1, 1, 7],
+    );
 }
 
 /// `pool_max_idle_per_host(1)` and two bursts of four: after the first burst `Pool::put` keeps the
@@ -26,5 +36,8 @@ fn sequential_requests_after_a_burst_reuse_the_last_idle_connection() {
 /// burst reuses that one and connects three more. Seven connections: `[2, 1, 1, 1, 1, 1, 1]`.
 #[test]
 fn pool_max_idle_keeps_only_that_many_between_bursts() {
-    scenario::pool_max_idle_keeps_only_that_many_between_bursts().assert_holds();
+    assert_connections(
+        scenario::pool_max_idle_keeps_only_that_many_between_bursts(),
+        [2, 1, 1, 1, 1, 1, 1],
+    );
 }

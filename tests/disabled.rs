@@ -1,40 +1,44 @@
 //! Keep-alive switched off, on purpose, four ways: every request opens its own TCP connection,
-//! and the ledger shows every one of them closed once the client is dropped (the expected report
-//! says `open: 0`).
+//! and the ledger shows every one of them closed once the client is dropped.
 //!
 //! Each way ends in the same place in hyper: the connection's keep-alive state becomes
 //! `KA::Disabled`, so after the response `State::try_keep_alive` (`proto/h1/conn.rs`) closes the
 //! connection instead of making it idle, and nothing goes back to the pool.
+//!
+//! - `pool_max_idle_per_host(0)` disables hyper-util's pool (`pool::Config::is_enabled` is
+//!   false): `one_connection_for` connects for every request, and the dispatcher closes the
+//!   connection once its response body ends, because its sender is gone.
+//! - `Connection: close` on the request: hyper's `Conn::encode_head` calls `disable_keep_alive`
+//!   when it writes such a head, and the server closes after answering.
+//! - Keep-alive off on the server (`http1().keep_alive(false)`, Go's
+//!   `SetKeepAlivesEnabled(false)`): the server answers `Connection: close` and closes after the
+//!   response.
+//! - A handler that adds `Connection: close` itself: the client parses it (`proto/h1/role.rs`),
+//!   `keep_alive &= msg.keep_alive` turns keep-alive off, and the connection ends with the
+//!   response.
 
-use keepalive_probe::scenario;
+use keepalive_probe::scenario::{self, Scenario};
+use rstest::rstest;
 
-/// `ClientBuilder::pool_max_idle_per_host(0)` disables hyper-util's pool
-/// (`pool::Config::is_enabled` is false): `one_connection_for` connects for every request, and the
-/// dispatcher closes the connection once its response body ends, because its sender is gone.
-#[test]
-fn client_pool_disabled_opens_a_connection_per_request() {
-    scenario::client_pool_disabled_opens_a_connection_per_request().assert_holds();
-}
+#[path = "support/expect.rs"]
+mod expect;
+use expect::assert_connections;
 
-/// `Connection: close` on the request: hyper's `Conn::encode_head` calls `disable_keep_alive`
-/// when it writes such a head, and the server closes after answering.
-#[test]
-fn request_connection_close_opens_a_connection_per_request() {
-    scenario::request_connection_close_opens_a_connection_per_request().assert_holds();
-}
-
-/// Keep-alive off on the server (`http1().keep_alive(false)`, Go's
-/// `SetKeepAlivesEnabled(false)`): the server answers `Connection: close` and closes after the
-/// response.
-#[test]
-fn server_keep_alive_disabled_opens_a_connection_per_request() {
-    scenario::server_keep_alive_disabled_opens_a_connection_per_request().assert_holds();
-}
-
-/// A handler that adds `Connection: close` itself: the client parses it (`proto/h1/role.rs`),
-/// `keep_alive &= msg.keep_alive` turns keep-alive off, and the connection ends with the
-/// response.
-#[test]
-fn server_connection_close_header_opens_a_connection_per_request() {
-    scenario::server_connection_close_header_opens_a_connection_per_request().assert_holds();
+/// Five sequential `GET /`, 2-byte bodies read to the end, keep-alive off one of four ways: five
+/// connections, one request each.
+#[rstest]
+#[case::client_pool_disabled_opens_a_connection_per_request(
+    scenario::client_pool_disabled_opens_a_connection_per_request()
+)]
+#[case::request_connection_close_opens_a_connection_per_request(
+    scenario::request_connection_close_opens_a_connection_per_request()
+)]
+#[case::server_keep_alive_disabled_opens_a_connection_per_request(
+    scenario::server_keep_alive_disabled_opens_a_connection_per_request()
+)]
+#[case::server_connection_close_header_opens_a_connection_per_request(
+    scenario::server_connection_close_header_opens_a_connection_per_request()
+)]
+fn keep_alive_off_opens_a_connection_per_request(#[case] scenario: Scenario) {
+    assert_connections(scenario, [1, 1, 1, 1, 1]);
 }

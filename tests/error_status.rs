@@ -4,12 +4,19 @@
 
 use keepalive_probe::scenario;
 
+#[path = "support/expect.rs"]
+mod expect;
+use expect::assert_connections;
+
 /// A 500 with a 2-byte body, `error_for_status()?`: hyper read the whole body ahead with the
 /// headers (the response fits hyper's first 8 KiB read), so the connection was already idle when
 /// the response was dropped. One connection.
 #[test]
 fn error_for_status_on_small_error_body_still_reuses() {
-    scenario::error_for_status_on_small_error_body_still_reuses().assert_holds();
+    assert_connections(
+        scenario::error_for_status_on_small_error_body_still_reuses(),
+        [5],
+    );
 }
 
 /// A 500 with a 1 MiB body, `error_for_status()?`: the body is dropped unfinished, hyper's
@@ -17,12 +24,18 @@ fn error_for_status_on_small_error_body_still_reuses() {
 /// request — the keep-alive leak hiding in error handling.
 #[test]
 fn error_for_status_on_large_error_body_forces_new_connection() {
-    scenario::error_for_status_on_large_error_body_forces_new_connection().assert_holds();
+    assert_connections(
+        scenario::error_for_status_on_large_error_body_forces_new_connection(),
+        [1, 1, 1, 1, 1],
+    );
 }
 
 /// The same 500s, bodies read to the end: one connection. The fix for the leak above is to read
 /// (or bound-read) error bodies before returning.
 #[test]
 fn reading_large_error_body_keeps_the_connection() {
-    scenario::reading_large_error_body_keeps_the_connection().assert_holds();
+    assert_connections(
+        scenario::reading_large_error_body_keeps_the_connection(),
+        [5],
+    );
 }

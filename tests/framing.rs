@@ -5,12 +5,19 @@
 use keepalive_probe::scenario::{self, KIB, MIB};
 use rstest::rstest;
 
+#[path = "support/expect.rs"]
+mod expect;
+use expect::assert_connections;
+
 /// A chunked body (`/chunked`, 16 KiB chunks, no `Content-Length`) read to the end: the
 /// zero-length last chunk ends the message, hyper's chunked decoder reports end of stream, and
 /// the connection goes idle exactly as with `Content-Length`.
 #[rstest]
 fn chunked_full_read_reuses_one_connection(#[values(2, 64 * KIB, MIB)] body_bytes: usize) {
-    scenario::chunked_full_read_reuses_one_connection(body_bytes, 10).assert_holds();
+    assert_connections(
+        scenario::chunked_full_read_reuses_one_connection(body_bytes, 10),
+        [10],
+    );
 }
 
 /// Requests sent as HTTP/1.0: without `Connection: keep-alive`, an HTTP/1.0 exchange ends with
@@ -18,5 +25,8 @@ fn chunked_full_read_reuses_one_connection(#[values(2, 64 * KIB, MIB)] body_byte
 /// offer it), so every request opens its own connection.
 #[test]
 fn http_1_0_request_opens_a_connection_per_request() {
-    scenario::http_1_0_request_opens_a_connection_per_request().assert_holds();
+    assert_connections(
+        scenario::http_1_0_request_opens_a_connection_per_request(),
+        [1, 1, 1, 1, 1],
+    );
 }

@@ -18,22 +18,16 @@ use pretty_assertions::assert_eq;
 use rstest::rstest;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio::time::Instant;
+
+#[path = "support/raw_tcp.rs"]
+mod raw_tcp;
+use raw_tcp::{GET_AND_CLOSE, connect, exchange, read_until_closed};
 
 /// The report after one hostile connection and then one well-behaved request, both closed: the
 /// hostile one is accepted but carries nothing, the served one carries its request.
 fn hostile_then_served() -> Report {
-    Report {
-        accepted: 2,
-        used: 1,
-        requests: 1,
-        requests_per_connection: vec![0, 1],
-        open: 0,
-    }
+    Report::closed([0, 1])
 }
-
-/// One GET that asks the server to close after answering, so the connection carries exactly it.
-const GET_AND_CLOSE: &[u8] = b"GET / HTTP/1.1\r\nhost: probe\r\nconnection: close\r\n\r\n";
 
 /// hyper's default read-buffer limit for a request head (`DEFAULT_MAX_BUFFER_SIZE` in
 /// `proto/h1/io.rs`: `8192 + 4096 * 100`). A head still incomplete at this size is refused.
@@ -47,32 +41,6 @@ const MAX_URI_BYTES: usize = u16::MAX as usize - 1;
 
 async fn start(builder: keepalive_probe::ServerBuilder) -> Server {
     builder.start().await.expect("the server binds 127.0.0.1:0")
-}
-
-async fn connect(server: &Server) -> TcpStream {
-    TcpStream::connect(server.addr())
-        .await
-        .expect("the server is listening")
-}
-
-/// Writes `request` on a fresh connection and returns everything the server sent until it
-/// closed.
-async fn exchange(server: &Server, request: &[u8]) -> String {
-    let mut stream = connect(server).await;
-    stream
-        .write_all(request)
-        .await
-        .expect("the request is sent");
-    read_until_closed(&mut stream).await
-}
-
-async fn read_until_closed(stream: &mut TcpStream) -> String {
-    let mut reply = Vec::new();
-    stream
-        .read_to_end(&mut reply)
-        .await
-        .expect("the server closes cleanly (FIN, not RST)");
-    String::from_utf8_lossy(&reply).into_owned()
 }
 
 /// A well-behaved client after the hostile one: proof that the server still serves.
@@ -199,87 +167,97 @@ async fn oversized_head_gets_hypers_error_then_close(
     assert_eq!(server.report_when_closed().await, hostile_then_served());
 }
 
-/// A slowloris client sends its head one byte every 100 ms and never finishes it. hyper starts
-/// the header timer when it begins reading a head (`Conn::poll_read_head`) and does not restart it
-/// when bytes trickle in, so the connection is closed 10 s after it started, without a response.
-/// The client reads EOF — or a reset, when its latest byte was still unread as the server closed
-/// (a close with unread input resets). Accepted 1, 0 requests.
+/// How long the server kept connection `id` open, on its own clock: from its accept to its close.
+fn open_for(server: &Server, id: u64) -> Duration {
+    let connection = server
+        .connections()
+        .into_iter()
+        .find(|c| c.id.get() == id)
+        .expect("the connection is in the ledger");
+    let closed = connection.closed_at.expect("the connection is closed");
+    closed.at - connection.accepted.at
+}
+
+/// Waits, on the paused clock, until the server closes `stream`: EOF, or a reset when bytes the
+/// client sent were still unread as the server closed (a close with unread input resets).
+async fn closed_without_a_response(stream: &mut TcpStream) {
+    let mut reply = [0; 64];
+    match stream.read(&mut reply).await {
+        Ok(0) => {}
+        Err(error) if error.kind() == ErrorKind::ConnectionReset => {}
+        other => panic!("expected a close without a response, got {other:?}"),
+    }
+}
+
+/// A slowloris client sends its head one byte every 100 ms and never finishes it. The server's
+/// deadline for a first request head runs from the accept (`server/connection.rs`) and is not
+/// restarted when bytes trickle in, so the connection is closed exactly 10 s after the accept,
+/// on the server's clock, without a response. Accepted 1, 0 requests.
 ///
-/// On tokio's paused clock the 10 s take no real time. Paused, tokio jumps the clock to the next
-/// timer whenever the runtime is idle, even while a socket event is on its way — so a jump can
-/// make the server start its timer up to one client step late, or the client see the close up
-/// to one step late. The client's 100 ms steps are the only other timers, so each jump is at most
-/// one step, and the close lands within 10 s + 2 steps of the connect — never before 10 s,
-/// because hyper's deadline is fixed when the timer starts.
+/// On tokio's paused clock the 10 s take no real time, and the server's ledger times the
+/// connection on that clock, so the 10 s are exact whatever the client's steps.
 #[tokio::test(start_paused = true)]
 async fn slowloris_is_closed_by_the_header_read_timeout() {
     const TIMEOUT: Duration = Duration::from_secs(10);
     const STEP: Duration = Duration::from_millis(100);
     let server = start(Server::builder().header_read_timeout(TIMEOUT)).await;
 
-    let connected = Instant::now();
     let mut stream = connect(&server).await;
     let head = b"GET / HTTP/1.1\r\nx-slow: "
         .iter()
         .chain([b'a'].iter().cycle());
-    let mut reply = [0; 64];
-    let mut sent = 0;
     for byte in head {
-        stream.write_all(&[*byte]).await.expect("the server reads");
-        sent += 1;
+        if stream.write_all(&[*byte]).await.is_err() {
+            break;
+        }
         tokio::select! {
             biased;
-            read = stream.read(&mut reply) => {
-                match read {
-                    Ok(0) => break,
-                    Err(error) if error.kind() == ErrorKind::ConnectionReset => break,
-                    other => panic!("expected a close without a response, got {other:?}"),
-                }
-            }
+            () = closed_without_a_response(&mut stream) => break,
             () = tokio::time::sleep(STEP) => {}
         }
     }
-    let closed_after = connected.elapsed();
 
-    assert!(
-        TIMEOUT <= closed_after && closed_after <= TIMEOUT + 2 * STEP,
-        "closed {closed_after:?} after connecting, {sent} bytes sent"
-    );
     served_once(&server).await;
     assert_eq!(server.report_when_closed().await, hostile_then_served());
+    assert_eq!(open_for(&server, 1), TIMEOUT);
 }
 
-/// A socket that connects and sends nothing is closed by the header read timeout too: the timeout
-/// covers waiting for the first byte, not only a head that has begun. The client reads EOF.
-///
-/// On the paused clock, `report_when_closed` first accepts the queued socket through a channel
-/// the accept loop is woken by — no socket event, so the runtime does not go idle and jump the
-/// clock before the server's timer exists. From then on the server's deadline is the earliest
-/// timer, so tokio jumps straight to it; the 2× guard turns a missing timeout into a failure
-/// instead of a hang.
+/// One byte at 0.9 s of a 1 s timeout, then nothing. hyper-util reads a connection's first bytes
+/// to tell HTTP/1 from HTTP/2 with no timeout, and hyper's header timer starts only after that
+/// read: on their own the two would run in series and keep this socket open until 1.9 s. The
+/// server's one deadline from accept to first request closes it at exactly 1 s, as
+/// `header_read_timeout` promises.
+#[tokio::test(start_paused = true)]
+async fn a_late_first_byte_does_not_extend_the_header_read_timeout() {
+    const TIMEOUT: Duration = Duration::from_secs(1);
+    let server = start(Server::builder().header_read_timeout(TIMEOUT)).await;
+
+    let mut stream = connect(&server).await;
+    tokio::time::sleep(Duration::from_millis(900)).await;
+    stream.write_all(b"G").await.expect("the server reads");
+    closed_without_a_response(&mut stream).await;
+
+    assert_eq!(server.report_when_closed().await, Report::closed([0]));
+    assert_eq!(open_for(&server, 1), TIMEOUT);
+}
+
+/// A socket that connects and sends nothing is closed by the header read timeout too, exactly
+/// `TIMEOUT` after its accept on the server's clock: the deadline covers waiting for the first
+/// byte, not only a head that has begun. The client reads EOF.
 #[tokio::test(start_paused = true)]
 async fn silent_socket_is_closed_by_the_header_read_timeout() {
     const TIMEOUT: Duration = Duration::from_secs(10);
     let server = start(Server::builder().header_read_timeout(TIMEOUT)).await;
 
-    let connected = Instant::now();
     let mut stream = connect(&server).await;
-    let report = tokio::time::timeout(2 * TIMEOUT, server.report_when_closed())
+    let report = server
+        .report_within(2 * TIMEOUT)
         .await
         .expect("the server closes a silent socket");
 
-    assert!(connected.elapsed() >= TIMEOUT, "{:?}", connected.elapsed());
     assert_eq!(read_until_closed(&mut stream).await, "");
-    assert_eq!(
-        report,
-        Report {
-            accepted: 1,
-            used: 0,
-            requests: 0,
-            requests_per_connection: vec![0],
-            open: 0,
-        }
-    );
+    assert_eq!(report, Report::closed([0]));
+    assert_eq!(open_for(&server, 1), TIMEOUT);
 }
 
 /// Makes `drop` send a reset (RST) instead of a FIN, as a crashing client or a firewall does.
@@ -316,16 +294,7 @@ async fn reset_mid_response_counts_the_request() {
     drop(stream);
 
     served_once(&server).await;
-    assert_eq!(
-        server.report_when_closed().await,
-        Report {
-            accepted: 2,
-            used: 2,
-            requests: 2,
-            requests_per_connection: vec![1, 1],
-            open: 0,
-        }
-    );
+    assert_eq!(server.report_when_closed().await, Report::closed([1, 1]));
 }
 
 /// The client announces a 1,000-byte body, sends 10 bytes of it, and closes. hyper dispatches a
@@ -344,16 +313,7 @@ async fn close_mid_request_body_counts_the_request() {
     drop(stream);
     served_once(&server).await;
 
-    assert_eq!(
-        server.report_when_closed().await,
-        Report {
-            accepted: 2,
-            used: 2,
-            requests: 2,
-            requests_per_connection: vec![1, 1],
-            open: 0,
-        }
-    );
+    assert_eq!(server.report_when_closed().await, Report::closed([1, 1]));
 }
 
 /// Three GETs in one write: hyper parses them from one read buffer and answers them one after

@@ -4,11 +4,18 @@
 use keepalive_probe::scenario;
 use rstest::rstest;
 
+#[path = "support/expect.rs"]
+mod expect;
+use expect::assert_connections;
+
 /// K requests at once on a fresh client with `http2_prior_knowledge()`: the first checkout takes
 /// hyper-util's HTTP/2 connecting lock (`pool::Pool::connecting`), the others wait on their
 /// checkout, and when the connection is ready `Pool::put` hands a shared clone
 /// (`Reservation::Shared`) to every waiter. One connection carrying K streams.
 #[rstest]
 fn http2_concurrent_requests_share_one_connection(#[values(2, 10, 50)] concurrency: usize) {
-    scenario::http2_concurrent_requests_share_one_connection(concurrency).assert_holds();
+    assert_connections(
+        scenario::http2_concurrent_requests_share_one_connection(concurrency),
+        [concurrency],
+    );
 }

@@ -8,19 +8,29 @@
 
 use keepalive_probe::scenario;
 
+#[path = "support/expect.rs"]
+mod expect;
+use expect::{assert_connections, assert_outcome};
+
 /// `pool_idle_timeout(5 s)`, then a 10-second pause: at checkout hyper-util's `IdlePopper::pop`
 /// skips an entry whose `Expiration::expires` says it has been idle longer than the timeout
 /// (strictly longer), and the pool connects anew. Two connections, one request each.
 #[test]
 fn client_idle_timeout_shorter_than_the_pause_opens_a_new_connection() {
-    scenario::client_idle_timeout_shorter_than_the_pause_opens_a_new_connection().assert_holds();
+    assert_connections(
+        scenario::client_idle_timeout_shorter_than_the_pause_opens_a_new_connection(),
+        [1, 1],
+    );
 }
 
 /// `pool_idle_timeout(30 s)` and the same 10-second pause: the connection has not expired, so
 /// the second request reuses it. One connection, two requests.
 #[test]
 fn client_idle_timeout_longer_than_the_pause_reuses() {
-    scenario::client_idle_timeout_longer_than_the_pause_reuses().assert_holds();
+    assert_connections(
+        scenario::client_idle_timeout_longer_than_the_pause_reuses(),
+        [2],
+    );
 }
 
 /// The server closes connections idle for 5 s; the client pauses 10 s. The close reaches the
@@ -30,7 +40,10 @@ fn client_idle_timeout_longer_than_the_pause_reuses() {
 /// request fails.
 #[test]
 fn server_idle_close_before_reuse_costs_a_new_connection_not_an_error() {
-    scenario::server_idle_close_before_reuse_costs_a_new_connection_not_an_error().assert_holds();
+    assert_connections(
+        scenario::server_idle_close_before_reuse_costs_a_new_connection_not_an_error(),
+        [1, 1],
+    );
 }
 
 /// The stale pooled connection behind reqwest's "connection closed before message completed":
@@ -45,5 +58,9 @@ fn server_idle_close_before_reuse_costs_a_new_connection_not_an_error() {
 /// the paused clock makes it exact.
 #[test]
 fn server_idle_close_at_the_moment_of_reuse_fails_the_request() {
-    scenario::server_idle_close_at_the_moment_of_reuse_fails_the_request().assert_holds();
+    assert_outcome(
+        scenario::server_idle_close_at_the_moment_of_reuse_fails_the_request(),
+        [1],
+        1,
+    );
 }

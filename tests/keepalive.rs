@@ -11,6 +11,10 @@
 use keepalive_probe::scenario::{self, KIB, MIB};
 use rstest::rstest;
 
+#[path = "support/expect.rs"]
+mod expect;
+use expect::assert_connections;
+
 /// N sequential requests, each body read to the end: exactly one connection, carrying all N.
 /// The body size does not matter — empty, two bytes, 64 KiB or 1 MiB — because reuse depends on
 /// the body being finished, not on how long it took to read.
@@ -19,5 +23,8 @@ fn full_read_reuses_one_connection(
     #[values(0, 2, 64 * KIB, MIB)] body_bytes: usize,
     #[values(1, 2, 10)] requests: usize,
 ) {
-    scenario::full_read_reuses_one_connection(body_bytes, requests).assert_holds();
+    assert_connections(
+        scenario::full_read_reuses_one_connection(body_bytes, requests),
+        [requests],
+    );
 }

@@ -12,13 +12,14 @@ use std::io::ErrorKind;
 use keepalive_probe::{Event, Report, Server};
 use pretty_assertions::assert_eq;
 use rstest::rstest;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncReadExt;
 use tokio::net::TcpStream;
 use tokio::runtime::Handle;
 use tokio::sync::mpsc;
 
-/// One GET that asks the server to close after answering.
-const GET_AND_CLOSE: &[u8] = b"GET / HTTP/1.1\r\nhost: probe\r\nconnection: close\r\n\r\n";
+#[path = "support/raw_tcp.rs"]
+mod raw_tcp;
+use raw_tcp::{GET_AND_CLOSE, send};
 
 /// How the server is stopped.
 #[derive(Debug, Clone, Copy)]
@@ -54,14 +55,6 @@ async fn wait_for(events: &mut mpsc::UnboundedReceiver<bool>, accepted: bool, co
         let event = events.recv().await.expect("the sender lives in the server");
         seen += usize::from(event == accepted);
     }
-}
-
-async fn send(server: &Server, bytes: &[u8]) -> TcpStream {
-    let mut stream = TcpStream::connect(server.addr())
-        .await
-        .expect("the server is listening");
-    stream.write_all(bytes).await.expect("sent");
-    stream
 }
 
 /// Reads until the server's side of the connection is gone: EOF, or a reset.

@@ -24,6 +24,10 @@ use keepalive_probe::Consume;
 use keepalive_probe::scenario::{self, KIB, MIB};
 use rstest::rstest;
 
+#[path = "support/expect.rs"]
+mod expect;
+use expect::assert_connections;
+
 /// A `Content-Length` body that fits, with its ~160 bytes of headers, into hyper's first 8 KiB
 /// read is complete before the caller sees the response: `Conn::poll_read_body` reached the end
 /// of the message during the read-ahead and set `Reading::KeepAlive`. Dropping it costs nothing.
@@ -32,8 +36,10 @@ fn dropped_body_that_arrived_with_the_headers_still_reuses(
     #[values(0, 2, KIB, 4 * KIB)] body_bytes: usize,
     #[values(Consume::Unread, Consume::FirstChunk)] consume: Consume,
 ) {
-    scenario::dropped_body_that_arrived_with_the_headers_still_reuses(body_bytes, consume)
-        .assert_holds();
+    assert_connections(
+        scenario::dropped_body_that_arrived_with_the_headers_still_reuses(body_bytes, consume),
+        [5],
+    );
 }
 
 /// An 8 KiB body (8351 bytes with headers) overflows the first 8192-byte read, so `try_send_request`
@@ -48,8 +54,10 @@ fn dropped_body_that_arrived_with_the_headers_still_reuses(
 fn dropped_body_finished_by_the_drain_read_races_an_extra_connection(
     #[values(Consume::Unread, Consume::FirstChunk)] consume: Consume,
 ) {
-    scenario::dropped_body_finished_by_the_drain_read_races_an_extra_connection(consume)
-        .assert_holds();
+    assert_connections(
+        scenario::dropped_body_finished_by_the_drain_read_races_an_extra_connection(consume),
+        [5, 0],
+    );
 }
 
 /// A 16 KiB body: request 2 races as above and gets connection 1; connection 2 goes idle. Response
@@ -62,8 +70,10 @@ fn dropped_body_finished_by_the_drain_read_races_an_extra_connection(
 fn dropped_body_two_reads_long_shares_requests_between_two_connections(
     #[values(Consume::Unread, Consume::FirstChunk)] consume: Consume,
 ) {
-    scenario::dropped_body_two_reads_long_shares_requests_between_two_connections(consume)
-        .assert_holds();
+    assert_connections(
+        scenario::dropped_body_two_reads_long_shares_requests_between_two_connections(consume),
+        [4, 1],
+    );
 }
 
 /// A small chunked body arrives whole in one read, terminator included, but hyper's chunked
@@ -78,10 +88,12 @@ fn dropped_chunked_body_finished_by_the_drain_read_alternates_two_connections(
     #[values(2, KIB, 4 * KIB)] body_bytes: usize,
     #[values(Consume::Unread, Consume::FirstChunk)] consume: Consume,
 ) {
-    scenario::dropped_chunked_body_finished_by_the_drain_read_alternates_two_connections(
-        body_bytes, consume,
-    )
-    .assert_holds();
+    assert_connections(
+        scenario::dropped_chunked_body_finished_by_the_drain_read_alternates_two_connections(
+            body_bytes, consume,
+        ),
+        [3, 2],
+    );
 }
 
 /// A body hyper cannot finish with one drain read (32 KiB and up on a fresh connection) is
@@ -92,7 +104,10 @@ fn dropped_large_body_forces_new_connection(
     #[values(32 * KIB, 64 * KIB, MIB)] body_bytes: usize,
     #[values(Consume::Unread, Consume::FirstChunk)] consume: Consume,
 ) {
-    scenario::dropped_large_body_forces_new_connection(body_bytes, consume).assert_holds();
+    assert_connections(
+        scenario::dropped_large_body_forces_new_connection(body_bytes, consume),
+        [1, 1, 1, 1, 1],
+    );
 }
 
 /// A chunked body of several 16 KiB chunks: the drain read returns the next chunk's data, not the
@@ -101,5 +116,8 @@ fn dropped_large_body_forces_new_connection(
 fn dropped_multi_chunk_body_forces_new_connection(
     #[values(Consume::Unread, Consume::FirstChunk)] consume: Consume,
 ) {
-    scenario::dropped_multi_chunk_body_forces_new_connection(consume).assert_holds();
+    assert_connections(
+        scenario::dropped_multi_chunk_body_forces_new_connection(consume),
+        [1, 1, 1, 1, 1],
+    );
 }

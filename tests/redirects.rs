@@ -3,12 +3,19 @@
 
 use keepalive_probe::scenario;
 
+#[path = "support/expect.rs"]
+mod expect;
+use expect::assert_connections;
+
 /// `GET /redirect` → 302 → `GET /`, five times, 2-byte bodies: the 302's body arrived with its
 /// headers, so the connection is idle when reqwest sends the next hop. One connection, ten
 /// requests.
 #[test]
 fn followed_redirect_reuses_the_connection_for_both_hops() {
-    scenario::followed_redirect_reuses_the_connection_for_both_hops().assert_holds();
+    assert_connections(
+        scenario::followed_redirect_reuses_the_connection_for_both_hops(),
+        [10],
+    );
 }
 
 /// The same with 1 MiB bodies: reqwest's redirect handling drops the 302 response without
@@ -17,5 +24,8 @@ fn followed_redirect_reuses_the_connection_for_both_hops() {
 /// `[1, 2, 2, 2, 2, 1]` — six connections for five calls.
 #[test]
 fn redirect_with_large_body_costs_a_connection_per_hop() {
-    scenario::redirect_with_large_body_costs_a_connection_per_hop().assert_holds();
+    assert_connections(
+        scenario::redirect_with_large_body_costs_a_connection_per_hop(),
+        [1, 2, 2, 2, 2, 1],
+    );
 }

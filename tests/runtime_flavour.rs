@@ -3,20 +3,31 @@
 //! the connection task that returns a connection to the pool and the caller's next request run on
 //! two threads and race; only counts that no race can change stay exact.
 
-use keepalive_probe::scenario::{self, KIB, Runtime, Scenario, Step};
+use keepalive_probe::Server;
+use keepalive_probe::scenario::{self, KIB};
 use pretty_assertions::assert_eq;
+
+#[path = "support/expect.rs"]
+mod expect;
+use expect::assert_connections;
 
 /// 1 MiB bodies dropped unread, two worker threads: each connection is closed, never pooled, so
 /// no race can reuse one — exactly one connection per request, as on one thread.
 #[test]
 fn multi_thread_dropped_large_body_opens_a_connection_per_request() {
-    scenario::multi_thread_dropped_large_body_opens_a_connection_per_request().assert_holds();
+    assert_connections(
+        scenario::multi_thread_dropped_large_body_opens_a_connection_per_request(),
+        [1, 1, 1, 1, 1],
+    );
 }
 
 /// Keep-alive off on the server, two worker threads: nothing is ever pooled; exact.
 #[test]
 fn multi_thread_keep_alive_disabled_opens_a_connection_per_request() {
-    scenario::multi_thread_keep_alive_disabled_opens_a_connection_per_request().assert_holds();
+    assert_connections(
+        scenario::multi_thread_keep_alive_disabled_opens_a_connection_per_request(),
+        [1, 1, 1, 1, 1],
+    );
 }
 
 /// Bodies read to the end, two worker threads. The connection goes back to the pool from its
@@ -29,21 +40,31 @@ fn multi_thread_keep_alive_disabled_opens_a_connection_per_request() {
 ///
 /// What is exact on any runtime: every request reaches the server exactly once, none fails, and
 /// every connection is closed once the client is dropped.
-#[test]
-fn multi_thread_full_read_serves_every_request_exactly_once() {
-    let scenario = Scenario {
-        runtime: Runtime::MultiThread,
-        steps: vec![Step::Sequential(10)],
-        ..scenario::full_read_reuses_one_connection(64 * KIB, 10)
-    };
-    let outcome = scenario.run().expect("the scenario runs");
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn multi_thread_full_read_serves_every_request_exactly_once() {
+    const REQUESTS: usize = 10;
+    let server = Server::builder()
+        .body_bytes(64 * KIB)
+        .start()
+        .await
+        .expect("the server binds 127.0.0.1:0");
+    let client = reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .expect("a plain-HTTP client builds");
+    let mut failed = 0;
+    for _ in 0..REQUESTS {
+        let served = match client.get(server.url()).send().await {
+            Ok(response) => response.bytes().await.is_ok(),
+            Err(_) => false,
+        };
+        failed += usize::from(!served);
+    }
+    drop(client);
+    let report = server.report_when_closed().await;
     assert_eq!(
-        (
-            outcome.report.requests,
-            outcome.failed_requests,
-            outcome.report.open
-        ),
-        (10, 0, 0),
+        (report.requests, failed, report.open),
+        (REQUESTS, 0, 0),
         "(requests served, requests failed, connections left open)"
     );
 }

@@ -8,12 +8,13 @@
 
 use keepalive_probe::{ConnectionId, Event, Report, Server};
 use pretty_assertions::assert_eq;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncReadExt;
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 
-/// One GET that asks the server to close after answering.
-const GET_AND_CLOSE: &[u8] = b"GET / HTTP/1.1\r\nhost: probe\r\nconnection: close\r\n\r\n";
+#[path = "support/raw_tcp.rs"]
+mod raw_tcp;
+use raw_tcp::{GET_AND_CLOSE, exchange, send};
 
 /// One GET that leaves the connection open.
 const GET: &[u8] = b"GET / HTTP/1.1\r\nhost: probe\r\n\r\n";
@@ -47,25 +48,15 @@ fn raise_open_file_limit(needed: libc::rlim_t) {
     assert_eq!(raised, 0, "setrlimit(RLIMIT_NOFILE)");
 }
 
-async fn connect(server: &Server) -> TcpStream {
-    TcpStream::connect(server.addr())
-        .await
-        .expect("the server is listening")
-}
-
 /// One request on a fresh connection that the server closes after answering.
 async fn get_and_close(server: &Server) {
-    let mut stream = connect(server).await;
-    stream.write_all(GET_AND_CLOSE).await.expect("sent");
-    let mut reply = Vec::new();
-    stream.read_to_end(&mut reply).await.expect("answered");
-    assert!(reply.ends_with(RESPONSE_END), "{reply:?}");
+    let reply = exchange(server, GET_AND_CLOSE).await;
+    assert!(reply.as_bytes().ends_with(RESPONSE_END), "{reply:?}");
 }
 
 /// One request on a fresh connection that stays open; returns the connection.
 async fn get_and_keep(server: &Server) -> TcpStream {
-    let mut stream = connect(server).await;
-    stream.write_all(GET).await.expect("sent");
+    let mut stream = send(server, GET).await;
     let mut reply = Vec::new();
     while !reply.ends_with(RESPONSE_END) {
         let read = stream.read_buf(&mut reply).await.expect("answered");
@@ -76,13 +67,7 @@ async fn get_and_keep(server: &Server) -> TcpStream {
 
 /// `connections` connections with one request each, all closed.
 fn one_request_each(connections: usize) -> Report {
-    Report {
-        accepted: connections,
-        used: connections,
-        requests: connections,
-        requests_per_connection: vec![1; connections],
-        open: 0,
-    }
+    Report::closed(vec![1; connections])
 }
 
 /// 10,000 connections one after another, one request each: exactly 10,000 in the ledger.

@@ -64,21 +64,6 @@ impl Scenario {
         }
     }
 
-    /// Runs the scenario and panics unless it produced exactly the expected outcome; the panic
-    /// message is a diff of the two, with the scenario's title and why.
-    pub fn assert_holds(&self) {
-        match self.run() {
-            Ok(outcome) => pretty_assertions::assert_eq!(
-                self.expected_outcome(),
-                outcome,
-                "{}: {}",
-                self.title(),
-                self.why
-            ),
-            Err(error) => panic!("{} could not run: {error}", self.title()),
-        }
-    }
-
     /// Requests the client issues (a followed redirect is one client request, two server ones).
     pub fn client_requests(&self) -> usize {
         self.steps.iter().map(Step::requests).sum()
