@@ -44,7 +44,7 @@ mod routes;
 pub mod scenario;
 mod server;
 
-pub use consume::{Consume, Consumed, connection_id};
+pub use consume::{Consume, ConsumeError, Consumed, connection_id};
 pub use event::Event;
 pub use ledger::{
     Connection, ConnectionId, Moment, ParseConnectionIdError, Report, Request, Snapshot,

@@ -121,7 +121,7 @@ async fn redirect_home(State(payload): State<Arc<Payload>>) -> Response {
 }
 
 /// A body whose length hyper is not told, so it must use chunked transfer encoding.
-struct Chunked(Bytes);
+pub(crate) struct Chunked(pub(crate) Bytes);
 
 impl hyper::body::Body for Chunked {
     type Data = Bytes;

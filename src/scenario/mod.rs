@@ -5,6 +5,7 @@
 //! written once, in the family function that builds the scenario.
 
 mod families;
+mod handlers;
 mod markdown;
 mod run;
 mod table;
@@ -18,6 +19,7 @@ use crate::consume::Consume;
 use crate::ledger::Report;
 
 pub use families::*;
+pub use handlers::Handler;
 pub use markdown::markdown_table;
 pub use run::{Outcome, ScenarioError};
 pub use table::{HYPER_FIRST_READ, KIB, MIB, size_label, table};
@@ -90,6 +92,8 @@ pub struct ServerSetup {
     pub connection_close: bool,
     /// The server's idle (header read) timeout.
     pub idle_timeout: Option<Duration>,
+    /// Who answers: the built-in routes, or a handler of the scenario's own.
+    pub handler: Handler,
 }
 
 impl Default for ServerSetup {
@@ -99,6 +103,7 @@ impl Default for ServerSetup {
             keep_alive: true,
             connection_close: false,
             idle_timeout: None,
+            handler: Handler::BuiltIn,
         }
     }
 }
@@ -125,6 +130,8 @@ pub struct RequestSetup {
     pub connection_close: bool,
     /// Send the request as HTTP/1.0 (no keep-alive unless asked for).
     pub http_1_0: bool,
+    /// Size of the request body, for `POST`.
+    pub body_bytes: usize,
 }
 
 impl Default for RequestSetup {
@@ -134,6 +141,7 @@ impl Default for RequestSetup {
             path: "/",
             connection_close: false,
             http_1_0: false,
+            body_bytes: 0,
         }
     }
 }
@@ -145,6 +153,8 @@ pub enum Method {
     Get,
     /// `HEAD`: the response has headers only, whatever its `Content-Length` says.
     Head,
+    /// `POST` with a body of [`RequestSetup::body_bytes`] bytes.
+    Post,
 }
 
 /// One action of the client.

@@ -140,6 +140,7 @@ impl Scenario {
         let mut request = match self.request.method {
             Method::Get => client.get(url),
             Method::Head => client.head(url),
+            Method::Post => client.post(url).body(vec![b'x'; self.request.body_bytes]),
         };
         if self.request.connection_close {
             request = request.header(CONNECTION, HeaderValue::from_static("close"));
@@ -155,7 +156,7 @@ impl Scenario {
 
     async fn start_server(&self) -> Result<Server, StartError> {
         let mut builder = Server::builder()
-            .body_bytes(self.server.body_bytes)
+            .router(self.server.handler.router(self.server.body_bytes))
             .keep_alive(self.server.keep_alive)
             .connection_close(self.server.connection_close);
         if let Some(timeout) = self.server.idle_timeout {
@@ -210,6 +211,7 @@ impl Scenario {
         let request = match self.request.method {
             Method::Get => client.get(url),
             Method::Head => client.head(url),
+            Method::Post => client.post(url).body(vec![b'x'; self.request.body_bytes]),
         };
         match request.send() {
             Ok(response) => self.consume.blocking_response(response).is_ok(),

@@ -64,6 +64,13 @@ pub fn table() -> Vec<Scenario> {
         blocking_client_dropped_large_body_forces_new_connection(),
         multi_thread_dropped_large_body_opens_a_connection_per_request(),
         multi_thread_keep_alive_disabled_opens_a_connection_per_request(),
+        server_ignoring_a_request_body_it_can_drain_still_reuses(16 * KIB),
+        server_ignoring_a_large_request_body_closes_each_connection(MIB),
+        server_reading_the_request_body_reuses_one_connection(MIB),
+        json_decoded_whole_reuses_one_connection("/json/chunked"),
+        json_first_value_of_a_content_length_body_still_reuses(),
+        json_first_value_of_a_chunked_body_races_an_extra_connection(),
+        json_from_reader_on_a_blocking_response_reuses_one_connection(),
     ]);
     scenarios
 }
@@ -103,6 +110,8 @@ pub(super) fn consume_label(consume: Consume) -> &'static str {
         Consume::Unread => "dropped unread",
         Consume::FirstChunk => "first chunk read",
         Consume::ErrorForStatus => "error_for_status()",
+        Consume::Json => "decoded whole",
+        Consume::JsonFirstValue => "first JSON value decoded",
     }
 }
 

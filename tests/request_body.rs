@@ -1,0 +1,53 @@
+//! What the *server* does with a request body decides keep-alive too. Each scenario serves its own
+//! axum handler through `ServerBuilder::router`, as a user's routes are served.
+//!
+//! hyper's server drains an unread request body exactly as its client drains an unread response
+//! body: when the handler drops the body, `Dispatcher::poll_read` finds the body channel closed
+//! ("body receiver dropped before eof, draining or closing") and calls
+//! `Conn::poll_drain_or_close_read`, which reads once more. If that finishes the body the
+//! connection stays; otherwise `close_read` turns keep-alive off and the server closes after the
+//! response. Go's server is more forgiving: it reads up to 256 KiB of an unread request body
+//! before deciding (`maxPostHandlerReadBytes` in net/http/server.go). Every request here succeeds;
+//! only the connection count changes.
+
+use keepalive_probe::scenario::{self, KIB, MIB};
+use rstest::rstest;
+
+#[path = "support/expect.rs"]
+mod expect;
+use expect::assert_connections;
+
+/// Five POSTs whose handler answers without reading the body: a body the server had read ahead
+/// with the head, or could finish with its one drain read, costs nothing. With these set-ups that
+/// is up to 28 KiB; 32 KiB is the first size that closes.
+#[rstest]
+fn server_ignoring_a_request_body_it_can_drain_still_reuses(
+    #[values(0, 2, 4 * KIB, 16 * KIB, 28 * KIB)] body_bytes: usize,
+) {
+    assert_connections(
+        scenario::server_ignoring_a_request_body_it_can_drain_still_reuses(body_bytes),
+        [5],
+    );
+}
+
+/// Five POSTs with a body the handler ignores and one drain read cannot finish: the server closes
+/// every connection after its response. Five connections, one request each, none failed.
+#[rstest]
+fn server_ignoring_a_large_request_body_closes_each_connection(
+    #[values(32 * KIB, 64 * KIB, MIB)] body_bytes: usize,
+) {
+    assert_connections(
+        scenario::server_ignoring_a_large_request_body_closes_each_connection(body_bytes),
+        [1, 1, 1, 1, 1],
+    );
+}
+
+/// The same POSTs, the handler reading the body to its end (axum's `Bytes` extractor): the
+/// request is finished, the server's connection goes idle, and one connection carries all five.
+#[rstest]
+fn server_reading_the_request_body_reuses_one_connection(#[values(2, MIB)] body_bytes: usize) {
+    assert_connections(
+        scenario::server_reading_the_request_body_reuses_one_connection(body_bytes),
+        [5],
+    );
+}
