@@ -25,6 +25,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
+use axum::http;
 use serde::Serialize;
 use tokio::sync::Notify;
 use tokio::time::Instant;
@@ -179,8 +180,9 @@ pub struct Snapshot {
 /// A request as its connection's record keeps it (the record knows its own id).
 #[derive(Debug)]
 struct LoggedRequest {
-    method: String,
-    path: String,
+    /// A standard method is a constant: cloning it allocates nothing.
+    method: http::Method,
+    path: Box<str>,
     received: Moment,
 }
 
@@ -222,8 +224,8 @@ impl ConnectionRecord {
         requests.extend(state.requests.iter().enumerate().map(|(index, r)| Request {
             connection: self.id,
             number: index + 1,
-            method: r.method.clone(),
-            path: r.path.clone(),
+            method: r.method.to_string(),
+            path: r.path.to_string(),
             received: r.received,
         }));
         Connection {
@@ -347,15 +349,16 @@ impl Ledger {
     pub(crate) fn count_request(
         &self,
         record: &ConnectionRecord,
-        method: &str,
+        method: &http::Method,
         path: &str,
     ) -> usize {
-        let mut state = record.state();
-        state.requests.push(LoggedRequest {
-            method: method.to_owned(),
-            path: path.to_owned(),
+        let request = LoggedRequest {
+            method: method.clone(),
+            path: path.into(),
             received: self.now(),
-        });
+        };
+        let mut state = record.state();
+        state.requests.push(request);
         state.requests.len()
     }
 
@@ -471,9 +474,9 @@ mod tests {
         let ledger = Ledger::new(None);
         let first = ledger.open(peer());
         let second = ledger.open(peer());
-        ledger.count_request(&first, "GET", "/a");
-        ledger.count_request(&second, "GET", "/b?x=1");
-        ledger.count_request(&first, "POST", "/c");
+        ledger.count_request(&first, &http::Method::GET, "/a");
+        ledger.count_request(&second, &http::Method::GET, "/b?x=1");
+        ledger.count_request(&first, &http::Method::POST, "/c");
         assert_eq!(ledger.close(&second), Some(1));
         assert_eq!(ledger.close(&second), None, "a record closes once");
         let snapshot = ledger.snapshot();
@@ -498,7 +501,7 @@ mod tests {
         let ledger = Ledger::new(Some(1));
         for _ in 0..3 {
             let record = ledger.open(peer());
-            ledger.count_request(&record, "GET", "/");
+            ledger.count_request(&record, &http::Method::GET, "/");
             ledger.close(&record);
         }
         let snapshot = ledger.snapshot();

@@ -22,20 +22,20 @@ use crate::ledger::ConnectionRecord;
 pub(super) struct CountingService {
     shared: Arc<Shared>,
     record: Arc<ConnectionRecord>,
-    /// Told of every request, so the connection task knows the first one arrived in time.
-    request_arrived: Arc<Notify>,
+    /// Told of the first request, so the connection task knows it arrived in time.
+    first_request: Arc<Notify>,
 }
 
 impl CountingService {
     pub(super) fn new(
         shared: Arc<Shared>,
         record: Arc<ConnectionRecord>,
-        request_arrived: Arc<Notify>,
+        first_request: Arc<Notify>,
     ) -> Self {
         CountingService {
             shared,
             record,
-            request_arrived,
+            first_request,
         }
     }
 }
@@ -46,20 +46,24 @@ impl hyper::service::Service<Request<Incoming>> for CountingService {
     type Future = Pin<Box<dyn Future<Output = Result<Response<Body>, Infallible>> + Send>>;
 
     fn call(&self, request: Request<Incoming>) -> Self::Future {
-        let method = request.method().as_str();
         let path = request
             .uri()
             .path_and_query()
             .map_or_else(|| request.uri().path(), |p| p.as_str());
-        let number = self.shared.ledger.count_request(&self.record, method, path);
+        let number = self
+            .shared
+            .ledger
+            .count_request(&self.record, request.method(), path);
         self.shared.events.emit(&Event::Request {
             id: self.record.id(),
             peer: self.record.peer(),
             number,
-            method,
+            method: request.method().as_str(),
             path,
         });
-        self.request_arrived.notify_one();
+        if number == 1 {
+            self.first_request.notify_one();
+        }
         let id = self.record.id();
         let connection_close = self.shared.connection_close;
         let mut router = self.shared.router.clone();
