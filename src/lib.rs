@@ -13,15 +13,14 @@
 //! [`Report`] to compare whole:
 //!
 //! ```
-//! use keepalive_probe::{Consume, Report, Server};
+//! use keepalive_probe::{Report, Server};
 //!
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let server = Server::builder().body_bytes(64 * 1024).start().await?;
 //! let client = reqwest::Client::builder().no_proxy().build()?;
 //! for _ in 0..3 {
-//!     let response = client.get(server.url()).send().await?;
-//!     Consume::ToEnd.response(response).await?;
+//!     client.get(server.url()).send().await?.bytes().await?;
 //! }
 //! drop(client);
 //! assert_eq!(
@@ -32,18 +31,31 @@
 //! # }
 //! ```
 //!
-//! [`Consume`] is the vocabulary for what a client does with a body (read it to the end, drop it
-//! unread, read only the first chunk, `error_for_status()?`); [`scenario`] is the table of
-//! scenarios — server set-up, client set-up, steps, the exact expected connections and why — that
-//! the integration tests and `keepalive-probe matrix` both run.
+//! With the `scenarios` feature (on by default, through `cli`), `Consume` is the vocabulary for
+//! what a client does with a body (read it to the end, drop it unread, read only the first chunk,
+//! `error_for_status()?`), and `scenario` is the table of scenarios — server set-up, client set-up,
+//! steps, the exact expected connections and why — that the integration tests and
+//! `keepalive-probe matrix` both run.
+//!
+//! # Features
+//!
+//! - none (`default-features = false`): the library a team adds as a dev-dependency — the
+//!   counting server, its ledger, reports and request log. It turns on no reqwest feature.
+//! - `http2`: count HTTP/2 (h2c) clients too.
+//! - `scenarios`: the scenario table and its runner (reqwest's blocking client and HTTP/2, tokio's
+//!   paused clock).
+//! - `cli` (default): the `keepalive-probe` binary.
 
+#[cfg(feature = "scenarios")]
 mod consume;
 mod event;
 mod ledger;
 mod routes;
+#[cfg(feature = "scenarios")]
 pub mod scenario;
 mod server;
 
+#[cfg(feature = "scenarios")]
 pub use consume::{Consume, ConsumeError, Consumed, connection_id};
 pub use event::Event;
 pub use ledger::{

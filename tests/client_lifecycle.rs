@@ -1,5 +1,6 @@
 //! The pool belongs to the `reqwest::Client`: it lives and dies with the client, and no other
 //! client sees it. `reqwest::blocking` wraps the same pool and follows the same rules.
+#![cfg(feature = "scenarios")]
 
 use keepalive_probe::{Consume, Report, Server, StartError, scenario};
 use pretty_assertions::assert_eq;

@@ -16,6 +16,7 @@
 //! - A handler that adds `Connection: close` itself: the client parses it (`proto/h1/role.rs`),
 //!   `keep_alive &= msg.keep_alive` turns keep-alive off, and the connection ends with the
 //!   response.
+#![cfg(feature = "scenarios")]
 
 use keepalive_probe::scenario::{self, Scenario};
 use rstest::rstest;

@@ -1,6 +1,7 @@
 //! Framing: how the client knows where a response ends. `Content-Length` and chunked transfer
 //! encoding both delimit a message, so both allow reuse when read to the end; HTTP/1.0 without
 //! `Connection: keep-alive` delimits a message by closing the connection.
+#![cfg(feature = "scenarios")]
 
 use keepalive_probe::scenario::{self, KIB, MIB};
 use rstest::rstest;

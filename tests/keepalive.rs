@@ -7,6 +7,7 @@
 //! back (`Pooled::drop` → `Pool::put`). On a current-thread runtime the scheduler runs that
 //! connection task before it resumes the caller, so the connection is in the pool before
 //! `bytes().await` returns, and the next request's checkout finds it.
+#![cfg(feature = "scenarios")]
 
 use keepalive_probe::scenario::{self, KIB, MIB};
 use rstest::rstest;

@@ -19,6 +19,7 @@
 //!
 //! Every count here is exact on a current-thread runtime: client, server and connection tasks run
 //! in one deterministic order, and loopback delivers each write inside the sending system call.
+#![cfg(feature = "scenarios")]
 
 use keepalive_probe::Consume;
 use keepalive_probe::scenario::{self, KIB, MIB};

@@ -7,13 +7,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use hyper_util::rt::TokioExecutor;
-use hyper_util::server::conn::auto;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinSet;
 
 use super::connection;
+use super::http::Http;
 use crate::event::{Event, EventSink};
 use crate::ledger::Ledger;
 
@@ -21,7 +20,7 @@ use crate::ledger::Ledger;
 pub(super) struct Shared {
     pub(super) ledger: Arc<Ledger>,
     pub(super) events: EventSink,
-    pub(super) http: auto::Builder<TokioExecutor>,
+    pub(super) http: Http,
     pub(super) router: Router,
     pub(super) connection_close: bool,
     pub(super) header_read_timeout: Option<Duration>,
@@ -132,7 +131,7 @@ mod tests {
         let shared = Arc::new(Shared {
             ledger: Arc::new(Ledger::new(None)),
             events: EventSink::default(),
-            http: auto::Builder::new(TokioExecutor::new()),
+            http: super::super::http::builder(true, None),
             router: Router::new(),
             connection_close: false,
             header_read_timeout: None,

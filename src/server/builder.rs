@@ -7,13 +7,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use hyper_util::rt::{TokioExecutor, TokioTimer};
-use hyper_util::server::conn::auto;
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 
 use super::Server;
 use super::accept::{AcceptLoop, Shared};
+use super::http;
 use crate::event::{Event, EventSink};
 use crate::ledger::Ledger;
 use crate::routes;
@@ -210,7 +209,7 @@ impl ServerBuilder {
         let shared = Arc::new(Shared {
             ledger: Arc::clone(&ledger),
             events: self.events,
-            http: http_builder(self.keep_alive, self.header_read_timeout),
+            http: http::builder(self.keep_alive, self.header_read_timeout),
             router: self
                 .router
                 .unwrap_or_else(|| routes::routes(self.body_bytes)),
@@ -231,17 +230,4 @@ impl ServerBuilder {
             accept_loop: tokio::spawn(accept_loop.run()),
         })
     }
-}
-
-fn http_builder(
-    keep_alive: bool,
-    header_read_timeout: Option<Duration>,
-) -> auto::Builder<TokioExecutor> {
-    let mut builder = auto::Builder::new(TokioExecutor::new());
-    builder
-        .http1()
-        .keep_alive(keep_alive)
-        .timer(TokioTimer::new())
-        .header_read_timeout(header_read_timeout);
-    builder
 }

@@ -5,6 +5,7 @@
 //!   kernel's queue on demand, as epoll lags it);
 //! - [`connection`]: one connection's task: the first-request deadline, hyper, and closing the
 //!   record however the task ends;
+//! - [`http`]: hyper's HTTP/1 server, or the auto-detecting HTTP/1 and HTTP/2 one;
 //! - [`service`]: one request: count it on its connection's record, call the router, and name
 //!   the connection in the response.
 //!
@@ -13,6 +14,7 @@
 mod accept;
 mod builder;
 mod connection;
+mod http;
 mod service;
 
 use std::fmt;
