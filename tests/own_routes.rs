@@ -31,6 +31,14 @@ fn flaky_router() -> Router {
     )
 }
 
+/// A reqwest client for the counting server (no proxy from the environment).
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .expect("a plain-HTTP client builds")
+}
+
 /// The wrapper under test: GET with a retry on 503.
 struct RetryingClient {
     http: reqwest::Client,
@@ -67,10 +75,7 @@ async fn retry_guard(read_error_bodies: bool) -> Report {
         .await
         .expect("the server binds 127.0.0.1:0");
     let client = RetryingClient {
-        http: reqwest::Client::builder()
-            .no_proxy()
-            .build()
-            .expect("a client"),
+        http: client(),
         url: server.url_for("/thing"),
         read_error_bodies,
     };
@@ -102,10 +107,7 @@ async fn own_routes_carry_the_connection_headers() {
         .start()
         .await
         .expect("binds");
-    let client = reqwest::Client::builder()
-        .no_proxy()
-        .build()
-        .expect("a client");
+    let client = client();
     let mut seen = Vec::new();
     for path in ["/hello", "/", "/hello"] {
         let response = client
@@ -137,10 +139,7 @@ async fn the_request_log_says_which_connection_carried_each_request() {
         .start()
         .await
         .expect("binds");
-    let client = reqwest::Client::builder()
-        .no_proxy()
-        .build()
-        .expect("a client");
+    let client = client();
     // The first body is dropped unread (its connection closes); the next two are read.
     drop(
         client
@@ -182,10 +181,7 @@ async fn the_request_log_says_which_connection_carried_each_request() {
 #[tokio::test(flavor = "current_thread", start_paused = true)]
 async fn report_within_names_the_connection_a_live_client_holds() {
     let server = Server::start().await.expect("binds");
-    let client = reqwest::Client::builder()
-        .no_proxy()
-        .build()
-        .expect("a client");
+    let client = client();
     client
         .get(server.url())
         .send()

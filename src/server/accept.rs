@@ -6,25 +6,13 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::Router;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinSet;
 
 use super::connection;
-use super::http::Http;
-use crate::event::{Event, EventSink};
-use crate::ledger::Ledger;
-
-/// What every connection task needs.
-pub(super) struct Shared {
-    pub(super) ledger: Arc<Ledger>,
-    pub(super) events: EventSink,
-    pub(super) http: Http,
-    pub(super) router: Router,
-    pub(super) connection_close: bool,
-    pub(super) header_read_timeout: Option<Duration>,
-}
+use super::shared::Shared;
+use crate::event::Event;
 
 /// What the server handle asks of the accept loop.
 #[derive(Debug)]
@@ -121,8 +109,11 @@ async fn back_off_after(error: io::Error) {
 
 #[cfg(test)]
 mod tests {
+    use axum::Router;
+
     use super::*;
-    use crate::ledger::Report;
+    use crate::event::EventSink;
+    use crate::ledger::{Ledger, Report};
 
     /// Defect 3 of issue 10: a socket the sweeper accepted but could not hand to tokio was
     /// dropped without a record. It must be on the books: accepted, carrying nothing, closed.

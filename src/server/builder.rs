@@ -11,8 +11,9 @@ use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 
 use super::Server;
-use super::accept::{AcceptLoop, Shared};
+use super::accept::AcceptLoop;
 use super::http;
+use super::shared::Shared;
 use crate::event::{Event, EventSink};
 use crate::ledger::Ledger;
 use crate::routes;

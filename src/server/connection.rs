@@ -8,8 +8,8 @@ use tokio::net::TcpStream;
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
-use super::accept::Shared;
 use super::service::CountingService;
+use super::shared::Shared;
 use crate::event::Event;
 use crate::ledger::ConnectionRecord;
 

@@ -16,6 +16,7 @@ mod builder;
 mod connection;
 mod http;
 mod service;
+mod shared;
 
 use std::fmt;
 use std::net::SocketAddr;

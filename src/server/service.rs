@@ -12,7 +12,7 @@ use hyper::body::Incoming;
 use tokio::sync::Notify;
 use tower::Service;
 
-use super::accept::Shared;
+use super::shared::Shared;
 use super::{CONNECTION_ID_HEADER, REQUEST_NUMBER_HEADER};
 use crate::event::Event;
 use crate::ledger::ConnectionRecord;
