@@ -182,7 +182,8 @@ pub struct Snapshot {
 struct LoggedRequest {
     /// A standard method is a constant: cloning it allocates nothing.
     method: http::Method,
-    path: Box<str>,
+    /// Shared with the previous request's when the same (a client in a loop): no allocation.
+    path: Arc<str>,
     received: Moment,
 }
 
@@ -352,13 +353,17 @@ impl Ledger {
         method: &http::Method,
         path: &str,
     ) -> usize {
-        let request = LoggedRequest {
-            method: method.clone(),
-            path: path.into(),
-            received: self.now(),
-        };
+        let received = self.now();
         let mut state = record.state();
-        state.requests.push(request);
+        let path = match state.requests.last() {
+            Some(previous) if &*previous.path == path => Arc::clone(&previous.path),
+            _ => Arc::from(path),
+        };
+        state.requests.push(LoggedRequest {
+            method: method.clone(),
+            path,
+            received,
+        });
         state.requests.len()
     }
 

@@ -24,6 +24,8 @@ pub(super) struct CountingService {
     record: Arc<ConnectionRecord>,
     /// Told of the first request, so the connection task knows it arrived in time.
     first_request: Arc<Notify>,
+    /// The `x-connection-id` value, formatted once: a clone shares its bytes.
+    connection_id: HeaderValue,
 }
 
 impl CountingService {
@@ -32,10 +34,12 @@ impl CountingService {
         record: Arc<ConnectionRecord>,
         first_request: Arc<Notify>,
     ) -> Self {
+        let connection_id = HeaderValue::from(record.id().get());
         CountingService {
             shared,
             record,
             first_request,
+            connection_id,
         }
     }
 }
@@ -64,13 +68,13 @@ impl hyper::service::Service<Request<Incoming>> for CountingService {
         if number == 1 {
             self.first_request.notify_one();
         }
-        let id = self.record.id();
+        let connection_id = self.connection_id.clone();
         let connection_close = self.shared.connection_close;
         let mut router = self.shared.router.clone();
         Box::pin(async move {
             let mut response = router.call(request).await?;
             let headers = response.headers_mut();
-            headers.insert(CONNECTION_ID_HEADER, HeaderValue::from(id.get()));
+            headers.insert(CONNECTION_ID_HEADER, connection_id);
             headers.insert(REQUEST_NUMBER_HEADER, HeaderValue::from(number));
             if connection_close {
                 headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
