@@ -1,14 +1,9 @@
 //! How a test consumes a response — the one thing that decides whether a client can reuse a
-//! connection: read the body to the end, drop it unread, or read only the first chunk.
+//! connection: read the body to the end, drop it unread, read only the first chunk, or decode it.
 
 use std::io::{BufReader, Read};
 
-use reqwest::StatusCode;
-use reqwest::header::HeaderMap;
 use serde::Serialize;
-
-use crate::ledger::ConnectionId;
-use crate::server::CONNECTION_ID_HEADER;
 
 /// What the client does with a response body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -20,13 +15,16 @@ pub enum Consume {
     /// Drop the response without reading a byte of the body, as Go code that closes a body it
     /// never read does.
     Unread,
-    /// Read one chunk of the body (`response.chunk().await`), then drop the rest.
+    /// Read the first chunk of the body, then drop the rest. Async: `response.chunk().await`,
+    /// the first data frame hyper delivered. Blocking: one `read` into a buffer larger than any
+    /// frame, which `reqwest::blocking` fills from that same first frame and no further.
     FirstChunk,
     /// `response.error_for_status()?`: read successful bodies to the end, drop error responses
     /// unread — the early return that wrappers write without thinking about the connection.
     ErrorForStatus,
-    /// Decode the body as JSON whole, as reqwest's `json()` does (`bytes()`, then
-    /// `serde_json::from_slice`): the body is read to its end.
+    /// Decode the body as JSON whole. Async: as reqwest's `json()` does (`bytes()`, then
+    /// `serde_json::from_slice`). Blocking: `serde_json::from_reader`, which reads on to EOF
+    /// to check that only whitespace follows the value. Either way the body is read to its end.
     Json,
     /// Decode the body as a stream of JSON values and stop after the first one, as a streaming
     /// decoder does (`serde_json::StreamDeserializer`): chunks are read until one value is
@@ -49,134 +47,82 @@ pub enum ConsumeError {
     Json(#[from] serde_json::Error),
 }
 
-/// What was learned from one consumed response.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Consumed {
-    /// The response status.
-    pub status: StatusCode,
-    /// The connection that served it, from the counting server's header (`None` from other
-    /// servers).
-    pub connection: Option<ConnectionId>,
-    /// Body bytes the client read before dropping the response.
-    pub bytes_read: usize,
-}
+/// The blocking `FirstChunk` read: larger than any frame hyper hands over (its read buffer is
+/// capped at about 400 KiB), so the read returns exactly the first frame.
+const FIRST_CHUNK_BUFFER: usize = 1024 * 1024;
 
 impl Consume {
-    /// Consumes `response` this way and reports what was read.
-    pub async fn response(self, response: reqwest::Response) -> Result<Consumed, ConsumeError> {
-        let status = response.status();
-        let connection = connection_id(response.headers());
-        let bytes_read = match self {
-            Consume::ToEnd => response.bytes().await?.len(),
-            Consume::Unread => 0,
-            Consume::FirstChunk => {
-                let mut response = response;
-                response.chunk().await?.map_or(0, |chunk| chunk.len())
+    /// Consumes `response` this way; an error if the body could not be read or decoded.
+    pub async fn response(self, response: reqwest::Response) -> Result<(), ConsumeError> {
+        let mut response = response;
+        match self {
+            Consume::ToEnd => drop(response.bytes().await?),
+            Consume::Unread => drop(response),
+            Consume::FirstChunk => drop(response.chunk().await?),
+            Consume::ErrorForStatus => {
+                if let Ok(response) = response.error_for_status() {
+                    response.bytes().await?;
+                }
             }
-            Consume::ErrorForStatus => match response.error_for_status() {
-                Ok(response) => response.bytes().await?.len(),
-                Err(_) => 0,
-            },
             Consume::Json => {
-                let body = response.bytes().await?;
-                serde_json::from_slice::<serde_json::Value>(&body)?;
-                body.len()
+                serde_json::from_slice::<serde_json::Value>(&response.bytes().await?)?;
             }
             Consume::JsonFirstValue => {
-                let mut response = response;
                 let mut body = Vec::new();
-                loop {
-                    let mut values = serde_json::Deserializer::from_slice(&body)
-                        .into_iter::<serde_json::Value>();
-                    match values.next() {
-                        Some(Ok(_)) => break,
-                        Some(Err(error)) if !error.is_eof() => return Err(error.into()),
-                        _ => match response.chunk().await? {
-                            Some(chunk) => body.extend_from_slice(&chunk),
-                            None => {
-                                return Err(ConsumeError::Json(serde_json::Error::io(
-                                    std::io::ErrorKind::UnexpectedEof.into(),
-                                )));
-                            }
-                        },
+                while !first_json_value_complete(&body)? {
+                    match response.chunk().await? {
+                        Some(chunk) => body.extend_from_slice(&chunk),
+                        None => return Err(unexpected_end()),
                     }
                 }
-                body.len()
             }
-        };
-        Ok(Consumed {
-            status,
-            connection,
-            bytes_read,
-        })
+        }
+        Ok(())
     }
 
-    /// The same for `reqwest::blocking`, whose body is a [`Read`]er: the first chunk is one
-    /// `read` into a 16 KiB buffer.
+    /// The same for `reqwest::blocking`, whose body is a [`Read`]er.
     pub fn blocking_response(
         self,
         mut response: reqwest::blocking::Response,
-    ) -> Result<Consumed, ConsumeError> {
-        let status = response.status();
-        let connection = connection_id(response.headers());
-        let bytes_read = match self {
-            Consume::ToEnd => std::io::copy(&mut response, &mut std::io::sink())? as usize,
-            Consume::Unread => 0,
-            Consume::FirstChunk => response.read(&mut [0; 16 * 1024])?,
-            Consume::ErrorForStatus => match response.error_for_status() {
-                Ok(mut response) => std::io::copy(&mut response, &mut std::io::sink())? as usize,
-                Err(_) => 0,
-            },
-            // `from_reader` checks that only whitespace follows the value, so it reads to EOF.
+    ) -> Result<(), ConsumeError> {
+        match self {
+            Consume::ToEnd => drop(std::io::copy(&mut response, &mut std::io::sink())?),
+            Consume::Unread => drop(response),
+            Consume::FirstChunk => drop(response.read(&mut vec![0; FIRST_CHUNK_BUFFER])?),
+            Consume::ErrorForStatus => {
+                if let Ok(mut response) = response.error_for_status() {
+                    std::io::copy(&mut response, &mut std::io::sink())?;
+                }
+            }
+            // Buffered, as serde_json advises: it reads one byte at a time.
             Consume::Json => {
-                let mut counted = CountingReader::new(&mut response);
-                // Buffered, as serde_json advises: it reads one byte at a time.
-                serde_json::from_reader::<_, serde_json::Value>(BufReader::new(&mut counted))?;
-                counted.bytes
+                serde_json::from_reader::<_, serde_json::Value>(BufReader::new(response))?;
             }
             Consume::JsonFirstValue => {
-                let mut counted = CountingReader::new(&mut response);
-                serde_json::Deserializer::from_reader(BufReader::new(&mut counted))
+                serde_json::Deserializer::from_reader(BufReader::new(response))
                     .into_iter::<serde_json::Value>()
                     .next()
-                    .transpose()?;
-                counted.bytes
+                    .ok_or_else(unexpected_end)??;
             }
-        };
-        Ok(Consumed {
-            status,
-            connection,
-            bytes_read,
-        })
+        }
+        Ok(())
     }
 }
 
-/// A reader that counts the bytes read through it.
-struct CountingReader<R> {
-    inner: R,
-    bytes: usize,
-}
-
-impl<R> CountingReader<R> {
-    fn new(inner: R) -> Self {
-        CountingReader { inner, bytes: 0 }
+/// Whether `body` begins with a complete JSON value; an error if it cannot be JSON.
+fn first_json_value_complete(body: &[u8]) -> Result<bool, serde_json::Error> {
+    match serde_json::Deserializer::from_slice(body)
+        .into_iter::<serde_json::Value>()
+        .next()
+    {
+        Some(Ok(_)) => Ok(true),
+        Some(Err(error)) if !error.is_eof() => Err(error),
+        _ => Ok(false),
     }
 }
 
-impl<R: Read> Read for CountingReader<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let read = self.inner.read(buf)?;
-        self.bytes += read;
-        Ok(read)
-    }
-}
-
-/// The connection that served a response, from the counting server's `x-connection-id` header.
-pub fn connection_id(headers: &HeaderMap) -> Option<ConnectionId> {
-    headers
-        .get(CONNECTION_ID_HEADER)?
-        .to_str()
-        .ok()?
-        .parse()
-        .ok()
+fn unexpected_end() -> ConsumeError {
+    ConsumeError::Json(serde_json::Error::io(
+        std::io::ErrorKind::UnexpectedEof.into(),
+    ))
 }

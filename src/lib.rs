@@ -54,9 +54,10 @@ mod routes;
 #[cfg(feature = "scenarios")]
 pub mod scenario;
 mod server;
+mod tracker;
 
 #[cfg(feature = "scenarios")]
-pub use consume::{Consume, ConsumeError, Consumed, connection_id};
+pub use consume::{Consume, ConsumeError};
 pub use event::Event;
 pub use ledger::{
     Connection, ConnectionId, Moment, ParseConnectionIdError, Report, Request, Snapshot,
@@ -64,6 +65,11 @@ pub use ledger::{
 pub use routes::{MAX_BODY_BYTES, routes};
 pub use server::{
     CONNECTION_ID_HEADER, REQUEST_NUMBER_HEADER, Server, ServerBuilder, StartError, StillOpen,
+    connection_id,
+};
+pub use tracker::{
+    ClientReport, ConnectionTracker, ServedBy, TrackedConnection, TrackedId, TrackerLayer,
+    TrackerService, UntrackedResponse,
 };
 
 /// README.md's Rust examples compile and run as doctests.

@@ -4,6 +4,7 @@
 
 use keepalive_probe::{Consume, Report, Server, StartError, scenario};
 use pretty_assertions::assert_eq;
+use rstest::rstest;
 
 #[path = "support/expect.rs"]
 mod expect;
@@ -65,11 +66,35 @@ fn blocking_client_full_read_reuses_one_connection() {
     );
 }
 
-/// Dropping a blocking response unread drops the async body underneath: the leak is the same.
-#[test]
-fn blocking_client_dropped_large_body_forces_new_connection() {
+/// Dropping a blocking response, unread or after one `read` (the first frame hyper delivered),
+/// drops the async body underneath: the leak is the same.
+#[rstest]
+fn blocking_client_dropped_large_body_forces_new_connection(
+    #[values(Consume::Unread, Consume::FirstChunk)] consume: Consume,
+) {
     assert_connections(
-        scenario::blocking_client_dropped_large_body_forces_new_connection(),
+        scenario::blocking_client_dropped_large_body_forces_new_connection(consume),
+        [1, 1, 1, 1, 1],
+    );
+}
+
+/// `Connection: close` on a blocking request: the blocking runner sends the same request head as
+/// the async one (it used to leave the header out and count `[5]`), and hyper's
+/// `Conn::encode_head` disables keep-alive on writing it. Five connections.
+#[test]
+fn blocking_client_request_connection_close_opens_a_connection_per_request() {
+    assert_connections(
+        scenario::blocking_client_request_connection_close_opens_a_connection_per_request(),
+        [1, 1, 1, 1, 1],
+    );
+}
+
+/// HTTP/1.0 from the blocking client: no keep-alive unless asked for, so each exchange ends with
+/// its connection. Five connections.
+#[test]
+fn blocking_client_http_1_0_request_opens_a_connection_per_request() {
+    assert_connections(
+        scenario::blocking_client_http_1_0_request_opens_a_connection_per_request(),
         [1, 1, 1, 1, 1],
     );
 }

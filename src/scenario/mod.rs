@@ -21,7 +21,7 @@ use crate::ledger::Report;
 pub use families::*;
 pub use handlers::Handler;
 pub use markdown::markdown_table;
-pub use run::{Outcome, ScenarioError};
+pub use run::{Observed, Outcome, ResponseSeen, ScenarioError};
 pub use table::{HYPER_FIRST_READ, KIB, MIB, size_label, table};
 
 /// One scenario: a set-up, a client's actions, and the connections they must cost.

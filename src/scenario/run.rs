@@ -6,16 +6,18 @@
 //! woken task before it polls the main future again, so a connection that a finished body hands
 //! back to the pool is back before the client's next request looks for one.
 
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use reqwest::header::{CONNECTION, HeaderValue};
+use reqwest::header::{CONNECTION, HeaderMap, HeaderValue};
 use reqwest::{Client, Version};
 use serde::Serialize;
 use tokio::task::JoinSet;
 
 use super::{Method, Runtime, Scenario, Step};
-use crate::ledger::Report;
-use crate::server::{Server, StartError};
+use crate::ledger::{ConnectionId, Report, Snapshot};
+use crate::server::{Server, StartError, connection_id};
+use crate::tracker::{ConnectionTracker, ServedBy, TrackedConnection};
 
 /// What a scenario run observed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -50,13 +52,35 @@ pub enum ScenarioError {
 /// On the paused clock this passes only once nothing else can happen, so a hang shows at once.
 const SETTLE_LIMIT: Duration = Duration::from_secs(10);
 
+/// Everything a run saw: the outcome, the server's ledger, and the client's own view.
+#[derive(Debug, Clone)]
+pub struct Observed {
+    /// What the scenario asserts.
+    pub outcome: Outcome,
+    /// The server's ledger once every connection closed: connections, times, the request log.
+    pub snapshot: Snapshot,
+    /// Every connection the clients opened, from a [`ConnectionTracker`] on each of them.
+    pub tracked: Vec<TrackedConnection>,
+    /// Every response the clients received, in order.
+    pub responses: Vec<ResponseSeen>,
+}
+
+/// One response, as the client's tracker and the server each placed it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ResponseSeen {
+    /// The tracked connection that served it, and whether that was a reuse.
+    pub served: ServedBy,
+    /// The connection the server named in `x-connection-id`.
+    pub server_named: Option<ConnectionId>,
+}
+
 /// Applies a [`ClientSetup`](super::ClientSetup) to a reqwest builder and builds the client.
 /// A macro, not a function: `reqwest::ClientBuilder` and `reqwest::blocking::ClientBuilder` share
 /// these method names but no trait.
 macro_rules! configured_client {
     ($builder:expr, $setup:expr) => {{
-        let setup = $setup;
-        let mut builder = $builder.no_proxy();
+        let (setup, tracker): (super::ClientSetup, &ConnectionTracker) = $setup;
+        let mut builder = $builder.no_proxy().connector_layer(tracker.layer());
         if let Some(max) = setup.pool_max_idle_per_host {
             builder = builder.pool_max_idle_per_host(max);
         }
@@ -75,6 +99,12 @@ impl Scenario {
     ///
     /// Blocking: call it from a plain `#[test]` or `main`, not from inside a tokio runtime.
     pub fn run(&self) -> Result<Outcome, ScenarioError> {
+        self.run_observed().map(|observed| observed.outcome)
+    }
+
+    /// [`run`](Self::run), keeping everything the run saw: the server's final snapshot and the
+    /// client's tracked connections and responses.
+    pub fn run_observed(&self) -> Result<Observed, ScenarioError> {
         match self.runtime {
             Runtime::CurrentThreadPaused => {
                 let runtime = tokio::runtime::Builder::new_current_thread()
@@ -96,10 +126,12 @@ impl Scenario {
         }
     }
 
-    async fn run_async(&self) -> Result<Outcome, ScenarioError> {
+    async fn run_async(&self) -> Result<Observed, ScenarioError> {
         let server = self.start_server().await?;
         let url = server.url_for(self.request.path);
-        let mut clients = vec![self.async_client()?];
+        let tracker = ConnectionTracker::new();
+        let seen = Responses::default();
+        let mut clients = vec![self.async_client(&tracker)?];
         let mut failed_requests = 0;
         for step in &self.steps {
             let client = clients
@@ -109,7 +141,8 @@ impl Scenario {
             match *step {
                 Step::Sequential(n) => {
                     for _ in 0..n {
-                        failed_requests += usize::from(!self.send(&client, &url).await);
+                        let succeeded = self.send(&client, &url, &tracker, &seen).await;
+                        failed_requests += usize::from(!succeeded);
                     }
                 }
                 Step::Concurrent(k) => {
@@ -117,30 +150,44 @@ impl Scenario {
                     for _ in 0..k {
                         let scenario = self.clone();
                         let (client, url) = (client.clone(), url.clone());
-                        in_flight.spawn(async move { scenario.send(&client, &url).await });
+                        let (tracker, seen) = (tracker.clone(), seen.clone());
+                        in_flight.spawn(async move {
+                            scenario.send(&client, &url, &tracker, &seen).await
+                        });
                     }
-                    while let Some(succeeded) = in_flight.join_next().await {
-                        failed_requests += usize::from(!succeeded.unwrap_or(false));
+                    while let Some(joined) = in_flight.join_next().await {
+                        failed_requests += usize::from(!request_succeeded(joined));
                     }
                 }
                 Step::Pause(duration) => tokio::time::sleep(duration).await,
-                Step::NewClient => clients.push(self.async_client()?),
+                Step::NewClient => clients.push(self.async_client(&tracker)?),
             }
         }
         drop(clients);
         let report = settle(&server).await?;
-        Ok(Outcome {
-            report,
-            failed_requests,
+        Ok(Observed {
+            outcome: Outcome {
+                report,
+                failed_requests,
+            },
+            snapshot: server.snapshot(),
+            tracked: tracker.connections(),
+            responses: seen.take(),
         })
     }
 
     /// Sends one request and consumes its response; `false` if the client saw an error.
-    async fn send(&self, client: &Client, url: &str) -> bool {
+    async fn send(
+        &self,
+        client: &Client,
+        url: &str,
+        tracker: &ConnectionTracker,
+        seen: &Responses,
+    ) -> bool {
         let mut request = match self.request.method {
             Method::Get => client.get(url),
             Method::Head => client.head(url),
-            Method::Post => client.post(url).body(vec![b'x'; self.request.body_bytes]),
+            Method::Post => client.post(url).body(self.request_body()),
         };
         if self.request.connection_close {
             request = request.header(CONNECTION, HeaderValue::from_static("close"));
@@ -149,9 +196,16 @@ impl Scenario {
             request = request.version(Version::HTTP_10);
         }
         match request.send().await {
-            Ok(response) => self.consume.response(response).await.is_ok(),
+            Ok(response) => {
+                seen.record(tracker.connection_of(&response).ok(), response.headers());
+                self.consume.response(response).await.is_ok()
+            }
             Err(_) => false,
         }
+    }
+
+    fn request_body(&self) -> Vec<u8> {
+        vec![b'x'; self.request.body_bytes]
     }
 
     async fn start_server(&self) -> Result<Server, StartError> {
@@ -165,13 +219,13 @@ impl Scenario {
         builder.start().await
     }
 
-    fn async_client(&self) -> Result<Client, ScenarioError> {
-        configured_client!(Client::builder(), self.client)
+    fn async_client(&self, tracker: &ConnectionTracker) -> Result<Client, ScenarioError> {
+        configured_client!(Client::builder(), (self.client, tracker))
     }
 
     /// `reqwest::blocking` runs its own runtime on a thread of its own and must not be called from
     /// inside another runtime: the server gets a one-worker runtime, the client the calling thread.
-    fn run_blocking(&self) -> Result<Outcome, ScenarioError> {
+    fn run_blocking(&self) -> Result<Observed, ScenarioError> {
         let server_runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .enable_all()
@@ -179,7 +233,9 @@ impl Scenario {
             .map_err(ScenarioError::Runtime)?;
         let server = server_runtime.block_on(self.start_server())?;
         let url = server.url_for(self.request.path);
-        let mut clients = vec![self.blocking_client()?];
+        let tracker = ConnectionTracker::new();
+        let seen = Responses::default();
+        let mut clients = vec![self.blocking_client(&tracker)?];
         let mut failed_requests = 0;
         for step in &self.steps {
             match *step {
@@ -188,10 +244,11 @@ impl Scenario {
                         .last()
                         .ok_or(ScenarioError::Unsupported("a scenario needs a client"))?;
                     for _ in 0..n {
-                        failed_requests += usize::from(!self.send_blocking(client, &url));
+                        let succeeded = self.send_blocking(client, &url, &tracker, &seen);
+                        failed_requests += usize::from(!succeeded);
                     }
                 }
-                Step::NewClient => clients.push(self.blocking_client()?),
+                Step::NewClient => clients.push(self.blocking_client(&tracker)?),
                 Step::Concurrent(_) | Step::Pause(_) => {
                     return Err(ScenarioError::Unsupported(
                         "blocking scenarios take sequential requests only",
@@ -201,26 +258,90 @@ impl Scenario {
         }
         drop(clients);
         let report = server_runtime.block_on(settle(&server))?;
-        Ok(Outcome {
-            report,
-            failed_requests,
+        Ok(Observed {
+            outcome: Outcome {
+                report,
+                failed_requests,
+            },
+            snapshot: server.snapshot(),
+            tracked: tracker.connections(),
+            responses: seen.take(),
         })
     }
 
-    fn send_blocking(&self, client: &reqwest::blocking::Client, url: &str) -> bool {
-        let request = match self.request.method {
+    /// The blocking twin of [`send`](Self::send): the same request set-up, `Connection: close`
+    /// and HTTP/1.0 included.
+    fn send_blocking(
+        &self,
+        client: &reqwest::blocking::Client,
+        url: &str,
+        tracker: &ConnectionTracker,
+        seen: &Responses,
+    ) -> bool {
+        let mut request = match self.request.method {
             Method::Get => client.get(url),
             Method::Head => client.head(url),
-            Method::Post => client.post(url).body(vec![b'x'; self.request.body_bytes]),
+            Method::Post => client.post(url).body(self.request_body()),
         };
+        if self.request.connection_close {
+            request = request.header(CONNECTION, HeaderValue::from_static("close"));
+        }
+        if self.request.http_1_0 {
+            request = request.version(Version::HTTP_10);
+        }
         match request.send() {
-            Ok(response) => self.consume.blocking_response(response).is_ok(),
+            Ok(response) => {
+                seen.record(
+                    tracker.connection_of_blocking(&response).ok(),
+                    response.headers(),
+                );
+                self.consume.blocking_response(response).is_ok()
+            }
             Err(_) => false,
         }
     }
 
-    fn blocking_client(&self) -> Result<reqwest::blocking::Client, ScenarioError> {
-        configured_client!(reqwest::blocking::Client::builder(), self.client)
+    fn blocking_client(
+        &self,
+        tracker: &ConnectionTracker,
+    ) -> Result<reqwest::blocking::Client, ScenarioError> {
+        configured_client!(reqwest::blocking::Client::builder(), (self.client, tracker))
+    }
+}
+
+/// The responses a run received, shared by its request tasks.
+#[derive(Debug, Clone, Default)]
+struct Responses(Arc<Mutex<Vec<ResponseSeen>>>);
+
+impl Responses {
+    /// Records a response the tracker placed (every response of a run goes through a tracked
+    /// client, so a `None` is a tracker bug that the agreement test reports as a missing pair).
+    fn record(&self, served: Option<ServedBy>, headers: &HeaderMap) {
+        if let Some(served) = served {
+            self.lock().push(ResponseSeen {
+                served,
+                server_named: connection_id(headers),
+            });
+        }
+    }
+
+    fn take(&self) -> Vec<ResponseSeen> {
+        std::mem::take(&mut *self.lock())
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<ResponseSeen>> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Whether a concurrent request task's request succeeded. A task that panicked is a bug in the
+/// run, not a failed request: its panic goes on, with its own message, instead of being counted.
+fn request_succeeded(joined: Result<bool, tokio::task::JoinError>) -> bool {
+    match joined {
+        Ok(succeeded) => succeeded,
+        Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
+        // Cancelled: the run aborts no request task, so a cancelled one did not complete.
+        Err(_) => false,
     }
 }
 
@@ -228,4 +349,26 @@ async fn settle(server: &Server) -> Result<Report, ScenarioError> {
     tokio::time::timeout(SETTLE_LIMIT, server.report_when_closed())
         .await
         .map_err(|_| ScenarioError::StillOpen(server.report()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 10, defect 6: a concurrent request task that panicked used to count as one failed
+    /// request, hiding the panic. It must propagate, with its own message.
+    #[tokio::test]
+    async fn a_panicking_request_task_propagates_its_panic() {
+        let joined = tokio::spawn(async { panic!("the client broke") }).await;
+        let caught =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| request_succeeded(joined)))
+                .expect_err("the panic propagates");
+        assert_eq!(caught.downcast_ref::<&str>(), Some(&"the client broke"));
+    }
+
+    #[tokio::test]
+    async fn a_finished_request_task_reports_its_result() {
+        assert!(request_succeeded(tokio::spawn(async { true }).await));
+        assert!(!request_succeeded(tokio::spawn(async { false }).await));
+    }
 }

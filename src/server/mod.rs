@@ -27,7 +27,7 @@ use axum::http::HeaderName;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
-use crate::ledger::{Connection, Ledger, Report, Request, Snapshot};
+use crate::ledger::{Connection, ConnectionId, Ledger, Report, Request, Snapshot};
 
 pub use builder::{ServerBuilder, StartError};
 
@@ -38,6 +38,27 @@ pub const CONNECTION_ID_HEADER: HeaderName = HeaderName::from_static("x-connecti
 
 /// Response header giving the request's number on its connection (1 for the first).
 pub const REQUEST_NUMBER_HEADER: HeaderName = HeaderName::from_static("x-request-number");
+
+/// The connection that served a response, from the counting server's `x-connection-id` header
+/// (`None` from another server, or a response whose header is not a connection id).
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// use keepalive_probe::{Server, connection_id};
+///
+/// let server = Server::start().await.unwrap();
+/// let response = reqwest::get(server.url()).await.unwrap();
+/// assert_eq!(connection_id(response.headers()).map(|id| id.get()), Some(1));
+/// # }
+/// ```
+pub fn connection_id(headers: &axum::http::HeaderMap) -> Option<ConnectionId> {
+    headers
+        .get(CONNECTION_ID_HEADER)?
+        .to_str()
+        .ok()?
+        .parse()
+        .ok()
+}
 
 /// A running counting server. Dropping it stops the server and closes every connection.
 #[derive(Debug)]

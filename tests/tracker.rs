@@ -1,0 +1,208 @@
+//! The client's view: a `ConnectionTracker` on the reqwest client sees every connection the client
+//! opens and which one served each response, against any server. Here it is proved against the
+//! counting server's ledger on every scenario of the table, and against wiremock, a server we did
+//! not write.
+#![cfg(feature = "scenarios")]
+
+use std::collections::HashMap;
+
+use keepalive_probe::scenario::{self, Observed};
+use keepalive_probe::{ClientReport, ConnectionTracker, Server};
+use pretty_assertions::assert_eq;
+use wiremock::matchers::method;
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+/// Every scenario of the table, run with a tracker on each client: the tracker opened exactly the
+/// connections the server accepted, and every response's tracked connection is the one the server
+/// named in `x-connection-id` (the tracked connection's local address is the server connection's
+/// peer). A scenario added to the table is checked here without a line of change.
+#[test]
+fn tracker_agrees_with_the_ledger_on_every_scenario() {
+    for scenario in scenario::table() {
+        let title = scenario.title();
+        let observed = scenario
+            .run_observed()
+            .unwrap_or_else(|error| panic!("{title} could not run: {error}"));
+        assert_eq!(
+            observed.tracked.len(),
+            observed.outcome.report.accepted,
+            "{title}: connections opened"
+        );
+        assert_eq!(
+            observed.responses.len(),
+            scenario.client_requests() - observed.outcome.failed_requests,
+            "{title}: every response was placed by the tracker"
+        );
+        assert_eq!(
+            served_by_tracker(&observed),
+            served_by_server(&observed),
+            "{title}: the connection behind each response"
+        );
+    }
+}
+
+/// Each response's connection as the tracker saw it, by the client's local address, with its
+/// reuse flag.
+fn served_by_tracker(observed: &Observed) -> Vec<(String, bool)> {
+    observed
+        .responses
+        .iter()
+        .map(|seen| {
+            let tracked = observed.tracked[seen.served.connection.get() as usize - 1];
+            (tracked.local.to_string(), seen.served.reused)
+        })
+        .collect()
+}
+
+/// Each response's connection as the server named it, by its peer address, and whether an earlier
+/// response came on it.
+fn served_by_server(observed: &Observed) -> Vec<(String, bool)> {
+    let mut responses_seen: HashMap<u64, usize> = HashMap::new();
+    observed
+        .responses
+        .iter()
+        .map(|seen| {
+            let id = seen
+                .server_named
+                .expect("the counting server names every connection");
+            let connection = &observed.snapshot.connections[id.get() as usize - 1];
+            let seen = responses_seen.entry(id.get()).or_default();
+            *seen += 1;
+            (connection.peer.to_string(), *seen > 1)
+        })
+        .collect()
+}
+
+/// The request log agrees with the ledger on every scenario of the table: each connection's
+/// requests, numbered 1, 2, … in the order received, as many as the report counts on it.
+#[test]
+fn request_log_matches_the_ledger_on_every_scenario() {
+    for scenario in scenario::table() {
+        let title = scenario.title();
+        let snapshot = scenario
+            .run_observed()
+            .unwrap_or_else(|error| panic!("{title} could not run: {error}"))
+            .snapshot;
+        let mut logged = vec![0; snapshot.connections.len()];
+        for request in &snapshot.requests {
+            let count = &mut logged[request.connection.get() as usize - 1];
+            *count += 1;
+            assert_eq!(request.number, *count, "{title}: {request:?}");
+        }
+        assert_eq!(
+            logged, snapshot.report.requests_per_connection,
+            "{title}: requests logged per connection"
+        );
+    }
+}
+
+/// The wrapper from README's leak example: `error_for_status()?` before reading the body.
+async fn fetch_leaky(client: &reqwest::Client, url: &str, tracker: &ConnectionTracker) {
+    let response = client.get(url).send().await.expect("wiremock answers");
+    tracker.connection_of(&response).expect("tracked");
+    if let Ok(response) = response.error_for_status() {
+        response.bytes().await.expect("the body arrives");
+    }
+}
+
+/// The fixed wrapper: the body is read whatever the status.
+async fn fetch_reading(client: &reqwest::Client, url: &str, tracker: &ConnectionTracker) {
+    let response = client.get(url).send().await.expect("wiremock answers");
+    tracker.connection_of(&response).expect("tracked");
+    response.bytes().await.expect("the body arrives");
+}
+
+/// A wiremock mock answering 503 with a 1 MiB page, and a client with a tracker.
+async fn wiremock_with_a_large_error_page() -> (MockServer, reqwest::Client, ConnectionTracker) {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(503).set_body_bytes(vec![b'x'; 1024 * 1024]))
+        .mount(&server)
+        .await;
+    let tracker = ConnectionTracker::new();
+    let client = reqwest::Client::builder()
+        .no_proxy()
+        .connector_layer(tracker.layer())
+        .build()
+        .expect("a plain-HTTP client builds");
+    (server, client, tracker)
+}
+
+/// Against wiremock, five calls of the leaky wrapper open five connections: hyper cannot drain
+/// a 1 MiB body it was not asked to read (`poll_drain_or_close_read`), whoever the server is.
+#[tokio::test(flavor = "current_thread")]
+async fn tracker_catches_the_error_for_status_leak_against_wiremock() {
+    let (server, client, tracker) = wiremock_with_a_large_error_page().await;
+    for _ in 0..5 {
+        fetch_leaky(&client, &server.uri(), &tracker).await;
+    }
+    assert_eq!(tracker.report(), ClientReport::of([1, 1, 1, 1, 1]));
+}
+
+/// The fixed wrapper against the same mock: one connection, every response after the first a
+/// reuse.
+#[tokio::test(flavor = "current_thread")]
+async fn tracker_passes_the_fixed_wrapper_against_wiremock() {
+    let (server, client, tracker) = wiremock_with_a_large_error_page().await;
+    for _ in 0..5 {
+        fetch_reading(&client, &server.uri(), &tracker).await;
+    }
+    assert_eq!(tracker.report(), ClientReport::of([5]));
+}
+
+/// HTTP/2 (h2c with prior knowledge): ten requests at once share one connection; the first
+/// response looked up is the connection's first, the other nine reuses.
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn http2_responses_after_the_first_are_reuses() {
+    let server = Server::start().await.expect("binds");
+    let tracker = ConnectionTracker::new();
+    let client = reqwest::Client::builder()
+        .no_proxy()
+        .http2_prior_knowledge()
+        .connector_layer(tracker.layer())
+        .build()
+        .expect("a client");
+    let mut in_flight = tokio::task::JoinSet::new();
+    for _ in 0..10 {
+        in_flight.spawn(client.get(server.url()).send());
+    }
+    let mut reused = Vec::new();
+    while let Some(response) = in_flight.join_next().await {
+        let response = response.expect("the task ran").expect("answered");
+        reused.push(tracker.connection_of(&response).expect("tracked").reused);
+    }
+    assert_eq!(
+        reused,
+        [false, true, true, true, true, true, true, true, true, true]
+    );
+    assert_eq!(tracker.report(), ClientReport::of([10]));
+}
+
+/// The blocking client takes the same layer: a body dropped unread closes its connection, and
+/// each of three responses comes on a connection of its own, none a reuse.
+#[test]
+fn blocking_client_is_tracked_too() {
+    let runtime = tokio::runtime::Runtime::new().expect("a runtime");
+    let server = runtime
+        .block_on(Server::builder().body_bytes(1024 * 1024).start())
+        .expect("binds");
+    let tracker = ConnectionTracker::new();
+    let client = reqwest::blocking::Client::builder()
+        .no_proxy()
+        .connector_layer(tracker.layer())
+        .build()
+        .expect("a client");
+    let served: Vec<(u64, bool)> = (0..3)
+        .map(|_| {
+            let response = client.get(server.url()).send().expect("answered");
+            let served = tracker.connection_of_blocking(&response).expect("tracked");
+            (served.connection.get(), served.reused)
+        })
+        .collect();
+    assert_eq!(served, [(1, false), (2, false), (3, false)]);
+    drop(client);
+    assert_eq!(
+        runtime.block_on(server.report_when_closed()),
+        keepalive_probe::Report::closed([1, 1, 1])
+    );
+}
