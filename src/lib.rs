@@ -54,6 +54,7 @@ mod routes;
 #[cfg(feature = "scenarios")]
 pub mod scenario;
 mod server;
+pub mod timeline;
 mod tracker;
 
 #[cfg(feature = "scenarios")]

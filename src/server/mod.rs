@@ -144,6 +144,12 @@ impl Server {
         self.ledger.snapshot()
     }
 
+    /// The ledger as a self-contained SVG timeline (see [`timeline`](crate::timeline)): a
+    /// failing test's picture.
+    pub fn timeline_svg(&self, title: &str) -> String {
+        crate::timeline::svg(title, &self.ledger.snapshot())
+    }
+
     /// Waits until the report is final, and returns it: every connection the client opened has
     /// been accepted and closed.
     ///

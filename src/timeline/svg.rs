@@ -1,0 +1,293 @@
+//! One snapshot as SVG.
+
+use std::fmt::Write;
+
+use super::MAX_ROWS;
+use crate::ledger::{Connection, Snapshot};
+
+/// Left margin for row labels, in pixels.
+const LABEL_WIDTH: f64 = 130.0;
+/// Width of the plot area, in pixels.
+const PLOT_WIDTH: f64 = 820.0;
+/// The widest an event step gets, so a short story is not stretched.
+const MAX_STEP: f64 = 28.0;
+/// Height of the title and legend above the plot.
+const HEADER_HEIGHT: f64 = 78.0;
+/// Row height while every connection has a labelled row of its own.
+const ROOMY_ROW: f64 = 26.0;
+/// Row height when rows are many.
+const DENSE_ROW: f64 = 6.0;
+/// Rows that still get the roomy height.
+const ROOMY_ROWS: usize = 40;
+
+const REUSED: &str = "#2e8b57";
+const SINGLE: &str = "#e07b00";
+const UNUSED: &str = "#9a9a9a";
+
+/// Draws `snapshot` as a self-contained SVG document (no script, no external reference), titled
+/// `title` and the counts.
+///
+/// ```
+/// use keepalive_probe::{Snapshot, timeline};
+///
+/// let picture = timeline::svg("nothing yet", &Snapshot::default());
+/// assert!(picture.starts_with("<svg"));
+/// assert!(picture.contains("0 connections"));
+/// ```
+pub fn svg(title: &str, snapshot: &Snapshot) -> String {
+    let connections = &snapshot.connections;
+    let rows = rows(connections);
+    let events = last_order(snapshot).max(1);
+    let step = (PLOT_WIDTH / events as f64).min(MAX_STEP);
+    let row_height = if rows.len() <= ROOMY_ROWS {
+        ROOMY_ROW
+    } else {
+        DENSE_ROW
+    };
+    let height = HEADER_HEIGHT + row_height * rows.len().max(1) as f64 + 30.0;
+    let width = LABEL_WIDTH + PLOT_WIDTH + 20.0;
+    let layout = Layout {
+        step,
+        events,
+        row_height,
+    };
+
+    let mut out = String::new();
+    let _ = write!(
+        out,
+        r##"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" font-family="DejaVu Sans, Verdana, sans-serif" font-size="12">"##
+    );
+    let _ = write!(
+        out,
+        r##"<rect width="100%" height="100%" fill="#ffffff"/><text x="10" y="20" font-size="15" font-weight="bold">{}</text><text x="10" y="40">{}</text>"##,
+        escape(title),
+        escape(&counts_line(snapshot)),
+    );
+    legend(&mut out, 10.0, 60.0);
+    for (index, row) in rows.iter().enumerate() {
+        let top = HEADER_HEIGHT + row_height * index as f64;
+        draw_row(&mut out, row, snapshot, &layout, top, index);
+    }
+    let axis_y = HEADER_HEIGHT + row_height * rows.len().max(1) as f64 + 18.0;
+    let _ = write!(
+        out,
+        r##"<text x="{LABEL_WIDTH}" y="{axis_y}" fill="#555">events in the order the server saw them → ({events} events)</text></svg>"##
+    );
+    out.push('\n');
+    out
+}
+
+/// Where things go: one step per event, rows of one height.
+struct Layout {
+    step: f64,
+    events: u64,
+    row_height: f64,
+}
+
+impl Layout {
+    /// The centre of event `order`'s step.
+    fn x(&self, order: u64) -> f64 {
+        LABEL_WIDTH + (order as f64 - 0.5) * self.step
+    }
+}
+
+/// A row: one connection, or a group of consecutive ones.
+struct Row<'a> {
+    connections: &'a [Connection],
+}
+
+fn rows(connections: &[Connection]) -> Vec<Row<'_>> {
+    let per_row = connections.len().div_ceil(MAX_ROWS).max(1);
+    connections
+        .chunks(per_row)
+        .map(|connections| Row { connections })
+        .collect()
+}
+
+/// The last event's order: the axis runs to it.
+fn last_order(snapshot: &Snapshot) -> u64 {
+    let connections = snapshot
+        .connections
+        .iter()
+        .flat_map(|c| [Some(c.accepted.order), c.closed_at.map(|m| m.order)])
+        .flatten();
+    let requests = snapshot.requests.iter().map(|r| r.received.order);
+    connections.chain(requests).max().unwrap_or(0)
+}
+
+fn counts_line(snapshot: &Snapshot) -> String {
+    let report = &snapshot.report;
+    let folded = report.accepted - snapshot.connections.len();
+    let mut line = format!(
+        "{} connections, {} used, {} requests; requests per connection {:?}",
+        report.accepted, report.used, report.requests, report.requests_per_connection
+    );
+    if report.open > 0 {
+        let _ = write!(line, "; {} still open", report.open);
+    }
+    if folded > 0 {
+        let _ = write!(line, "; {folded} older connections folded into the totals");
+    }
+    line
+}
+
+fn legend(out: &mut String, x: f64, y: f64) {
+    let items = [
+        (REUSED, "reused: carried 2+ requests"),
+        (
+            SINGLE,
+            "one request only: a new TCP handshake for every request",
+        ),
+        (UNUSED, "carried nothing"),
+    ];
+    let mut left = x;
+    for (colour, label) in items {
+        let _ = write!(
+            out,
+            r##"<rect x="{left}" y="{}" width="12" height="12" fill="{colour}"/><text x="{}" y="{}">{label}</text>"##,
+            y - 10.0,
+            left + 16.0,
+            y
+        );
+        left += 24.0 + 6.6 * label.len() as f64;
+    }
+}
+
+/// The colour and class of a row: reused if any of its connections carried 2+ requests.
+fn kind(row: &Row<'_>) -> (&'static str, &'static str) {
+    let most = row
+        .connections
+        .iter()
+        .map(|c| c.requests)
+        .max()
+        .unwrap_or(0);
+    match most {
+        0 => ("unused", UNUSED),
+        1 => ("single", SINGLE),
+        _ => ("reused", REUSED),
+    }
+}
+
+fn draw_row(
+    out: &mut String,
+    row: &Row<'_>,
+    snapshot: &Snapshot,
+    layout: &Layout,
+    top: f64,
+    index: usize,
+) {
+    let (height, step) = (layout.row_height, layout.step);
+    let x = |order| layout.x(order);
+    let (class, colour) = kind(row);
+    let first = &row.connections[0];
+    let last = &row.connections[row.connections.len() - 1];
+    let requests: usize = row.connections.iter().map(|c| c.requests).sum();
+    let open = row.connections.iter().any(|c| !c.closed);
+    let label = if row.connections.len() == 1 {
+        format!("#{}  {} req", first.id, first.requests)
+    } else {
+        format!("#{}–#{}", first.id, last.id)
+    };
+    let start = row.connections.iter().map(|c| c.accepted.order).min();
+    let end = row
+        .connections
+        .iter()
+        .map(|c| c.closed_at.map_or(u64::MAX, |m| m.order))
+        .max();
+    let (Some(start), Some(end)) = (start, end) else {
+        return;
+    };
+    let bar_end = if end == u64::MAX {
+        layout.events + 1
+    } else {
+        end
+    };
+    let middle = top + height / 2.0;
+    let bar = (height * 0.3).max(1.0);
+    let _ = write!(
+        out,
+        r##"<g class="lane {class}" data-connections="{}" data-requests="{requests}" data-open="{open}"><title>{}</title>"##,
+        row.connections.len(),
+        escape(&tooltip(row))
+    );
+    if height >= ROOMY_ROW || index % 10 == 0 {
+        let _ = write!(
+            out,
+            r##"<text x="8" y="{}" font-size="{}">{}</text>"##,
+            middle + if height >= ROOMY_ROW { 4.0 } else { 3.0 },
+            if height >= ROOMY_ROW { 12 } else { 9 },
+            escape(&label)
+        );
+    }
+    let _ = write!(
+        out,
+        r##"<rect class="open-span" x="{:.2}" y="{:.2}" width="{:.2}" height="{bar:.2}" fill="{colour}" fill-opacity="0.3"{}/>"##,
+        x(start),
+        middle - bar / 2.0,
+        (x(bar_end) - x(start)).max(1.0),
+        if open {
+            r##" stroke="#555" stroke-dasharray="3 2""##
+        } else {
+            ""
+        }
+    );
+    let ids: Vec<u64> = row.connections.iter().map(|c| c.id.get()).collect();
+    let block = (height * 0.8).max(2.0);
+    for request in snapshot
+        .requests
+        .iter()
+        .filter(|r| ids.contains(&r.connection.get()))
+    {
+        let left = x(request.received.order) - step * 0.45;
+        let _ = write!(
+            out,
+            r##"<rect class="request" data-number="{}" x="{left:.2}" y="{:.2}" width="{:.2}" height="{block:.2}" rx="2" fill="{colour}"/>"##,
+            request.number,
+            middle - block / 2.0,
+            (step * 0.9).max(0.5),
+        );
+        if height >= ROOMY_ROW && step >= 14.0 {
+            let _ = write!(
+                out,
+                r##"<text x="{:.2}" y="{:.2}" font-size="10" fill="#ffffff" text-anchor="middle">{}</text>"##,
+                left + step * 0.45,
+                middle + 3.5,
+                request.number
+            );
+        }
+    }
+    out.push_str("</g>");
+}
+
+/// What a lane's tooltip says: ids, requests, and times on the server's clock.
+fn tooltip(row: &Row<'_>) -> String {
+    row.connections
+        .iter()
+        .map(|c| {
+            let closed = c
+                .closed_at
+                .map_or("still open".to_owned(), |m| format!("closed at {:?}", m.at));
+            format!(
+                "connection {}: {} request(s), accepted at {:?}, {closed}",
+                c.id, c.requests, c.accepted.at
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Text made safe for XML.
+pub(super) fn escape(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => escaped.push_str("&amp;"),
+            '<' => escaped.push_str("&lt;"),
+            '>' => escaped.push_str("&gt;"),
+            '"' => escaped.push_str("&quot;"),
+            '\'' => escaped.push_str("&apos;"),
+            _ => escaped.push(c),
+        }
+    }
+    escaped
+}

@@ -1,0 +1,195 @@
+//! Timelines: the ledger drawn as SVG. Each test reads the picture back with an XML parser and
+//! checks that its lanes and request blocks match the report exactly, so the picture cannot say
+//! something the ledger does not.
+//!
+//! README's pair of pictures (`docs/timeline-read.svg`, `docs/timeline-unread.svg`) is generated
+//! here and checked for staleness; regenerate them with
+//! `KEEPALIVE_PROBE_BLESS=1 cargo test --test timeline`.
+
+use std::time::Duration;
+
+use keepalive_probe::{Report, Server, Snapshot, timeline};
+use pretty_assertions::assert_eq;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+/// What a timeline draws, read back from its XML: per row, the connections it stands for, the
+/// requests it says they carried, the request blocks drawn, and whether it is drawn open.
+#[derive(Debug, PartialEq, Eq)]
+struct Drawn {
+    rows: Vec<(usize, usize, usize, bool)>,
+    classes: Vec<String>,
+}
+
+fn read_back(svg: &str) -> Drawn {
+    let document = roxmltree::Document::parse(svg).expect("the timeline is well-formed XML");
+    let lanes = document
+        .descendants()
+        .filter(|node| node.attribute("class").is_some_and(|c| c.starts_with("lane ")));
+    let mut rows = Vec::new();
+    let mut classes = Vec::new();
+    for lane in lanes {
+        let number = |name| {
+            lane.attribute(name)
+                .and_then(|value| value.parse::<usize>().ok())
+                .expect("a numeric data attribute")
+        };
+        let blocks = lane
+            .children()
+            .filter(|node| node.attribute("class") == Some("request"))
+            .count();
+        rows.push((
+            number("data-connections"),
+            number("data-requests"),
+            blocks,
+            lane.attribute("data-open") == Some("true"),
+        ));
+        classes.push(lane.attribute("class").unwrap_or_default().to_owned());
+    }
+    Drawn { rows, classes }
+}
+
+/// The rows a report must be drawn as when every connection has a row of its own.
+fn one_row_each(report: &Report) -> Vec<(usize, usize, usize, bool)> {
+    report
+        .requests_per_connection
+        .iter()
+        .map(|&n| (1, n, n, false))
+        .collect()
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .expect("a plain-HTTP client builds")
+}
+
+/// Five requests, bodies of `body_bytes`, read to the end or dropped unread; the final snapshot.
+async fn five_requests(body_bytes: usize, read: bool) -> Snapshot {
+    let server = Server::builder()
+        .body_bytes(body_bytes)
+        .start()
+        .await
+        .expect("binds");
+    let client = client();
+    for _ in 0..5 {
+        let response = client.get(server.url()).send().await.expect("answered");
+        if read {
+            response.bytes().await.expect("the body arrives");
+        }
+    }
+    drop(client);
+    server.report_when_closed().await;
+    server.snapshot()
+}
+
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn a_body_read_to_the_end_is_one_lane_with_five_blocks() {
+    let snapshot = five_requests(64 * 1024, true).await;
+    let drawn = read_back(&timeline::svg("read to the end", &snapshot));
+    assert_eq!(drawn.rows, [(1, 5, 5, false)]);
+    assert_eq!(drawn.classes, ["lane reused"]);
+}
+
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn a_large_body_dropped_unread_is_five_lanes_of_one_block() {
+    let snapshot = five_requests(1024 * 1024, false).await;
+    let drawn = read_back(&timeline::svg("dropped unread", &snapshot));
+    assert_eq!(drawn.rows, one_row_each(&snapshot.report));
+    assert_eq!(drawn.rows.len(), 5);
+    assert!(drawn.classes.iter().all(|c| c == "lane single"), "{:?}", drawn.classes);
+}
+
+/// A socket that carried nothing is a lane of its own, drawn as unused; one still open is drawn
+/// running to the end, dashed.
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn unused_and_open_connections_are_drawn_as_such() {
+    let server = Server::start().await.expect("binds");
+    drop(TcpStream::connect(server.addr()).await.expect("connects"));
+    server.report_when_closed().await;
+    let client = client();
+    client
+        .get(server.url())
+        .send()
+        .await
+        .expect("answered")
+        .bytes()
+        .await
+        .expect("read");
+    let drawn = read_back(&server.timeline_svg("one unused, one open"));
+    assert_eq!(drawn.rows, [(1, 0, 0, false), (1, 1, 1, true)]);
+    assert_eq!(drawn.classes, ["lane unused", "lane single"]);
+}
+
+/// A thousand connections, one request each: grouped 9 to a row (112 rows), every connection and
+/// every request still drawn.
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn a_thousand_connections_are_grouped_but_all_drawn() {
+    const CONNECTIONS: usize = 1000;
+    let server = Server::start().await.expect("binds");
+    for _ in 0..CONNECTIONS {
+        let mut stream = TcpStream::connect(server.addr()).await.expect("connects");
+        stream
+            .write_all(b"GET / HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
+            .await
+            .expect("sent");
+        let mut reply = Vec::new();
+        stream.read_to_end(&mut reply).await.expect("answered");
+    }
+    let report = tokio::time::timeout(Duration::from_secs(60), server.report_when_closed())
+        .await
+        .expect("every connection closes");
+    assert_eq!(report, Report::closed(vec![1; CONNECTIONS]));
+    let drawn = read_back(&server.timeline_svg("a thousand"));
+    let connections: usize = drawn.rows.iter().map(|row| row.0).sum();
+    let requests: usize = drawn.rows.iter().map(|row| row.1).sum();
+    let blocks: usize = drawn.rows.iter().map(|row| row.2).sum();
+    assert_eq!(
+        (drawn.rows.len(), connections, requests, blocks),
+        (112, CONNECTIONS, CONNECTIONS, CONNECTIONS)
+    );
+}
+
+/// Titles are text, never markup.
+#[test]
+fn titles_are_escaped() {
+    let svg = timeline::svg("<script>&\"'", &Snapshot::default());
+    roxmltree::Document::parse(&svg).expect("well-formed XML");
+    assert!(svg.contains("&lt;script&gt;&amp;&quot;&apos;"));
+}
+
+/// README's pictures: the seed article's experiment, five requests with the body read to the end
+/// and five with a 1 MiB body dropped unread, on the paused clock (the same bytes every run).
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn readme_pictures_are_current() {
+    let pictures = [
+        (
+            "docs/timeline-read.svg",
+            timeline::svg(
+                "body read to the end: one connection",
+                &five_requests(1024 * 1024, true).await,
+            ),
+        ),
+        (
+            "docs/timeline-unread.svg",
+            timeline::svg(
+                "body dropped unread: a new connection per request",
+                &five_requests(1024 * 1024, false).await,
+            ),
+        ),
+    ];
+    let bless = std::env::var_os("KEEPALIVE_PROBE_BLESS").is_some_and(|v| v == "1");
+    for (path, fresh) in pictures {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
+        if bless {
+            std::fs::write(&path, &fresh).expect("the picture is written");
+        }
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            committed == fresh,
+            "{} is stale: regenerate with KEEPALIVE_PROBE_BLESS=1 cargo test --test timeline",
+            path.display()
+        );
+    }
+}
