@@ -23,9 +23,10 @@ struct Drawn {
 
 fn read_back(svg: &str) -> Drawn {
     let document = roxmltree::Document::parse(svg).expect("the timeline is well-formed XML");
-    let lanes = document
-        .descendants()
-        .filter(|node| node.attribute("class").is_some_and(|c| c.starts_with("lane ")));
+    let lanes = document.descendants().filter(|node| {
+        node.attribute("class")
+            .is_some_and(|c| c.starts_with("lane "))
+    });
     let mut rows = Vec::new();
     let mut classes = Vec::new();
     for lane in lanes {
@@ -98,7 +99,11 @@ async fn a_large_body_dropped_unread_is_five_lanes_of_one_block() {
     let drawn = read_back(&timeline::svg("dropped unread", &snapshot));
     assert_eq!(drawn.rows, one_row_each(&snapshot.report));
     assert_eq!(drawn.rows.len(), 5);
-    assert!(drawn.classes.iter().all(|c| c == "lane single"), "{:?}", drawn.classes);
+    assert!(
+        drawn.classes.iter().all(|c| c == "lane single"),
+        "{:?}",
+        drawn.classes
+    );
 }
 
 /// A socket that carried nothing is a lane of its own, drawn as unused; one still open is drawn

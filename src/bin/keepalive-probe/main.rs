@@ -4,6 +4,7 @@ mod matrix;
 mod options;
 mod run;
 mod serve;
+mod signals;
 mod snapshot;
 
 use std::process::ExitCode;

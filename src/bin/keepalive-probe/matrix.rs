@@ -1,47 +1,62 @@
 //! `keepalive-probe matrix`: runs every scenario of the table against reqwest and prints what the
 //! server counted next to what the table expects.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use keepalive_probe::scenario::{self, Outcome, Scenario};
+use keepalive_probe::scenario::{self, Observed, Scenario};
+use keepalive_probe::timeline::{self, PageEntry};
 use serde::Serialize;
 
 /// Options of `keepalive-probe matrix`.
 #[derive(Debug, clap::Args)]
+#[command(after_help = "\
+--json prints one JSON object per line, one line per scenario, with the fields name, runtime,
+requests, expected_requests_per_connection, observed_requests_per_connection (null when the
+scenario could not run), expected_failed_requests, observed_failed_requests (null likewise),
+verdict (\"pass\", \"fail\" or \"error\"), error (null, or why the scenario could not run) and why.
+
+Exit status: 0 when every scenario ran and matched; 1 when one did not (or a file could not be
+written); 2 for usage errors, a --filter that matches no scenario included.")]
 pub struct Args {
-    /// Print one JSON array, one object per scenario, instead of a table.
+    /// Print one JSON object per scenario, one per line, instead of a table.
     #[arg(long)]
     json: bool,
     /// Print the table of expectations as Markdown (README.md's table) without running anything.
-    #[arg(long, conflicts_with = "json")]
+    #[arg(long, conflicts_with_all = ["json", "html"])]
     markdown: bool,
     /// Run only the scenarios whose name or variant contains this text.
     #[arg(long, value_name = "TEXT")]
     filter: Option<String>,
+    /// Also write one HTML page with every scenario's counts, verdict, why and timeline to FILE.
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
 }
 
 /// One scenario's line of the matrix, as `--json` prints it.
 #[derive(Debug, Serialize)]
 struct Row {
     name: String,
+    runtime: String,
     requests: usize,
-    accepted: Option<usize>,
-    used: Option<usize>,
-    expected_accepted: usize,
-    expected_used: usize,
-    why: &'static str,
-    #[serde(skip)]
+    expected_requests_per_connection: Vec<usize>,
+    observed_requests_per_connection: Option<Vec<usize>>,
+    expected_failed_requests: usize,
+    observed_failed_requests: Option<usize>,
     verdict: Verdict,
+    error: Option<String>,
+    why: &'static str,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
 enum Verdict {
     Pass,
-    Fail(Outcome),
-    Error(String),
+    Fail,
+    Error,
 }
 
-/// Runs the selected scenarios; exit 0 when every count matched, 1 otherwise.
+/// Runs the selected scenarios; see the exit statuses above.
 pub fn main(args: Args) -> ExitCode {
     if args.markdown {
         print!("{}", scenario::markdown_table());
@@ -56,83 +71,125 @@ pub fn main(args: Args) -> ExitCode {
         })
         .collect();
     if selected.is_empty() {
-        eprintln!("keepalive-probe matrix: no scenario matches the filter");
-        return ExitCode::from(1);
+        eprintln!(
+            "error: no scenario matches the filter (`keepalive-probe matrix --markdown` lists them)"
+        );
+        return ExitCode::from(2);
     }
-    let rows: Vec<Row> = selected.iter().map(run).collect();
-    if args.json {
-        match serde_json::to_string_pretty(&rows) {
-            Ok(json) => println!("{json}"),
-            Err(error) => {
-                eprintln!("keepalive-probe matrix: cannot encode JSON: {error}");
-                return ExitCode::from(1);
+    let mut rows = Vec::with_capacity(selected.len());
+    let mut pictures = Vec::new();
+    for scenario in &selected {
+        let observed = scenario.run_observed();
+        let row = row(scenario, &observed);
+        if args.json {
+            match serde_json::to_string(&row) {
+                Ok(line) => println!("{line}"),
+                Err(error) => {
+                    eprintln!("error: cannot encode JSON: {error}");
+                    return ExitCode::FAILURE;
+                }
             }
         }
-    } else {
+        if args.html.is_some() {
+            pictures.push(page_entry(scenario, &row, observed.ok()));
+        }
+        rows.push(row);
+    }
+    if !args.json {
         print_table(&rows);
     }
-    if rows.iter().all(|row| matches!(row.verdict, Verdict::Pass)) {
+    if let Some(path) = &args.html {
+        let page = timeline::html_page("keepalive-probe matrix", &pictures);
+        if let Err(error) = std::fs::write(path, page) {
+            eprintln!("error: cannot write {}: {error}", path.display());
+            return ExitCode::FAILURE;
+        }
+    }
+    if rows.iter().all(|row| row.verdict == Verdict::Pass) {
         ExitCode::SUCCESS
     } else {
-        ExitCode::from(1)
+        ExitCode::FAILURE
     }
 }
 
-fn run(scenario: &Scenario) -> Row {
-    let expected = scenario.expected_report();
-    let (accepted, used, verdict) = match scenario.run() {
-        Ok(outcome) => (
-            Some(outcome.report.accepted),
-            Some(outcome.report.used),
-            if outcome == scenario.expected_outcome() {
+fn row(scenario: &Scenario, observed: &Result<Observed, scenario::ScenarioError>) -> Row {
+    let expected = scenario.expected_outcome();
+    let (observed_per_connection, observed_failed, verdict, error) = match observed {
+        Ok(observed) => (
+            Some(observed.outcome.report.requests_per_connection.clone()),
+            Some(observed.outcome.failed_requests),
+            if observed.outcome == expected {
                 Verdict::Pass
             } else {
-                Verdict::Fail(outcome)
+                Verdict::Fail
             },
+            None,
         ),
-        Err(error) => (None, None, Verdict::Error(error.to_string())),
+        Err(error) => (None, None, Verdict::Error, Some(error.to_string())),
     };
     Row {
         name: scenario.title(),
+        runtime: scenario.runtime.to_string(),
         requests: scenario.client_requests(),
-        accepted,
-        used,
-        expected_accepted: expected.accepted,
-        expected_used: expected.used,
-        why: scenario.why,
+        expected_requests_per_connection: expected.report.requests_per_connection,
+        observed_requests_per_connection: observed_per_connection,
+        expected_failed_requests: expected.failed_requests,
+        observed_failed_requests: observed_failed,
         verdict,
+        error,
+        why: scenario.why,
+    }
+}
+
+fn page_entry(scenario: &Scenario, row: &Row, observed: Option<Observed>) -> PageEntry {
+    let counts = format!(
+        "{} requests; expected per connection {:?}, observed {}",
+        row.requests,
+        row.expected_requests_per_connection,
+        row.observed_requests_per_connection.as_ref().map_or_else(
+            || "nothing (it could not run)".to_owned(),
+            |n| format!("{n:?}")
+        ),
+    );
+    PageEntry {
+        title: format!("{}; {} runtime", scenario.title(), scenario.runtime),
+        counts,
+        passed: row.verdict == Verdict::Pass,
+        why: scenario.why.to_owned(),
+        svg: observed.map_or_else(String::new, |observed| {
+            timeline::svg(&scenario.title(), &observed.snapshot)
+        }),
     }
 }
 
 fn print_table(rows: &[Row]) {
     let width = rows.iter().map(|row| row.name.len()).max().unwrap_or(0);
     println!(
-        "{:width$}  requests  accepted  used  expected  verdict  why",
+        "{:width$}  requests  expected per connection  verdict",
         "scenario"
     );
     for row in rows {
-        let observed = |count: Option<usize>| count.map_or("-".to_owned(), |n| n.to_string());
-        let verdict = match &row.verdict {
+        let verdict = match row.verdict {
             Verdict::Pass => "ok".to_owned(),
-            Verdict::Fail(outcome) => format!(
-                "FAIL (per connection {:?}, {} failed requests)",
-                outcome.report.requests_per_connection, outcome.failed_requests
+            Verdict::Fail => format!(
+                "FAIL: observed {:?}, {} failed requests",
+                row.observed_requests_per_connection
+                    .as_deref()
+                    .unwrap_or_default(),
+                row.observed_failed_requests.unwrap_or_default()
             ),
-            Verdict::Error(error) => format!("ERROR ({error})"),
+            Verdict::Error => format!("ERROR: {}", row.error.as_deref().unwrap_or_default()),
         };
         println!(
-            "{:width$}  {:>8}  {:>8}  {:>4}  {:>8}  {verdict:7}  {}",
+            "{:width$}  {:>8}  {:<23}  {verdict}",
             row.name,
             row.requests,
-            observed(row.accepted),
-            observed(row.used),
-            format!("{}/{}", row.expected_accepted, row.expected_used),
-            row.why,
+            format!("{:?}", row.expected_requests_per_connection),
         );
     }
     let passed = rows
         .iter()
-        .filter(|row| matches!(row.verdict, Verdict::Pass))
+        .filter(|row| row.verdict == Verdict::Pass)
         .count();
     println!("{} passed, {} failed", passed, rows.len() - passed);
 }

@@ -1,16 +1,21 @@
 //! `keepalive-probe run`: serve, run a client command against the server, report what it opened.
 //!
 //! The command owns stdin, stdout and stderr while it runs; the event log goes to stderr so the
-//! command's output and the report stay clean on stdout.
+//! command's output and the report stay clean on stdout. A SIGINT or SIGTERM to `run` (or to its
+//! process group, as Ctrl-C sends) is forwarded to the command; `run` waits for it (bounded by
+//! `--kill-after`, then SIGKILL), and the report is printed all the same.
 
 use std::io::{self, Write};
+use std::os::unix::process::ExitStatusExt;
+use std::path::PathBuf;
 use std::process::{ExitCode, ExitStatus};
 use std::time::Duration;
 
 use keepalive_probe::Server;
-use tokio::process::Command;
+use tokio::process::{Child, Command};
 
 use crate::options::{LogTo, ServeOptions};
+use crate::signals::{Stop, StopSignals};
 use crate::snapshot::Snapshot;
 
 /// What the command sees in place of this text in its arguments, and in `KEEPALIVE_PROBE_URL`.
@@ -31,8 +36,10 @@ seconds (default 5) for the server to see every connection closed, then follows 
 log goes to stderr (--quiet turns it off).
 
 Exit status: 0 when CMD succeeded and the expectation (if any) held; 1 when the expectation failed
-(or the report could not be written); 2 for usage errors and when the server cannot listen
-(address in use); 3 when CMD failed or could not be started.
+(or the report or timeline could not be written); 2 for usage errors and when the server cannot
+listen (address in use); 3 when CMD failed or could not be started; 130 (SIGINT) or 143 (SIGTERM)
+when run or CMD was interrupted: a signal to run is forwarded to CMD, run waits up to --kill-after
+seconds for it (then kills it), and prints the report before exiting.
 
 Example: keepalive-probe run --expect-connections 1 -- curl -s {url} {url} {url}")]
 pub struct Args {
@@ -46,6 +53,13 @@ pub struct Args {
     /// still open after this belongs to something CMD left behind.
     #[arg(long, value_name = "SECONDS", default_value = "5", value_parser = parse_seconds)]
     close_grace: Duration,
+    /// After a SIGINT or SIGTERM is forwarded to CMD, how long to wait for it to exit before
+    /// killing it (SIGKILL).
+    #[arg(long, value_name = "SECONDS", default_value = "5", value_parser = parse_seconds)]
+    kill_after: Duration,
+    /// Also write the connections as an SVG timeline to FILE.
+    #[arg(long, value_name = "FILE")]
+    timeline: Option<PathBuf>,
     /// The client to run, after `--`.
     #[arg(last = true, required = true, value_name = "CMD")]
     command: Vec<String>,
@@ -63,6 +77,13 @@ pub fn main(args: Args) -> ExitCode {
 }
 
 async fn run(args: Args) -> ExitCode {
+    let mut stop = match StopSignals::watch() {
+        Ok(stop) => stop,
+        Err(error) => {
+            eprintln!("error: cannot watch SIGINT and SIGTERM: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
     let server = match args.options.start(LogTo::Stderr).await {
         Ok(server) => server,
         Err(error) => {
@@ -70,34 +91,106 @@ async fn run(args: Args) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let status = match run_command(&args.command, &server.url()).await {
-        Ok(status) => status,
+    let mut child = match start_command(&args.command, &server.url()) {
+        Ok(child) => child,
         Err(error) => {
             eprintln!("error: cannot run {}: {error}", program(&args.command));
             return ExitCode::from(COMMAND_FAILED);
         }
     };
+    // Signals first: Ctrl-C reaches the command and `run` together, and the command may exit
+    // of it before `run` looks; `run` was interrupted all the same.
+    let ended = tokio::select! {
+        biased;
+        signal = stop.received() => Ended::Stopped(signal),
+        status = child.wait() => Ended::Exited(status),
+    };
+    let status = match ended {
+        Ended::Exited(status) => status,
+        Ended::Stopped(signal) => {
+            eprintln!(
+                "keepalive-probe run: {}: stopping {}",
+                signal.name(),
+                program(&args.command)
+            );
+            stop_command(&mut child, signal, args.kill_after).await;
+            let snapshot = settle(&server, args.close_grace).await;
+            let written = report(&snapshot, &args);
+            return match written {
+                Ok(()) => ExitCode::from(128 + signal.number() as u8),
+                Err(code) => code,
+            };
+        }
+    };
+    let status = match status {
+        Ok(status) => status,
+        Err(error) => {
+            eprintln!("error: cannot wait for {}: {error}", program(&args.command));
+            return ExitCode::from(COMMAND_FAILED);
+        }
+    };
     let snapshot = settle(&server, args.close_grace).await;
-    if let Err(error) = print_report(&snapshot, args.options.json) {
-        eprintln!("error: cannot write the report: {error}");
-        return ExitCode::FAILURE;
+    if let Err(code) = report(&snapshot, &args) {
+        return code;
     }
     verdict(&args, status, &snapshot)
 }
 
-/// Runs the command with `{url}` filled in and waits for it; an error means it never ran.
-async fn run_command(command: &[String], url: &str) -> io::Result<ExitStatus> {
+/// How the command's run ended: by itself, or by a signal to `run`.
+enum Ended {
+    Exited(io::Result<ExitStatus>),
+    Stopped(Stop),
+}
+
+/// Starts the command with `{url}` filled in; an error means it never ran.
+fn start_command(command: &[String], url: &str) -> io::Result<Child> {
     let mut words = command
         .iter()
         .map(|word| word.replace(URL_PLACEHOLDER, url));
     let program = words
         .next()
         .ok_or_else(|| io::Error::other("no command given"))?;
-    let mut child = Command::new(program)
+    Command::new(program)
         .args(words)
         .env(URL_VARIABLE, url)
-        .spawn()?;
-    child.wait().await
+        .kill_on_drop(true)
+        .spawn()
+}
+
+/// Forwards `signal` to the command and waits for it to exit, at most `patience`; then kills it.
+async fn stop_command(child: &mut Child, signal: Stop, patience: Duration) {
+    if let Some(pid) = child.id().and_then(|pid| i32::try_from(pid).ok()) {
+        // SAFETY: kill(2) with our own child's pid and a valid signal number has no memory
+        // effects; a failure (the child already exited) is fine.
+        unsafe {
+            libc::kill(pid, signal.number());
+        }
+    }
+    if tokio::time::timeout(patience, child.wait()).await.is_err() {
+        eprintln!(
+            "keepalive-probe run: the command outlived {patience:?} after the signal: killing it"
+        );
+        let _ = child.kill().await;
+    }
+}
+
+/// Prints the report (and writes the timeline); on failure, the exit code to end with.
+fn report(snapshot: &Snapshot, args: &Args) -> Result<(), ExitCode> {
+    if let Err(error) = print_report(snapshot, args.options.json) {
+        eprintln!("error: cannot write the report: {error}");
+        return Err(ExitCode::FAILURE);
+    }
+    if let Some(path) = &args.timeline {
+        let title = format!("keepalive-probe run -- {}", args.command.join(" "));
+        if let Err(error) = snapshot.write_timeline(&title, path) {
+            eprintln!(
+                "error: cannot write the timeline to {}: {error}",
+                path.display()
+            );
+            return Err(ExitCode::FAILURE);
+        }
+    }
+    Ok(())
 }
 
 /// The report once the server has seen every connection closed, or after `grace` with a
@@ -133,6 +226,16 @@ fn print_report(snapshot: &Snapshot, json: bool) -> io::Result<()> {
 
 /// A failed command makes the counts meaningless, so it outranks the expectation.
 fn verdict(args: &Args, status: ExitStatus, snapshot: &Snapshot) -> ExitCode {
+    // Ctrl-C signals the command and `run` together, and the command may end before `run` sees
+    // its own signal: a command ended by SIGINT or SIGTERM was interrupted, whoever sent it.
+    if let Some(stop) = status.signal().and_then(Stop::from_number) {
+        eprintln!(
+            "keepalive-probe run: {} ended by {}",
+            program(&args.command),
+            stop.name()
+        );
+        return ExitCode::from(128 + stop.number() as u8);
+    }
     if !status.success() {
         eprintln!("error: {} failed: {status}", program(&args.command));
         return ExitCode::from(COMMAND_FAILED);

@@ -4,11 +4,11 @@
 //! it; then one line per accept, request and close; on SIGINT or SIGTERM, the report.
 
 use std::io::{self, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use tokio::signal::unix::{SignalKind, signal};
-
 use crate::options::{LogTo, ServeOptions};
+use crate::signals::StopSignals;
 use crate::snapshot::Snapshot;
 
 /// Serve and count until SIGINT or SIGTERM, then print the report.
@@ -18,11 +18,17 @@ The first line on stdout is the base URL (http://127.0.0.1:PORT/); then one line
 accepted, request and connection closed; on SIGINT or SIGTERM, the report. A connection reported
 \"closed\": false was still open when the signal arrived.
 
-Exit status: 0 after a signal and the report; 1 if the report could not be written or the signals
-could not be watched; 2 for usage errors and when the server cannot listen (address in use).")]
+With --timeline FILE, the connections are also written to FILE as an SVG timeline at exit.
+
+Exit status: 0 after a signal and the report; 1 if the report or the timeline could not be written
+or the signals could not be watched; 2 for usage errors and when the server cannot listen (address
+in use).")]
 pub struct Args {
     #[command(flatten)]
     options: ServeOptions,
+    /// Also write the connections as an SVG timeline to FILE at exit.
+    #[arg(long, value_name = "FILE")]
+    timeline: Option<PathBuf>,
 }
 
 pub fn main(args: Args) -> ExitCode {
@@ -33,13 +39,12 @@ pub fn main(args: Args) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    runtime.block_on(serve(args.options))
+    runtime.block_on(serve(args))
 }
 
-async fn serve(options: ServeOptions) -> ExitCode {
-    // Watch the signals before anyone can learn the URL: a signal sent as soon as the URL is read
-    // must produce the report, not the default action (dying silently).
-    let stop = match StopSignals::watch() {
+async fn serve(args: Args) -> ExitCode {
+    let options = args.options;
+    let mut stop = match StopSignals::watch() {
         Ok(stop) => stop,
         Err(error) => {
             eprintln!("error: cannot watch SIGINT and SIGTERM: {error}");
@@ -62,13 +67,20 @@ async fn serve(options: ServeOptions) -> ExitCode {
     // it), and the report comes last so a script can take the last line.
     let snapshot = Snapshot::of(&server);
     server.shutdown().await;
-    match snapshot.print(options.json) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("error: cannot write the report: {error}");
-            ExitCode::FAILURE
+    if let Err(error) = snapshot.print(options.json) {
+        eprintln!("error: cannot write the report: {error}");
+        return ExitCode::FAILURE;
+    }
+    if let Some(path) = &args.timeline {
+        if let Err(error) = snapshot.write_timeline("keepalive-probe serve", path) {
+            eprintln!(
+                "error: cannot write the timeline to {}: {error}",
+                path.display()
+            );
+            return ExitCode::FAILURE;
         }
     }
+    ExitCode::SUCCESS
 }
 
 /// Flushed at once: a script blocks on this line before it starts its client.
@@ -76,26 +88,4 @@ fn print_url(url: &str) -> io::Result<()> {
     let mut out = io::stdout().lock();
     writeln!(out, "{url}")?;
     out.flush()
-}
-
-/// SIGINT (Ctrl-C) and SIGTERM (`kill`, a test harness, a CI runner): both mean "report and stop".
-struct StopSignals {
-    interrupt: tokio::signal::unix::Signal,
-    terminate: tokio::signal::unix::Signal,
-}
-
-impl StopSignals {
-    fn watch() -> io::Result<Self> {
-        Ok(StopSignals {
-            interrupt: signal(SignalKind::interrupt())?,
-            terminate: signal(SignalKind::terminate())?,
-        })
-    }
-
-    async fn received(mut self) {
-        tokio::select! {
-            _ = self.interrupt.recv() => {}
-            _ = self.terminate.recv() => {}
-        }
-    }
 }

@@ -1,6 +1,7 @@
 //! The final report of `serve` and `run`: one snapshot of the ledger, printed as text or JSON.
 
 use std::io::{self, Write};
+use std::path::Path;
 
 use keepalive_probe::{Connection, Report, Server};
 use serde::Serialize;
@@ -8,10 +9,7 @@ use serde::Serialize;
 /// The connections and their summary, from one read of the ledger (`Server::snapshot`), so the
 /// two agree even when a capped ledger has folded old connections into the totals.
 #[derive(Debug)]
-pub struct Snapshot {
-    report: Report,
-    connections: Vec<Connection>,
-}
+pub struct Snapshot(keepalive_probe::Snapshot);
 
 /// The JSON form: exactly these fields, so scripts can rely on them.
 #[derive(Debug, Serialize)]
@@ -25,21 +23,22 @@ struct JsonReport<'a> {
 impl Snapshot {
     /// The ledger of `server` as it is now.
     pub fn of(server: &Server) -> Self {
-        let snapshot = server.snapshot();
-        Snapshot {
-            report: snapshot.report,
-            connections: snapshot.connections,
-        }
+        Snapshot(server.snapshot())
     }
 
     /// TCP connections accepted.
     pub fn accepted(&self) -> usize {
-        self.report.accepted
+        self.0.report.accepted
     }
 
     /// Connections not yet seen closed.
     pub fn open(&self) -> usize {
-        self.report.open
+        self.0.report.open
+    }
+
+    /// Writes the snapshot as an SVG timeline to `path`.
+    pub fn write_timeline(&self, title: &str, path: &Path) -> io::Result<()> {
+        std::fs::write(path, keepalive_probe::timeline::svg(title, &self.0))
     }
 
     /// Prints the report to stdout: one line of JSON, or a summary line and one line per
@@ -57,10 +56,10 @@ impl Snapshot {
 
     fn json(&self) -> JsonReport<'_> {
         JsonReport {
-            accepted: self.report.accepted,
-            used: self.report.used,
-            requests: self.report.requests,
-            connections: &self.connections,
+            accepted: self.0.report.accepted,
+            used: self.0.report.used,
+            requests: self.0.report.requests,
+            connections: &self.0.connections,
         }
     }
 
@@ -70,12 +69,12 @@ impl Snapshot {
             used,
             requests,
             ..
-        } = self.report;
+        } = self.0.report;
         writeln!(
             out,
             "report: {accepted} connection(s) accepted, {used} used, {requests} request(s)"
         )?;
-        for connection in &self.connections {
+        for connection in &self.0.connections {
             let state = if connection.closed { "closed" } else { "open" };
             writeln!(
                 out,

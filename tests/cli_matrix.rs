@@ -1,0 +1,94 @@
+//! `keepalive-probe matrix` runs the scenario table: `--json` gives one object per line with the
+//! verdict and both counts, so a consumer can tell which row failed; `--html` writes one page of
+//! timelines; a filter that matches nothing is a usage error.
+#![cfg(feature = "cli")]
+
+use std::process::Command;
+
+use keepalive_probe::scenario::table;
+use pretty_assertions::assert_eq;
+use serde_json::{Value, json};
+
+const BINARY: &str = env!("CARGO_BIN_EXE_keepalive-probe");
+
+/// Every scenario, one JSON line each, every verdict "pass" with the table's own counts.
+#[test]
+fn matrix_json_is_one_passing_line_per_scenario() {
+    let output = Command::new(BINARY)
+        .args(["matrix", "--json"])
+        .output()
+        .expect("the binary runs");
+    let stdout = String::from_utf8(output.stdout).expect("UTF-8");
+    assert!(output.status.success(), "{stdout}");
+    let rows: Vec<Value> = stdout
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("each line is one JSON object"))
+        .collect();
+    let expected: Vec<Value> = table()
+        .iter()
+        .map(|scenario| {
+            let outcome = scenario.expected_outcome();
+            json!({
+                "name": scenario.title(),
+                "runtime": scenario.runtime.to_string(),
+                "requests": scenario.client_requests(),
+                "expected_requests_per_connection": outcome.report.requests_per_connection,
+                "observed_requests_per_connection": outcome.report.requests_per_connection,
+                "expected_failed_requests": outcome.failed_requests,
+                "observed_failed_requests": outcome.failed_requests,
+                "verdict": "pass",
+                "error": null,
+                "why": scenario.why,
+            })
+        })
+        .collect();
+    assert_eq!(rows, expected);
+}
+
+/// A filter that matches nothing is a usage error (2), not a failed scenario (1).
+#[test]
+fn matrix_filter_matching_nothing_is_a_usage_error() {
+    let output = Command::new(BINARY)
+        .args(["matrix", "--filter", "no scenario has this name"])
+        .output()
+        .expect("the binary runs");
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        "error: no scenario matches the filter (`keepalive-probe matrix --markdown` lists them)\n"
+    );
+}
+
+/// `--html` writes one self-contained page: a section and a timeline per scenario run, no script.
+#[test]
+fn matrix_html_writes_a_section_and_a_timeline_per_scenario() {
+    let page = std::env::temp_dir().join(format!("matrix-{}.html", std::process::id()));
+    let output = Command::new(BINARY)
+        .args([
+            "matrix",
+            "--filter",
+            "dropped_large_body_forces_new_connection",
+            "--html",
+        ])
+        .arg(&page)
+        .output()
+        .expect("the binary runs");
+    assert!(output.status.success(), "{output:?}");
+    let html = std::fs::read_to_string(&page).expect("the page was written");
+    std::fs::remove_file(&page).expect("the page is removed");
+    let selected = table()
+        .iter()
+        .filter(|s| {
+            s.title()
+                .contains("dropped_large_body_forces_new_connection")
+        })
+        .count();
+    assert_eq!(
+        (
+            html.matches("<section class=\"pass\">").count(),
+            html.matches("<svg ").count(),
+            html.contains("<script")
+        ),
+        (selected, selected, false)
+    );
+}

@@ -1,0 +1,128 @@
+//! `keepalive-probe run` never loses its report to a signal. SIGINT or SIGTERM to `run` is
+//! forwarded to the command; `run` waits for it (bounded by `--kill-after`, then SIGKILL), prints
+//! the report and exits with 128 + the signal's number, as a shell reports a process ended by it.
+//! Ctrl-C in a terminal signals the whole process group: the report prints then too.
+//!
+//! Every test synchronises on the command's own output ("ready" once its request is answered),
+//! never on a timer; the command then blocks (`exec sleep 60`) until the signal ends it.
+#![cfg(feature = "cli")]
+
+use std::io::{BufRead, BufReader, Read};
+use std::os::unix::process::CommandExt;
+use std::process::{Child, Command, Stdio};
+
+use pretty_assertions::assert_eq;
+use serde_json::Value;
+
+const BINARY: &str = env!("CARGO_BIN_EXE_keepalive-probe");
+
+/// A client that makes one request, says so, and then waits for a signal.
+const CLIENT_THEN_WAIT: &str =
+    "curl -s \"$KEEPALIVE_PROBE_URL\" >/dev/null && echo ready && exec sleep 60";
+
+/// The same, ignoring SIGINT and SIGTERM (ignored signals stay ignored across `exec`).
+const STUBBORN_CLIENT: &str =
+    "trap '' INT TERM; curl -s \"$KEEPALIVE_PROBE_URL\" >/dev/null && echo ready && exec sleep 60";
+
+/// Starts `run --json --quiet` with `script` as its command, in a process group of its own, and
+/// returns once the command has printed "ready".
+fn start(script: &str, extra: &[&str]) -> (Child, BufReader<std::process::ChildStdout>) {
+    let mut child = Command::new(BINARY)
+        .args(["run", "--json", "--quiet"])
+        .args(extra)
+        .args(["--", "bash", "-c", script])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0)
+        .spawn()
+        .expect("the binary starts");
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout is piped"));
+    let mut line = String::new();
+    stdout.read_line(&mut line).expect("the command speaks");
+    assert_eq!(line, "ready\n");
+    (child, stdout)
+}
+
+/// Sends `signal` to `pid` (a negative pid: the process group).
+fn send(pid: i32, signal: i32) {
+    // SAFETY: kill(2) on a process this test started, with a valid signal; no memory effects.
+    let sent = unsafe { libc::kill(pid, signal) };
+    assert_eq!(sent, 0, "kill({pid}, {signal})");
+}
+
+/// Waits for `run` and returns its exit code, its JSON report (the last stdout line) and stderr.
+fn finish(
+    mut child: Child,
+    mut stdout: BufReader<std::process::ChildStdout>,
+) -> (i32, Value, String) {
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).expect("stdout reads");
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .expect("stderr is piped")
+        .read_to_string(&mut stderr)
+        .expect("stderr reads");
+    let status = child.wait().expect("run exits");
+    let line = rest.lines().last().unwrap_or_default();
+    let report: Value = serde_json::from_str(line)
+        .unwrap_or_else(|error| panic!("no JSON report ({error}): {rest:?} {stderr}"));
+    (status.code().expect("an exit code"), report, stderr)
+}
+
+/// The counts of a report, without peers and times.
+fn counts(report: &Value) -> (u64, u64, Vec<(u64, bool)>) {
+    let connections = report["connections"]
+        .as_array()
+        .expect("a connections list")
+        .iter()
+        .map(|c| (c["requests"].as_u64().unwrap_or(99), c["closed"] == true))
+        .collect();
+    (
+        report["accepted"].as_u64().unwrap_or(99),
+        report["requests"].as_u64().unwrap_or(99),
+        connections,
+    )
+}
+
+#[test]
+fn sigterm_to_run_stops_the_command_and_prints_the_report() {
+    let (child, stdout) = start(CLIENT_THEN_WAIT, &[]);
+    send(child.id() as i32, libc::SIGTERM);
+    let (code, report, stderr) = finish(child, stdout);
+    assert_eq!(code, 128 + libc::SIGTERM, "{stderr}");
+    assert_eq!(counts(&report), (1, 1, vec![(1, true)]));
+    assert!(stderr.contains("SIGTERM: stopping `bash`"), "{stderr}");
+}
+
+#[test]
+fn sigint_to_run_stops_the_command_and_prints_the_report() {
+    let (child, stdout) = start(CLIENT_THEN_WAIT, &[]);
+    send(child.id() as i32, libc::SIGINT);
+    let (code, report, stderr) = finish(child, stdout);
+    assert_eq!(code, 128 + libc::SIGINT, "{stderr}");
+    assert_eq!(counts(&report), (1, 1, vec![(1, true)]));
+}
+
+/// Ctrl-C: SIGINT to the whole process group, `run` and the command together.
+#[test]
+fn sigint_to_the_process_group_still_prints_the_report() {
+    let (child, stdout) = start(CLIENT_THEN_WAIT, &[]);
+    send(-(child.id() as i32), libc::SIGINT);
+    let (code, report, stderr) = finish(child, stdout);
+    assert_eq!(code, 128 + libc::SIGINT, "{stderr}");
+    assert_eq!(counts(&report), (1, 1, vec![(1, true)]));
+}
+
+/// A command that ignores the forwarded signal is killed after `--kill-after`, and the report
+/// still prints.
+#[test]
+fn a_command_ignoring_the_signal_is_killed_after_the_patience() {
+    let (child, stdout) = start(STUBBORN_CLIENT, &["--kill-after", "0.2"]);
+    send(child.id() as i32, libc::SIGTERM);
+    let (code, report, stderr) = finish(child, stdout);
+    assert_eq!(code, 128 + libc::SIGTERM, "{stderr}");
+    assert_eq!(counts(&report), (1, 1, vec![(1, true)]));
+    assert!(stderr.contains("killing it"), "{stderr}");
+}
