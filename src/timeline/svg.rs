@@ -60,7 +60,7 @@ pub fn svg(title: &str, snapshot: &Snapshot) -> String {
     let _ = write!(
         out,
         r##"<rect width="100%" height="100%" fill="#ffffff"/><text x="10" y="20" font-size="15" font-weight="bold">{}</text><text x="10" y="40">{}</text>"##,
-        escape(title),
+        escape(&shortened(title, 100)),
         escape(&counts_line(snapshot)),
     );
     legend(&mut out, 10.0, 60.0);
@@ -118,9 +118,16 @@ fn last_order(snapshot: &Snapshot) -> u64 {
 fn counts_line(snapshot: &Snapshot) -> String {
     let report = &snapshot.report;
     let folded = report.accepted - snapshot.connections.len();
+    let per_connection = &report.requests_per_connection;
+    let listed = if per_connection.len() <= 20 {
+        format!("{per_connection:?}")
+    } else {
+        let head: Vec<String> = per_connection[..10].iter().map(|n| n.to_string()).collect();
+        format!("[{}, … {} more]", head.join(", "), per_connection.len() - 10)
+    };
     let mut line = format!(
-        "{} connections, {} used, {} requests; requests per connection {:?}",
-        report.accepted, report.used, report.requests, report.requests_per_connection
+        "{} connections, {} used, {} requests; requests per connection {listed}",
+        report.accepted, report.used, report.requests
     );
     if report.open > 0 {
         let _ = write!(line, "; {} still open", report.open);
@@ -274,6 +281,16 @@ fn tooltip(row: &Row<'_>) -> String {
         })
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// `text`, cut to at most `limit` characters with an ellipsis, so a long command fits the title.
+fn shortened(text: &str, limit: usize) -> String {
+    if text.chars().count() <= limit {
+        return text.to_owned();
+    }
+    let mut cut: String = text.chars().take(limit - 1).collect();
+    cut.push('…');
+    cut
 }
 
 /// Text made safe for XML.
