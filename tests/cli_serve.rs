@@ -335,7 +335,7 @@ fn help_documents_the_exit_statuses() {
     assert!(output.status.success());
     let help = String::from_utf8(output.stdout).expect("UTF-8 help");
     assert!(
-        help.contains("2 for usage errors and when the server cannot listen (address in use)"),
+        help.contains("2 for usage errors and when the server cannot listen\n(address in use)"),
         "{help}"
     );
 }

@@ -123,7 +123,11 @@ fn counts_line(snapshot: &Snapshot) -> String {
         format!("{per_connection:?}")
     } else {
         let head: Vec<String> = per_connection[..10].iter().map(|n| n.to_string()).collect();
-        format!("[{}, … {} more]", head.join(", "), per_connection.len() - 10)
+        format!(
+            "[{}, … {} more]",
+            head.join(", "),
+            per_connection.len() - 10
+        )
     };
     let mut line = format!(
         "{} connections, {} used, {} requests; requests per connection {listed}",

@@ -1,5 +1,6 @@
 //! `keepalive-probe`: the counting server as a command. Thin: parses, calls the library, prints.
 
+mod clients;
 mod matrix;
 mod options;
 mod run;
@@ -25,6 +26,8 @@ enum Command {
     Matrix(matrix::Args),
     /// Serve and count until SIGINT or SIGTERM, then print the report.
     Serve(serve::Args),
+    /// Run the scenarios against other HTTP clients (Go, Python, Node, curl) and compare.
+    Clients(clients::Args),
     /// Serve, run a command against the server, and report (or check) the connections it opened.
     Run(run::Args),
 }
@@ -33,6 +36,7 @@ fn main() -> ExitCode {
     match Cli::parse().command {
         Command::Matrix(args) => matrix::main(args),
         Command::Serve(args) => serve::main(args),
+        Command::Clients(args) => clients::main(args),
         Command::Run(args) => run::main(args),
     }
 }

@@ -20,9 +20,9 @@ accepted, request and connection closed; on SIGINT or SIGTERM, the report. A con
 
 With --timeline FILE, the connections are also written to FILE as an SVG timeline at exit.
 
-Exit status: 0 after a signal and the report; 1 if the report or the timeline could not be written
-or the signals could not be watched; 2 for usage errors and when the server cannot listen (address
-in use).")]
+Exit status: 0 after a signal and the report; 1 if the report or the timeline could not be
+written, or the signals could not be watched; 2 for usage errors and when the server cannot listen
+(address in use).")]
 pub struct Args {
     #[command(flatten)]
     options: ServeOptions,

@@ -1,0 +1,3 @@
+module keepaliveprobe/clients/go
+
+go 1.19

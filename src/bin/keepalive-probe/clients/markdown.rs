@@ -1,0 +1,31 @@
+//! README's table: cases as rows, clients as columns, each cell the expected connections.
+
+use super::cases::{CASES, Expect, expect, why};
+use super::catalog::Client;
+
+pub fn table() -> String {
+    let mut out = String::from("| case |");
+    for client in Client::ALL {
+        out.push_str(&format!(" {} |", client.name()));
+    }
+    out.push_str("\n|---|");
+    out.push_str(&"---:|".repeat(Client::ALL.len()));
+    out.push('\n');
+    for case in &CASES {
+        out.push_str(&format!("| {} |", case.name));
+        for client in Client::ALL {
+            let cell = match expect(client, case) {
+                Expect::Exact(per_connection) => per_connection.len().to_string(),
+                Expect::Race => "racy".to_owned(),
+                Expect::NotApplicable => "n/a".to_owned(),
+            };
+            out.push_str(&format!(" {cell} |"));
+        }
+        out.push('\n');
+    }
+    out.push('\n');
+    for client in Client::ALL {
+        out.push_str(&format!("- **{}**: {}\n", client.name(), why(client)));
+    }
+    out
+}

@@ -1,0 +1,92 @@
+//! Running one case: a counting server set up for it, the client's driver against it, the ledger's
+//! final count.
+
+use std::time::Duration;
+
+use keepalive_probe::Server;
+use tokio::process::Command;
+
+use super::cases::{Case, REQUESTS};
+use super::catalog::Client;
+
+/// How long a driver may take for its five requests before it counts as hung.
+const DRIVER_LIMIT: Duration = Duration::from_secs(30);
+
+/// How long connections may stay open after the driver exits (its process is gone, so the kernel
+/// has closed its sockets; the server sees each close a moment later).
+const CLOSE_LIMIT: Duration = Duration::from_secs(5);
+
+/// What one run of a case saw.
+#[derive(Debug)]
+pub struct Observation {
+    pub requests_per_connection: Vec<usize>,
+    /// Why the run was not clean (the driver failed, or connections stayed open), if it was not.
+    pub failed: Option<String>,
+    /// The client's own view of reuse, where it has one: its driver's last line.
+    pub client_view: Option<String>,
+}
+
+impl Observation {
+    /// The outcome in one word-like string, for tallies: the per-connection counts, or the failure.
+    pub fn summary(&self) -> String {
+        match &self.failed {
+            None => format!("{:?}", self.requests_per_connection),
+            Some(reason) => format!("{:?} ({reason})", self.requests_per_connection),
+        }
+    }
+}
+
+/// A case that did not run.
+#[derive(Debug)]
+pub enum CaseError {
+    /// The client's toolchain is missing.
+    Missing(String),
+    /// The server or the driver could not be run.
+    Failed(String),
+}
+
+/// Runs `case` against `client` once.
+pub async fn case(client: Client, case: &Case) -> Result<Observation, CaseError> {
+    let server = Server::builder()
+        .body_bytes(case.body_bytes)
+        .keep_alive(case.server_keep_alive)
+        .connection_close(case.response_connection_close)
+        .start()
+        .await
+        .map_err(|error| CaseError::Failed(error.to_string()))?;
+    let url = if case.chunked {
+        server.url_for("/chunked")
+    } else {
+        server.url()
+    };
+    let command = client
+        .command(&url, REQUESTS, case.mode)
+        .map_err(CaseError::Missing)?;
+    let output = tokio::time::timeout(
+        DRIVER_LIMIT,
+        Command::from(command).kill_on_drop(true).output(),
+    )
+    .await
+    .map_err(|_| CaseError::Failed(format!("the driver ran longer than {DRIVER_LIMIT:?}")))?
+    .map_err(|error| CaseError::Failed(format!("the driver did not start: {error}")))?;
+    let settled = server.report_within(CLOSE_LIMIT).await;
+    let report = match &settled {
+        Ok(report) => report.clone(),
+        Err(still_open) => still_open.report.clone(),
+    };
+    let failed = if !output.status.success() {
+        Some(format!(
+            "driver {}: {}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr).trim()
+        ))
+    } else {
+        settled.err().map(|still_open| still_open.to_string())
+    };
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    Ok(Observation {
+        requests_per_connection: report.requests_per_connection,
+        failed,
+        client_view: stdout.lines().last().map(str::to_owned),
+    })
+}

@@ -1,0 +1,120 @@
+//! Other languages' HTTP clients through the counting server: every client × case of
+//! `keepalive-probe clients` is a test of its own (`go1.27 / body unread, 64 KiB`), exact where
+//! the client has an exact answer and checked for what is exact where it races.
+//!
+//! A client whose toolchain is missing here is reported as *ignored*, with the reason and the
+//! install command — never as passed. CI installs them all and sets
+//! `KEEPALIVE_PROBE_REQUIRE_CLIENTS=1`, which turns a missing toolchain into a failure.
+
+use std::collections::HashMap;
+use std::process::{Command, ExitCode};
+
+use libtest_mimic::{Arguments, Failed, Trial};
+use serde_json::Value;
+
+const BINARY: &str = env!("CARGO_BIN_EXE_keepalive-probe");
+
+fn main() -> ExitCode {
+    let arguments = Arguments::from_args();
+    let required = std::env::var_os("KEEPALIVE_PROBE_REQUIRE_CLIENTS").is_some_and(|v| v == "1");
+    let missing = missing_toolchains();
+    if required && !missing.is_empty() {
+        eprintln!("KEEPALIVE_PROBE_REQUIRE_CLIENTS=1 but toolchains are missing: {missing:?}");
+        return ExitCode::FAILURE;
+    }
+    let mut trials = vec![Trial::test(
+        "readme_other_clients_table_is_generated",
+        readme_table_is_generated,
+    )];
+    for (client, case) in cases() {
+        let name = format!("{client} / {case}");
+        let reason = missing.get(&client).cloned();
+        let trial = Trial::test(name, move || run_case(&client, &case));
+        trials.push(match reason {
+            Some(reason) => {
+                eprintln!("ignoring {}: {reason}", trial.name());
+                trial.with_ignored_flag(true)
+            }
+            None => trial,
+        });
+    }
+    libtest_mimic::run(&arguments, trials).exit_code()
+}
+
+/// Each client whose toolchain is missing, with why and how to install it.
+fn missing_toolchains() -> HashMap<String, String> {
+    let output = Command::new(BINARY)
+        .args(["clients", "--toolchains"])
+        .output()
+        .expect("the binary runs");
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|line| line.split_once('\t'))
+        .filter(|(_, status)| *status != "ok")
+        .map(|(client, status)| (client.to_owned(), status.to_owned()))
+        .collect()
+}
+
+/// Every client × case that applies, from the expectations (`--markdown` needs no toolchain).
+fn cases() -> Vec<(String, String)> {
+    let output = Command::new(BINARY)
+        .args(["clients", "--markdown"])
+        .output()
+        .expect("the binary runs");
+    let table = String::from_utf8_lossy(&output.stdout);
+    let mut lines = table.lines().filter(|line| line.starts_with('|'));
+    let header: Vec<String> = cells(lines.next().expect("a header row"));
+    lines
+        .skip(1)
+        .flat_map(|row| {
+            let row = cells(row);
+            let case = row[0].clone();
+            header[1..]
+                .iter()
+                .zip(&row[1..])
+                .filter(|(_, cell)| *cell != "n/a")
+                .map(move |(client, _)| (client.clone(), case.clone()))
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+fn cells(row: &str) -> Vec<String> {
+    row.trim_matches('|')
+        .split('|')
+        .map(|cell| cell.trim().to_owned())
+        .collect()
+}
+
+fn run_case(client: &str, case: &str) -> Result<(), Failed> {
+    let output = Command::new(BINARY)
+        .args(["clients", "--json", "--client", client, "--filter", case])
+        .output()
+        .map_err(|error| format!("the binary runs: {error}"))?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let row: Value = stdout
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .find(|row| row["case"] == case)
+        .ok_or_else(|| format!("no row for {client} / {case}: {stdout}"))?;
+    if row["verdict"] == "pass" {
+        Ok(())
+    } else {
+        Err(format!("{row}").into())
+    }
+}
+
+/// README.md's "Other clients" table is exactly what `keepalive-probe clients --markdown` prints.
+fn readme_table_is_generated() -> Result<(), Failed> {
+    let output = Command::new(BINARY)
+        .args(["clients", "--markdown"])
+        .output()
+        .map_err(|error| format!("the binary runs: {error}"))?;
+    let table = String::from_utf8_lossy(&output.stdout);
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))?;
+    if readme.contains(table.as_ref()) {
+        Ok(())
+    } else {
+        Err("README.md's other-clients table is stale: regenerate it with `cargo run -- clients --markdown`".into())
+    }
+}
