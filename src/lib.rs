@@ -46,6 +46,7 @@
 //!   paused clock).
 //! - `cli` (default): the `keepalive-probe` binary.
 
+mod bound;
 #[cfg(feature = "scenarios")]
 mod consume;
 mod event;
@@ -57,6 +58,7 @@ mod server;
 pub mod timeline;
 mod tracker;
 
+pub use bound::BoundViolation;
 #[cfg(feature = "scenarios")]
 pub use consume::{Consume, ConsumeError};
 pub use event::Event;

@@ -1,0 +1,116 @@
+//! Guards on a multi-thread runtime: what is exact there, and the bound that catches a leak
+//! where no exact count exists.
+//!
+//! Two workers run the caller and the connection's task at the same time, so the order of events
+//! that makes current-thread counts exact is gone. Some counts stay exact anyway, because no
+//! interleaving can change them; others have no exact answer, and these tests assert what is
+//! exact and a bound.
+
+use keepalive_probe::{BoundViolation, Report, Server};
+use pretty_assertions::assert_eq;
+
+const MIB: usize = 1024 * 1024;
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .expect("a plain-HTTP client builds")
+}
+
+/// Three 1 MiB responses, each dropped after its first chunk, on a fresh client: three
+/// connections, whatever the interleaving. A connection's reads before the drop are bounded: the
+/// head read (8 KiB, hyper's `INIT_BUFFER_SIZE`), one more frame into the body channel's single
+/// slot once `chunk()` took the first, and the one read of `poll_drain_or_close_read` — each read
+/// at most double the last (`ReadStrategy::Adaptive`): 8 + 16 + 32 KiB, far from 1 MiB. The body
+/// is never finished, so every connection closes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropped_large_bodies_on_fresh_connections_close_each_one() {
+    let server = Server::builder()
+        .body_bytes(MIB)
+        .start()
+        .await
+        .expect("binds");
+    let client = client();
+    for _ in 0..3 {
+        let mut response = client.get(server.url()).send().await.expect("answered");
+        response.chunk().await.expect("the first chunk arrives");
+    }
+    drop(client);
+    assert_eq!(server.report_when_closed().await, Report::closed([1, 1, 1]));
+}
+
+/// The same three dropped bodies after one 1 MiB body read to the end on the same client.
+/// README used to say dropped large bodies stay exact on a multi-thread runtime; a user's test
+/// disproved it. The full read grew the connection's reads to hyper's largest (about 400 KiB, up
+/// to `DEFAULT_MAX_BUFFER_SIZE`, by `ReadStrategy::Adaptive` doubling after every full read), and
+/// on two workers the connection task fills the body channel's slot while the caller is still in
+/// `chunk()`. Three reads of that size — the frame `chunk()` returned, the one in the slot, and
+/// the drain read — can hold all of 1 MiB, so the drain finishes the body and the connection
+/// returns to the pool. Whether it does depends on how far the other worker got before the drop:
+/// over 30 runs we saw `[2, 1, 1]` 25 times, `[1, 1, 1, 1]` 4 times and `[4, 0]` once.
+///
+/// What is exact: four requests served once each, none failed, every connection closed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropped_large_bodies_after_a_full_read_serve_every_request_once() {
+    let server = Server::builder()
+        .body_bytes(MIB)
+        .start()
+        .await
+        .expect("binds");
+    let client = client();
+    client
+        .get(server.url())
+        .send()
+        .await
+        .expect("answered")
+        .bytes()
+        .await
+        .expect("read to the end");
+    for _ in 0..3 {
+        let mut response = client.get(server.url()).send().await.expect("answered");
+        response.chunk().await.expect("the first chunk arrives");
+    }
+    drop(client);
+    let report = server.report_when_closed().await;
+    assert_eq!((report.requests, report.open), (4, 0), "{report:?}");
+}
+
+/// Ten calls, `consume` applied to each 1 MiB response, then the bound: ten requests served once,
+/// all closed, at most five connections.
+async fn ten_calls(read_to_end: bool) -> Result<(), BoundViolation> {
+    let server = Server::builder()
+        .body_bytes(MIB)
+        .start()
+        .await
+        .expect("binds");
+    let client = client();
+    for _ in 0..10 {
+        let response = client.get(server.url()).send().await.expect("answered");
+        if read_to_end {
+            response.bytes().await.expect("read to the end");
+        }
+    }
+    drop(client);
+    server.report_when_closed().await.check_bound(10, 5)
+}
+
+/// The guard passes a client that reuses, whichever way the races went.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_bound_passes_a_client_that_reads_its_bodies() {
+    assert_eq!(ten_calls(true).await, Ok(()));
+}
+
+/// The guard catches the leak: bodies dropped unread on fresh connections cost one connection per
+/// call, ten for ten calls, twice the bound.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_bound_catches_the_leak() {
+    assert_eq!(
+        ten_calls(false).await,
+        Err(BoundViolation::TooManyConnections {
+            allowed: 5,
+            accepted: 10,
+            requests_per_connection: vec![1; 10],
+        })
+    );
+}
