@@ -3,7 +3,7 @@
 # small crate that depends on reqwest (no default features), tokio and serde, with and without
 # `keepalive-probe = { path = …, default-features = false }`, each in a fresh target directory.
 # Reports the added seconds and crates, and whether any feature of the user's reqwest, hyper or
-# tokio changed (`cargo tree -e features`, diffed).
+# tokio changed (`cargo tree --format {f}`: the features each is built with, diffed).
 #
 # Usage: benches/user-build-cost.sh [work-dir]   (default: a fresh directory under /tmp)
 #
@@ -51,11 +51,11 @@ build() { # name -> prints seconds
 }
 
 crates() { # name -> number of crates compiled
-    (cd "$work/$1" && cargo tree -e normal,dev --prefix none | sed 's/ (\*)//' | sort -u | wc -l)
+    (cd "$work/$1" && cargo tree -e normal,dev --prefix none 2>/dev/null | sed 's/ (\*)//' | sort -u | wc -l)
 }
 
 features() { # name, crate -> the features that crate is built with, one per line
-    (cd "$work/$1" && cargo tree -e normal,dev --format '{p}|{f}' --prefix none \
+    (cd "$work/$1" && cargo tree -e normal,dev --format '{p}|{f}' --prefix none 2>/dev/null \
         | grep "^$2 v" | head -n1 | cut -d'|' -f2 | tr ',' '\n' | sort -u)
 }
 

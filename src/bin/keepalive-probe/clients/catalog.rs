@@ -106,7 +106,7 @@ impl Client {
                 command
             }
             Client::Curl => {
-                require("curl", &["--version"])?;
+                self.available()?;
                 let mut command = Command::new("curl");
                 command.args(["-s", "-o", "/dev/null", "-w", "%{num_connects}\\n"]);
                 if mode == Mode::Close {
@@ -119,6 +119,23 @@ impl Client {
         };
         command.args([url, &count, mode.word()]);
         Ok(command)
+    }
+
+    /// Whether the toolchain is here, without building anything; `Err` says why not.
+    pub fn available(self) -> Result<(), String> {
+        match self {
+            Client::Go119 => go_119().map(drop),
+            Client::Go127 => go_127().map(drop),
+            Client::PythonRequests | Client::PythonHttpx => python().map(drop),
+            Client::NodeFetch | Client::NodeHttp => require(
+                "node",
+                &[
+                    "-e",
+                    "process.exit(Number(process.versions.node.split('.')[0]) >= 19 ? 0 : 1)",
+                ],
+            ),
+            Client::Curl => require("curl", &["--version"]),
+        }
     }
 
     /// The version the toolchain reports, for the column heading.

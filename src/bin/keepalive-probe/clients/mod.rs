@@ -72,8 +72,8 @@ pub fn main(args: Args) -> ExitCode {
     }
     if args.toolchains {
         for client in Client::ALL {
-            match client.command("http://127.0.0.1:9/", 1, catalog::Mode::Read) {
-                Ok(_) => println!("{}\tok", client.name()),
+            match client.available() {
+                Ok(()) => println!("{}\tok", client.name()),
                 Err(reason) => println!(
                     "{}\tmissing: {reason}; install: {}",
                     client.name(),
