@@ -1,8 +1,8 @@
 //! A ledger drawn as a picture: the packet-capture view without the packet capture.
 //!
-//! [`svg`] draws one [`Snapshot`](crate::Snapshot) as a self-contained SVG: one lane per
+//! [`svg()`] draws one [`Snapshot`](crate::Snapshot) as a self-contained SVG: one lane per
 //! connection in accept order, a bar from accept to close, a block per request with its number,
-//! gaps where a connection sat idle. [`page`] puts many of them on one HTML page (what
+//! gaps where a connection sat idle. [`html_page`] puts many of them on one HTML page (what
 //! `keepalive-probe matrix --html` writes).
 //!
 //! # The horizontal axis is the order of events
