@@ -52,9 +52,20 @@ impl fmt::Display for ConnectionId {
 }
 
 /// A connection id header value that is not a positive integer.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("not a connection id: {0:?} (expected a positive integer)")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParseConnectionIdError(String);
+
+impl fmt::Display for ParseConnectionIdError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "not a connection id: {:?} (expected a positive integer)",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for ParseConnectionIdError {}
 
 impl FromStr for ConnectionId {
     type Err = ParseConnectionIdError;

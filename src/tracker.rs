@@ -110,15 +110,13 @@ impl ClientReport {
 }
 
 /// A response the tracker cannot place.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum UntrackedResponse {
     /// The response carries no connection addresses: it did not come through hyper-util's
     /// HTTP connector.
-    #[error("the response carries no connection info (HttpInfo)")]
     NoConnectionInfo,
     /// No connection the tracker saw has this address pair: the client was built without
     /// [`ConnectionTracker::layer`], or with another tracker's.
-    #[error("no tracked connection from {local} to {remote}: is the tracker's layer installed?")]
     NotTracked {
         /// The response's local address.
         local: SocketAddr,
@@ -126,6 +124,22 @@ pub enum UntrackedResponse {
         remote: SocketAddr,
     },
 }
+
+impl std::fmt::Display for UntrackedResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            UntrackedResponse::NoConnectionInfo => {
+                f.write_str("the response carries no connection info (HttpInfo)")
+            }
+            UntrackedResponse::NotTracked { local, remote } => write!(
+                f,
+                "no tracked connection from {local} to {remote}: is the tracker's layer installed?"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for UntrackedResponse {}
 
 /// Records every connection a reqwest client opens and tells which one served a response.
 ///

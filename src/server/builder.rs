@@ -19,10 +19,9 @@ use crate::ledger::Ledger;
 use crate::routes;
 
 /// The server could not start.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug)]
 pub enum StartError {
     /// The address could not be bound (in use, not local, no permission).
-    #[error("cannot listen on {addr}: {source}")]
     Bind {
         /// The address asked for.
         addr: SocketAddr,
@@ -30,8 +29,26 @@ pub enum StartError {
         source: io::Error,
     },
     /// A listener handed to [`ServerBuilder::listener`] could not be used.
-    #[error("cannot use the given listener: {0}")]
     Listener(io::Error),
+}
+
+// Written out rather than derived: the library stays free of proc-macro dependencies a user's
+// test build would otherwise compile.
+impl std::fmt::Display for StartError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StartError::Bind { addr, source } => write!(f, "cannot listen on {addr}: {source}"),
+            StartError::Listener(source) => write!(f, "cannot use the given listener: {source}"),
+        }
+    }
+}
+
+impl std::error::Error for StartError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            StartError::Bind { source, .. } | StartError::Listener(source) => Some(source),
+        }
+    }
 }
 
 /// Configures a counting server; [`ServerBuilder::start`] binds it and starts serving.

@@ -243,7 +243,7 @@ impl Drop for Server {
 }
 
 /// [`Server::report_within`] ran out of time with connections still open.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StillOpen {
     /// The limit that passed.
     pub limit: Duration,
@@ -275,3 +275,5 @@ impl fmt::Display for StillOpen {
         )
     }
 }
+
+impl std::error::Error for StillOpen {}
