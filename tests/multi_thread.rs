@@ -9,14 +9,11 @@
 use keepalive_probe::{BoundViolation, Report, Server};
 use pretty_assertions::assert_eq;
 
-const MIB: usize = 1024 * 1024;
+#[path = "support/client.rs"]
+mod support_client;
+use support_client::client;
 
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .no_proxy()
-        .build()
-        .expect("a plain-HTTP client builds")
-}
+const MIB: usize = 1024 * 1024;
 
 /// Three 1 MiB responses, each dropped after its first chunk, on a fresh client: three
 /// connections, whatever the interleaving. A connection's reads before the drop are bounded: the
@@ -76,7 +73,7 @@ async fn dropped_large_bodies_after_a_full_read_serve_every_request_once() {
     assert_eq!((report.requests, report.open), (4, 0), "{report:?}");
 }
 
-/// Ten calls, `consume` applied to each 1 MiB response, then the bound: ten requests served once,
+/// Ten calls for a 1 MiB body, read to the end or dropped unread, then the bound: ten requests served once,
 /// all closed, at most five connections.
 async fn ten_calls(read_to_end: bool) -> Result<(), BoundViolation> {
     let server = Server::builder()

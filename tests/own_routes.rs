@@ -13,6 +13,10 @@ use axum::routing::get;
 use keepalive_probe::{CONNECTION_ID_HEADER, REQUEST_NUMBER_HEADER, Report, Server, routes};
 use pretty_assertions::assert_eq;
 
+#[path = "support/client.rs"]
+mod support_client;
+use support_client::client;
+
 /// A flaky upstream: the first two calls get a 503 with a 64 KiB error page, then a 200 with JSON.
 fn flaky_router() -> Router {
     let calls = Arc::new(AtomicUsize::new(0));
@@ -29,14 +33,6 @@ fn flaky_router() -> Router {
             }
         }),
     )
-}
-
-/// A reqwest client for the counting server (no proxy from the environment).
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .no_proxy()
-        .build()
-        .expect("a plain-HTTP client builds")
 }
 
 /// The wrapper under test: GET with a retry on 503.

@@ -13,6 +13,10 @@ use pretty_assertions::assert_eq;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+#[path = "support/client.rs"]
+mod support_client;
+use support_client::client;
+
 /// What a timeline draws, read back from its XML: per row, the connections it stands for, the
 /// requests it says they carried, the request blocks drawn, and whether it is drawn open.
 #[derive(Debug, PartialEq, Eq)]
@@ -57,13 +61,6 @@ fn one_row_each(report: &Report) -> Vec<(usize, usize, usize, bool)> {
         .iter()
         .map(|&n| (1, n, n, false))
         .collect()
-}
-
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .no_proxy()
-        .build()
-        .expect("a plain-HTTP client builds")
 }
 
 /// Five requests, bodies of `body_bytes`, read to the end or dropped unread; the final snapshot.

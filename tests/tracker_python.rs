@@ -12,6 +12,10 @@ use std::process::{Child, Command, ExitCode, Stdio};
 use keepalive_probe::{ClientReport, ConnectionTracker};
 use libtest_mimic::{Arguments, Failed, Trial};
 
+#[path = "support/python.rs"]
+mod python;
+use python::unless_python_is_missing;
+
 /// A minimal HTTP/1.1 server on an ephemeral port; prints the port, then serves until killed.
 const SERVER: &str = r#"
 import http.server
@@ -36,27 +40,7 @@ fn main() -> ExitCode {
         "tracker_sees_one_connection_reused_against_python_http_server",
         tracker_sees_one_connection_reused_against_python_http_server,
     );
-    let trial = match missing_python() {
-        Some(reason) => trial.with_ignored_flag(true).with_kind(reason),
-        None => trial,
-    };
-    libtest_mimic::run(&arguments, vec![trial]).exit_code()
-}
-
-/// Why the test cannot run here, or `None` when it can.
-fn missing_python() -> Option<&'static str> {
-    let present = Command::new("python3")
-        .arg("--version")
-        .output()
-        .is_ok_and(|output| output.status.success());
-    if present {
-        return None;
-    }
-    if std::env::var_os("KEEPALIVE_PROBE_REQUIRE_CLIENTS").is_some_and(|v| v == "1") {
-        panic!("python3 is required (KEEPALIVE_PROBE_REQUIRE_CLIENTS=1) but missing");
-    }
-    eprintln!("python3 not found: ignoring its test (install: apt-get install -y python3)");
-    Some("needs python3")
+    libtest_mimic::run(&arguments, vec![unless_python_is_missing(trial)]).exit_code()
 }
 
 /// Kills the server however the test ends.
