@@ -5,9 +5,15 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use crate::ledger::ConnectionId;
+use crate::report::{ConnectionId, Ending};
 
-/// One thing the server saw, in the order it saw it.
+/// One thing the server saw, as it happens.
+///
+/// The events of one connection come in their order: its accept, its requests in order, its
+/// close. Across connections, each event is emitted by the task that saw it, just after the
+/// ledger gave it its [`Moment`](crate::Moment): on a multi-thread runtime two connections' events
+/// can reach the callback in an order other than their moments'. For the server's one order,
+/// read [`Server::snapshot`](crate::Server::snapshot) (sorted by [`Moment::order`](crate::Moment)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Event<'a> {
     /// A TCP connection was accepted.
@@ -36,6 +42,8 @@ pub enum Event<'a> {
         id: ConnectionId,
         /// How many requests it carried in all.
         requests: usize,
+        /// How it ended.
+        ended: Ending,
     },
 }
 
@@ -53,8 +61,16 @@ impl fmt::Display for Event<'_> {
                 f,
                 "connection {id} request {number}: {method} {path} (peer {peer})"
             ),
-            Event::Closed { id, requests } => {
-                write!(f, "connection {id} closed after {requests} request(s)")
+            Event::Closed {
+                id,
+                requests,
+                ended,
+            } => {
+                let plural = if *requests == 1 { "" } else { "s" };
+                write!(
+                    f,
+                    "connection {id} {ended} after {requests} request{plural}"
+                )
             }
         }
     }

@@ -18,175 +18,17 @@
 //! close, to fold.
 
 use std::collections::VecDeque;
-use std::fmt;
 use std::net::SocketAddr;
-use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::Duration;
 
 use axum::http;
-use serde::Serialize;
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
-/// The server's name for one accepted TCP connection, assigned in accept order starting at 1.
-///
-/// Peer addresses are not identities: the kernel hands the same ephemeral port to a new socket once
-/// the old one is gone, so two connections can share a peer address within one test.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(transparent)]
-pub struct ConnectionId(u64);
-
-impl ConnectionId {
-    /// The id as a number (1 for the first connection accepted).
-    pub fn get(self) -> u64 {
-        self.0
-    }
-}
-
-impl fmt::Display for ConnectionId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.0)
-    }
-}
-
-/// A connection id header value that is not a positive integer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ParseConnectionIdError(String);
-
-impl fmt::Display for ParseConnectionIdError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "not a connection id: {:?} (expected a positive integer)",
-            self.0
-        )
-    }
-}
-
-impl std::error::Error for ParseConnectionIdError {}
-
-impl FromStr for ConnectionId {
-    type Err = ParseConnectionIdError;
-
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        match text.trim().parse::<u64>() {
-            Ok(id) if id > 0 => Ok(ConnectionId(id)),
-            _ => Err(ParseConnectionIdError(text.to_owned())),
-        }
-    }
-}
-
-/// When something happened, as the server saw it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-pub struct Moment {
-    /// Its place in the server's order of accepts, requests and closes, starting at 1.
-    pub order: u64,
-    /// Time since the server started, on tokio's clock (virtual when the clock is paused).
-    #[serde(serialize_with = "serialize_micros")]
-    pub at: Duration,
-}
-
-fn serialize_micros<S: serde::Serializer>(at: &Duration, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_u128(at.as_micros())
-}
-
-/// One accepted connection, as the ledger saw it when the snapshot was taken.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Connection {
-    /// Accept order, starting at 1.
-    pub id: ConnectionId,
-    /// The client's address and ephemeral port.
-    pub peer: SocketAddr,
-    /// Requests the server dispatched on this connection (HTTP/2: streams).
-    pub requests: usize,
-    /// Whether the server has finished with the socket (either side closed it).
-    pub closed: bool,
-    /// When the socket was accepted.
-    pub accepted: Moment,
-    /// When the server finished with it, if it has.
-    pub closed_at: Option<Moment>,
-}
-
-/// One request, as the server received it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Request {
-    /// The connection that carried it.
-    pub connection: ConnectionId,
-    /// Its number on that connection: 1 for the first.
-    pub number: usize,
-    /// The request method.
-    pub method: String,
-    /// The path with its query string, as the client sent it (`/bytes/10?x=1`).
-    pub path: String,
-    /// When the server dispatched it (its head was complete).
-    pub received: Moment,
-}
-
-/// What a test asserts: how many connections the client opened and how it used them.
-///
-/// Plain data, compared whole, so a failed `assert_eq!` shows the whole picture:
-/// `requests_per_connection: [1, 1, 1]` says "three connections, one request each" at a glance.
-/// Build an expected one with [`Report::closed`].
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct Report {
-    /// TCP connections accepted.
-    pub accepted: usize,
-    /// Connections that carried at least one request.
-    pub used: usize,
-    /// Requests dispatched, over all connections.
-    pub requests: usize,
-    /// Requests carried by each connection, in accept order.
-    pub requests_per_connection: Vec<usize>,
-    /// Connections the server has not yet seen closed.
-    pub open: usize,
-}
-
-impl Report {
-    /// The report of connections that carried these requests, in accept order, every one of them
-    /// closed: what a test expects once the client is gone.
-    ///
-    /// ```
-    /// use keepalive_probe::Report;
-    ///
-    /// let report = Report::closed([3, 0, 1]);
-    /// assert_eq!((report.accepted, report.used, report.requests, report.open), (3, 2, 4, 0));
-    /// ```
-    pub fn closed(requests_per_connection: impl Into<Vec<usize>>) -> Report {
-        Report::tally(requests_per_connection.into(), 0)
-    }
-
-    /// The one derivation of the totals from per-connection counts.
-    fn tally(requests_per_connection: Vec<usize>, open: usize) -> Report {
-        Report {
-            accepted: requests_per_connection.len(),
-            used: requests_per_connection.iter().filter(|&&n| n > 0).count(),
-            requests: requests_per_connection.iter().sum(),
-            requests_per_connection,
-            open,
-        }
-    }
-
-    fn of(connections: &[Connection], folded: Folded) -> Report {
-        let open = connections.iter().filter(|c| !c.closed).count();
-        folded.add_to(Report::tally(
-            connections.iter().map(|c| c.requests).collect(),
-            open,
-        ))
-    }
-}
-
-/// The ledger read at one instant: the report, its connections and their requests agree.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct Snapshot {
-    /// The totals (including connections folded away by a detail cap).
-    pub report: Report,
-    /// The kept connections, in accept order.
-    pub connections: Vec<Connection>,
-    /// The kept connections' requests, in the order the server received them.
-    pub requests: Vec<Request>,
-}
+use crate::report::{
+    AcceptedConnection, ConnectionId, Ending, Endings, Moment, ReceivedRequest, Report, Snapshot,
+};
 
 /// A request as its connection's record keeps it (the record knows its own id).
 #[derive(Debug)]
@@ -211,7 +53,11 @@ pub(crate) struct ConnectionRecord {
 #[derive(Debug, Default)]
 struct RecordState {
     requests: Vec<LoggedRequest>,
-    closed: Option<Moment>,
+    /// The first ending its socket showed (end-of-file, a reset, the server's shutdown); the
+    /// close takes it, or [`Ending::ServerClosed`] if the socket showed none.
+    ending_seen: Option<Ending>,
+    /// When it closed, and how it ended.
+    closed: Option<(Moment, Ending)>,
 }
 
 impl ConnectionRecord {
@@ -231,22 +77,51 @@ impl ConnectionRecord {
         self.state().closed.is_some()
     }
 
-    fn snapshot(&self, requests: &mut Vec<Request>) -> Connection {
+    /// How it ended, or [`Ending::Open`].
+    fn ending(&self) -> Ending {
+        self.state()
+            .closed
+            .map_or(Ending::Open, |(_, ending)| ending)
+    }
+
+    /// Notes what the socket showed, if it is the first thing it showed: the first of end-of-file,
+    /// a reset and the server's own shutdown is how the connection ended.
+    pub(crate) fn saw_ending(&self, ending: Ending) {
+        self.state().ending_seen.get_or_insert(ending);
+    }
+
+    /// Notes a reset that followed the client's FIN: the client shut its socket down, then closed
+    /// it with bytes unread. It replaces a clean close; an ending the server chose stays.
+    pub(crate) fn saw_reset_after_end_of_file(&self) {
+        let mut state = self.state();
+        if state.ending_seen == Some(Ending::ClientClosed) {
+            state.ending_seen = Some(Ending::ClientReset);
+        }
+    }
+
+    fn snapshot(&self, requests: &mut Vec<ReceivedRequest>) -> AcceptedConnection {
         let state = self.state();
-        requests.extend(state.requests.iter().enumerate().map(|(index, r)| Request {
-            connection: self.id,
-            number: index + 1,
-            method: r.method.to_string(),
-            path: r.path.to_string(),
-            received: r.received,
-        }));
-        Connection {
+        requests.extend(
+            state
+                .requests
+                .iter()
+                .enumerate()
+                .map(|(index, r)| ReceivedRequest {
+                    connection: self.id,
+                    number: index + 1,
+                    method: r.method.to_string(),
+                    path: r.path.to_string(),
+                    received: r.received,
+                }),
+        );
+        AcceptedConnection {
             id: self.id,
             peer: self.peer,
             requests: state.requests.len(),
             closed: state.closed.is_some(),
+            ended: state.closed.map_or(Ending::Open, |(_, ending)| ending),
             accepted: self.accepted,
-            closed_at: state.closed,
+            closed_at: state.closed.map(|(moment, _)| moment),
         }
     }
 }
@@ -257,6 +132,7 @@ struct Folded {
     connections: usize,
     used: usize,
     requests: usize,
+    ended: Endings,
 }
 
 impl Folded {
@@ -265,11 +141,20 @@ impl Folded {
         self.connections += 1;
         self.used += usize::from(requests > 0);
         self.requests += requests;
+        self.ended.add(record.ending());
     }
 
-    /// Adds the folded totals to a report of the kept records; folded connections are all closed.
-    fn add_to(self, mut report: Report) -> Report {
-        report.accepted += self.connections;
+    /// The report of the kept connections plus the folded ones (all closed).
+    fn report(self, kept: &[AcceptedConnection]) -> Report {
+        let mut ended = self.ended;
+        for connection in kept {
+            ended.add(connection.ended);
+        }
+        let mut report = Report::tally(
+            kept.iter().map(|c| c.requests).collect(),
+            self.connections,
+            ended,
+        );
         report.used += self.used;
         report.requests += self.requests;
         report
@@ -379,15 +264,17 @@ impl Ledger {
     }
 
     /// Marks `record` closed: the server will neither read from nor write to its socket again.
-    /// Returns the requests it carried, the first time only (`None` if it was already closed).
-    pub(crate) fn close(&self, record: &ConnectionRecord) -> Option<usize> {
+    /// Returns the requests it carried and how it ended, the first time only (`None` if it was
+    /// already closed). A socket that showed no ending of its own was ended by the server.
+    pub(crate) fn close(&self, record: &ConnectionRecord) -> Option<(usize, Ending)> {
         let close = || {
             let mut state = record.state();
             if state.closed.is_some() {
                 return None;
             }
-            state.closed = Some(self.now());
-            Some(state.requests.len())
+            let ending = state.ending_seen.unwrap_or(Ending::ServerClosed);
+            state.closed = Some((self.now(), ending));
+            Some((state.requests.len(), ending))
         };
         let requests = match self.detail_limit {
             None => close(),
@@ -410,14 +297,14 @@ impl Ledger {
     pub(crate) fn snapshot(&self) -> Snapshot {
         let records = self.lock();
         let mut requests = Vec::new();
-        let connections: Vec<Connection> = records
+        let connections: Vec<AcceptedConnection> = records
             .kept
             .iter()
             .map(|r| r.snapshot(&mut requests))
             .collect();
         requests.sort_by_key(|r| r.received.order);
         Snapshot {
-            report: Report::of(&connections, records.folded),
+            report: records.folded.report(&connections),
             connections,
             requests,
         }
@@ -428,10 +315,10 @@ impl Ledger {
         self.snapshot().report
     }
 
-    /// The report, if every connection accepted so far is closed.
-    pub(crate) fn final_report(&self) -> Option<Report> {
-        let report = self.report();
-        (report.open == 0).then_some(report)
+    /// The snapshot, if every connection accepted so far is closed.
+    pub(crate) fn final_snapshot(&self) -> Option<Snapshot> {
+        let snapshot = self.snapshot();
+        (snapshot.report.ended.open == 0).then_some(snapshot)
     }
 
     /// Waits until every connection accepted so far is closed.
@@ -464,27 +351,6 @@ mod tests {
         "127.0.0.1:9".parse().expect("literal address")
     }
 
-    #[test]
-    fn connection_ids_parse_from_header_text() {
-        assert_eq!("7".parse::<ConnectionId>(), Ok(ConnectionId(7)));
-        assert!("0".parse::<ConnectionId>().is_err());
-        assert!("seven".parse::<ConnectionId>().is_err());
-    }
-
-    #[test]
-    fn a_closed_report_counts_used_connections_and_requests() {
-        assert_eq!(
-            Report::closed([3, 0, 1]),
-            Report {
-                accepted: 3,
-                used: 2,
-                requests: 4,
-                requests_per_connection: vec![3, 0, 1],
-                open: 0,
-            }
-        );
-    }
-
     #[tokio::test(start_paused = true)]
     async fn the_snapshot_orders_requests_across_connections_as_received() {
         let ledger = Ledger::new(None);
@@ -493,7 +359,7 @@ mod tests {
         ledger.count_request(&first, &http::Method::GET, "/a");
         ledger.count_request(&second, &http::Method::GET, "/b?x=1");
         ledger.count_request(&first, &http::Method::POST, "/c");
-        assert_eq!(ledger.close(&second), Some(1));
+        assert_eq!(ledger.close(&second), Some((1, Ending::ServerClosed)));
         assert_eq!(ledger.close(&second), None, "a record closes once");
         let snapshot = ledger.snapshot();
         let log: Vec<(u64, usize, &str)> = snapshot
@@ -502,7 +368,14 @@ mod tests {
             .map(|r| (r.connection.get(), r.number, r.path.as_str()))
             .collect();
         assert_eq!(log, [(1, 1, "/a"), (2, 1, "/b?x=1"), (1, 2, "/c")]);
-        assert_eq!(snapshot.report, Report::tally(vec![2, 1], 1));
+        assert_eq!(
+            snapshot.report,
+            Report::closed([2, 1]).with_endings(Endings {
+                server_closed: 1,
+                open: 1,
+                ..Endings::default()
+            })
+        );
         let orders: Vec<u64> = snapshot
             .requests
             .iter()
@@ -512,12 +385,35 @@ mod tests {
         assert_eq!(orders, [3, 4, 5, 6], "accepts took 1 and 2");
     }
 
+    /// The first ending a socket shows is how it ended, but for a reset after the client's FIN:
+    /// that client shut down, then closed with bytes unread.
     #[tokio::test(start_paused = true)]
-    async fn a_capped_ledger_folds_closed_records_but_keeps_totals() {
+    async fn the_first_ending_seen_is_how_the_connection_ended() {
+        let ledger = Ledger::new(None);
+        let server_first = ledger.open(peer());
+        server_first.saw_ending(Ending::ServerClosed);
+        server_first.saw_ending(Ending::ClientReset);
+        server_first.saw_reset_after_end_of_file();
+        assert_eq!(ledger.close(&server_first), Some((0, Ending::ServerClosed)));
+        let fin_then_rst = ledger.open(peer());
+        fin_then_rst.saw_ending(Ending::ClientClosed);
+        fin_then_rst.saw_reset_after_end_of_file();
+        assert_eq!(ledger.close(&fin_then_rst), Some((0, Ending::ClientReset)));
+    }
+
+    /// Issue 18: a capped ledger's `requests_per_connection` lists only kept connections, and the
+    /// report says how many were folded, so `accepted == folded + len` holds.
+    #[tokio::test(start_paused = true)]
+    async fn a_capped_ledger_folds_closed_records_but_keeps_totals_and_endings() {
         let ledger = Ledger::new(Some(1));
-        for _ in 0..3 {
+        for ending in [
+            Ending::ClientReset,
+            Ending::ClientClosed,
+            Ending::ClientClosed,
+        ] {
             let record = ledger.open(peer());
             ledger.count_request(&record, &http::Method::GET, "/");
+            record.saw_ending(ending);
             ledger.close(&record);
         }
         let snapshot = ledger.snapshot();
@@ -528,8 +424,17 @@ mod tests {
                 used: 3,
                 requests: 3,
                 requests_per_connection: vec![1],
-                open: 0,
+                folded: 2,
+                ended: Endings {
+                    client_closed: 2,
+                    client_reset: 1,
+                    ..Endings::default()
+                },
             }
+        );
+        assert_eq!(
+            snapshot.report.accepted,
+            snapshot.report.folded + snapshot.report.requests_per_connection.len()
         );
         assert_eq!(snapshot.connections[0].id, ConnectionId(3));
     }

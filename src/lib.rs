@@ -46,11 +46,12 @@
 //!   paused clock).
 //! - `cli` (default): the `keepalive-probe` binary.
 
-mod bound;
 #[cfg(feature = "scenarios")]
 mod consume;
 mod event;
+mod guard;
 mod ledger;
+mod report;
 mod routes;
 #[cfg(feature = "scenarios")]
 pub mod scenario;
@@ -58,12 +59,13 @@ mod server;
 pub mod timeline;
 mod tracker;
 
-pub use bound::BoundViolation;
 #[cfg(feature = "scenarios")]
 pub use consume::{Consume, ConsumeError};
 pub use event::Event;
-pub use ledger::{
-    Connection, ConnectionId, Moment, ParseConnectionIdError, Report, Request, Snapshot,
+pub use guard::{Leak, ResetConnection};
+pub use report::{
+    AcceptedConnection, ConnectionId, Ending, Endings, Moment, ParseConnectionIdError,
+    ReceivedRequest, Report, Snapshot,
 };
 pub use routes::{MAX_BODY_BYTES, routes};
 pub use server::{

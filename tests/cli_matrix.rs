@@ -11,7 +11,9 @@ use serde_json::{Value, json};
 
 const BINARY: &str = env!("CARGO_BIN_EXE_keepalive-probe");
 
-/// Every scenario, one JSON line each, every verdict "pass" with the table's own counts.
+/// Every scenario, one JSON line each, every verdict "pass" with the table's own expectation. A
+/// scenario whose count races has no exact expectation (`null`); its observed counts are checked
+/// against what is exact: every request served once and every connection ended the same way.
 #[test]
 fn matrix_json_is_one_passing_line_per_scenario() {
     let output = Command::new(BINARY)
@@ -26,16 +28,36 @@ fn matrix_json_is_one_passing_line_per_scenario() {
         .collect();
     let expected: Vec<Value> = table()
         .iter()
-        .map(|scenario| {
-            let outcome = scenario.expected_outcome();
+        .zip(&rows)
+        .map(|(scenario, row)| {
+            let exact = scenario.expected.exact();
+            let (observed_per_connection, observed_ended) = match exact {
+                Some(outcome) => (
+                    json!(outcome.report.requests_per_connection),
+                    json!(outcome.report.ended),
+                ),
+                None => {
+                    let observed = row["observed_requests_per_connection"].clone();
+                    let served: u64 = observed
+                        .as_array()
+                        .expect("a raced scenario still reports its counts")
+                        .iter()
+                        .filter_map(Value::as_u64)
+                        .sum();
+                    assert_eq!(served, scenario.client_requests() as u64, "{}", scenario.title());
+                    (observed, row["observed_ended"].clone())
+                }
+            };
             json!({
                 "name": scenario.title(),
                 "runtime": scenario.runtime.to_string(),
                 "requests": scenario.client_requests(),
-                "expected_requests_per_connection": outcome.report.requests_per_connection,
-                "observed_requests_per_connection": outcome.report.requests_per_connection,
-                "expected_failed_requests": outcome.failed_requests,
-                "observed_failed_requests": outcome.failed_requests,
+                "expected_requests_per_connection": exact.map(|o| &o.report.requests_per_connection),
+                "observed_requests_per_connection": observed_per_connection,
+                "expected_failed_requests": exact.map_or(0, |o| o.failed_requests),
+                "observed_failed_requests": exact.map_or(0, |o| o.failed_requests),
+                "expected_ended": exact.map(|o| o.report.ended),
+                "observed_ended": observed_ended,
                 "verdict": "pass",
                 "error": null,
                 "why": scenario.why,
@@ -43,6 +65,28 @@ fn matrix_json_is_one_passing_line_per_scenario() {
         })
         .collect();
     assert_eq!(rows, expected);
+}
+
+/// Issue 18: `matrix --json | head -1` panicked ("failed printing to stdout: Broken pipe", exit
+/// 101). A reader that stops early ends the matrix quietly.
+#[test]
+fn matrix_in_a_pipe_that_closes_early_ends_quietly() {
+    let mut child = Command::new(BINARY)
+        .args(["matrix", "--json", "--filter", "full_read"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    drop(child.stdout.take());
+    let output = child.wait_with_output().expect("it ends");
+    assert_eq!(
+        (
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+            output.status.code()
+        ),
+        (String::new(), Some(141)),
+        "a closed pipe ends the process as SIGPIPE would, silently"
+    );
 }
 
 /// A filter that matches nothing is a usage error (2), not a failed scenario (1).

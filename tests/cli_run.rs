@@ -74,16 +74,20 @@ fn run(args: &[&str]) -> Outcome {
     outcome
 }
 
-/// The report of `accepted` connections, each closed after `requests_each` requests (peers
-/// removed, as [`Outcome::report`] does).
-fn closed_connections(accepted: u64, requests_each: u64) -> Value {
+/// The report of `accepted` connections, each ended by `ended` (`"client_closed"`,
+/// `"server_closed"`…) after `requests_each` requests (peers removed, as [`Outcome::report`]
+/// does).
+fn closed_connections(accepted: u64, requests_each: u64, ended: &str) -> Value {
     let connections: Vec<Value> = (1..=accepted)
-        .map(|id| json!({"id": id, "requests": requests_each, "closed": true}))
+        .map(|id| json!({"id": id, "requests": requests_each, "closed": true, "ended": ended}))
         .collect();
+    let mut endings = json!({"client_closed": 0, "client_reset": 0, "server_closed": 0, "open": 0});
+    endings[ended] = json!(accepted);
     json!({
         "accepted": accepted,
-        "used": accepted,
+        "used": if requests_each > 0 { accepted } else { 0 },
         "requests": accepted * requests_each,
+        "ended": endings,
         "connections": connections,
     })
 }
@@ -104,7 +108,7 @@ fn curl_with_three_urls_reuses_one_connection() {
     ]);
     assert_eq!(outcome.code, 0, "{outcome:?}");
     assert_eq!(outcome.stderr, "");
-    assert_eq!(outcome.report(), closed_connections(1, 3));
+    assert_eq!(outcome.report(), closed_connections(1, 3, "client_closed"));
     // curl's output does not end with a newline; the report still gets a line of its own.
     assert!(
         outcome.stdout.starts_with("okokok\n{"),
@@ -130,7 +134,7 @@ fn curl_asking_for_close_opens_one_connection_per_request() {
         "{url}",
     ]);
     assert_eq!(outcome.code, 0, "{outcome:?}");
-    assert_eq!(outcome.report(), closed_connections(3, 1));
+    assert_eq!(outcome.report(), closed_connections(3, 1, "server_closed"));
 }
 
 #[test]
@@ -156,7 +160,7 @@ fn url_placeholder_is_replaced_inside_words_and_set_in_the_environment() {
             url,
             &format!("before{url}after"),
             "",
-            r#"{"accepted":0,"used":0,"requests":0,"connections":[]}"#,
+            r#"{"accepted":0,"used":0,"requests":0,"ended":{"client_closed":0,"client_reset":0,"server_closed":0,"open":0},"connections":[]}"#,
         ]
     );
 }
@@ -175,14 +179,15 @@ fn events_are_logged_to_stderr_and_the_text_report_ends_stdout() {
             format!("connection 1 accepted from {peer}"),
             format!("connection 1 request 1: GET / (peer {peer})"),
             format!("connection 1 request 2: GET / (peer {peer})"),
-            "connection 1 closed after 2 request(s)".to_owned(),
+            "connection 1 closed by the client after 2 requests".to_owned(),
         ]
     );
     assert_eq!(
         outcome.stdout,
         format!(
-            "okok\nreport: 1 connection(s) accepted, 1 used, 2 request(s)\n  \
-             connection 1 from {peer}: 2 request(s), closed\n"
+            "okok\nreport: 1 connection(s) accepted, 1 used, 2 request(s); 1 closed by the \
+             client, 0 reset by the client, 0 closed by the server, 0 open\n  \
+             connection 1 from {peer}: closed by the client after 2 requests\n"
         )
     );
 }
@@ -207,7 +212,7 @@ fn failed_expectation_exits_one_naming_both_counts() {
         outcome.stderr,
         "error: expected 1 connection(s), observed 2 accepted\n"
     );
-    assert_eq!(outcome.report(), closed_connections(2, 1));
+    assert_eq!(outcome.report(), closed_connections(2, 1, "server_closed"));
 }
 
 #[test]
@@ -215,7 +220,7 @@ fn failing_command_exits_three_naming_its_status() {
     let outcome = run(&["--json", "--quiet", "--", "sh", "-c", "exit 7"]);
     assert_eq!(outcome.code, 3, "{outcome:?}");
     assert_eq!(outcome.stderr, "error: `sh` failed: exit status: 7\n");
-    assert_eq!(outcome.report(), closed_connections(0, 0));
+    assert_eq!(outcome.report(), closed_connections(0, 0, "client_closed"));
 }
 
 #[test]
@@ -363,7 +368,8 @@ exec 4<&0
             "accepted": 1,
             "used": 0,
             "requests": 0,
-            "connections": [{"id": 1, "requests": 0, "closed": false}],
+            "ended": {"client_closed": 0, "client_reset": 0, "server_closed": 0, "open": 1},
+            "connections": [{"id": 1, "requests": 0, "closed": false, "ended": "open"}],
         })
     );
 }

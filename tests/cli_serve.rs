@@ -2,7 +2,7 @@
 //! real client at it (curl, or a raw `TcpStream` whose address we know), follow the log lines, send
 //! SIGTERM or SIGINT, and read the report from the last line.
 //!
-//! Every test waits on the server's own log lines ("… closed after …") before it signals, never on
+//! Every test waits on the server's own log lines ("… closed by the client after …") before it signals, never on
 //! a clock, and binds `127.0.0.1:0`, so the tests run in parallel and give the same result each time.
 #![cfg(feature = "cli")]
 
@@ -70,7 +70,7 @@ impl Serve {
         let mut log = Vec::new();
         while log
             .iter()
-            .filter(|line: &&String| line.contains(" closed after "))
+            .filter(|line: &&String| line.contains(" by the ") && line.contains(" after "))
             .count()
             < count
         {
@@ -133,7 +133,9 @@ fn first_line_is_the_base_url_alone() {
     assert!(status.success(), "{status}");
     assert_eq!(
         rest,
-        [r#"{"accepted":0,"used":0,"requests":0,"connections":[]}"#]
+        [
+            r#"{"accepted":0,"used":0,"requests":0,"ended":{"client_closed":0,"client_reset":0,"server_closed":0,"open":0},"connections":[]}"#
+        ]
     );
 }
 
@@ -162,7 +164,10 @@ fn sigterm_prints_the_json_report_and_exits_zero() {
             "accepted": 1,
             "used": 1,
             "requests": 3,
-            "connections": [{"id": 1, "peer": peer, "requests": 3, "closed": true}],
+            "ended": {"client_closed": 1, "client_reset": 0, "server_closed": 0, "open": 0},
+            "connections": [
+                {"id": 1, "peer": peer, "requests": 3, "closed": true, "ended": "client_closed"}
+            ],
         })
     );
 }
@@ -179,9 +184,11 @@ fn sigint_prints_the_text_report_and_exits_zero() {
     assert_eq!(
         rest,
         [
-            "report: 2 connection(s) accepted, 2 used, 2 request(s)".to_owned(),
-            format!("  connection 1 from {first}: 1 request(s), closed"),
-            format!("  connection 2 from {second}: 1 request(s), closed"),
+            "report: 2 connection(s) accepted, 2 used, 2 request(s); 0 closed by the client, \
+             0 reset by the client, 2 closed by the server, 0 open"
+                .to_owned(),
+            format!("  connection 1 from {first}: closed by the server after 1 request"),
+            format!("  connection 2 from {second}: closed by the server after 1 request"),
         ]
     );
 }
@@ -211,7 +218,7 @@ fn log_lines_name_connection_peer_and_request_number() {
             format!("connection 1 accepted from {peer}"),
             format!("connection 1 request 1: GET / (peer {peer})"),
             format!("connection 1 request 2: GET /a (peer {peer})"),
-            "connection 1 closed after 2 request(s)".to_owned(),
+            "connection 1 closed by the server after 2 requests".to_owned(),
         ]
     );
     let (status, _) = serve.stop("-TERM");

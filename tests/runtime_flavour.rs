@@ -4,13 +4,12 @@
 //! two threads and race; only counts that no race can change stay exact.
 #![cfg(feature = "scenarios")]
 
-use keepalive_probe::Server;
-use keepalive_probe::scenario::{self, KIB};
-use pretty_assertions::assert_eq;
+use keepalive_probe::Ending;
+use keepalive_probe::scenario;
 
 #[path = "support/expect.rs"]
 mod expect;
-use expect::assert_connections;
+use expect::{assert_connections, assert_every_connection_ended};
 
 /// 1 MiB bodies dropped unread, two worker threads: each connection is closed, never pooled, so
 /// no race can reuse one — exactly one connection per request, as on one thread.
@@ -40,32 +39,12 @@ fn multi_thread_keep_alive_disabled_opens_a_connection_per_request() {
 /// exact number of connections to assert here, and this test does not pretend otherwise.
 ///
 /// What is exact on any runtime: every request reaches the server exactly once, none fails, and
-/// every connection is closed once the client is dropped.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn multi_thread_full_read_serves_every_request_exactly_once() {
-    const REQUESTS: usize = 10;
-    let server = Server::builder()
-        .body_bytes(64 * KIB)
-        .start()
-        .await
-        .expect("the server binds 127.0.0.1:0");
-    let client = reqwest::Client::builder()
-        .no_proxy()
-        .build()
-        .expect("a plain-HTTP client builds");
-    let mut failed = 0;
-    for _ in 0..REQUESTS {
-        let served = match client.get(server.url()).send().await {
-            Ok(response) => response.bytes().await.is_ok(),
-            Err(_) => false,
-        };
-        failed += usize::from(!served);
-    }
-    drop(client);
-    let report = server.report_when_closed().await;
-    assert_eq!(
-        (report.requests, failed, report.open),
-        (REQUESTS, 0, 0),
-        "(requests served, requests failed, connections left open)"
+/// every connection — the spare ones the races opened included — is closed by the client with
+/// nothing unread, once the client is dropped: a FIN whose segment acknowledges every byte sent.
+#[test]
+fn multi_thread_full_read_closes_every_connection_cleanly() {
+    assert_every_connection_ended(
+        scenario::multi_thread_full_read_closes_every_connection_cleanly(),
+        Ending::ClientClosed,
     );
 }

@@ -6,7 +6,7 @@
 //! than the rest of the suite together, so it is `#[ignore]`d by default to keep `cargo test`
 //! under two seconds; `.ci/run` runs it on every CI run with `--ignored`.
 
-use keepalive_probe::{ConnectionId, Event, Report, Server};
+use keepalive_probe::{ConnectionId, Ending, Endings, Event, Report, Server};
 use pretty_assertions::assert_eq;
 use tokio::io::AsyncReadExt;
 use tokio::net::TcpStream;
@@ -107,10 +107,7 @@ async fn thousand_connections_open_at_once_are_counted_exactly() {
 
     assert_eq!(
         server.report(),
-        Report {
-            open: 1_000,
-            ..one_request_each(1_000)
-        }
+        one_request_each(1_000).ended_by(Ending::Open)
     );
     drop(open);
     assert_eq!(server.report_when_closed().await, one_request_each(1_000));
@@ -134,7 +131,8 @@ async fn capped_ledger_keeps_the_last_records_and_exact_totals() {
         server.report_when_closed().await,
         Report {
             requests_per_connection: vec![1; 100],
-            ..one_request_each(1_000)
+            folded: 900,
+            ..one_request_each(1_000).ended_by(Ending::ServerClosed)
         }
     );
     let kept: Vec<u64> = server.connections().iter().map(|c| c.id.get()).collect();
@@ -186,7 +184,12 @@ async fn capped_ledger_never_folds_an_open_connection() {
             used: 5,
             requests: 5,
             requests_per_connection: vec![1, 1],
-            open: 1,
+            folded: 3,
+            ended: Endings {
+                server_closed: 4,
+                open: 1,
+                ..Endings::default()
+            },
         }
     );
     drop(first);
@@ -194,6 +197,12 @@ async fn capped_ledger_never_folds_an_open_connection() {
         server.report_when_closed().await,
         Report {
             requests_per_connection: vec![1, 1],
+            folded: 3,
+            ended: Endings {
+                client_closed: 1,
+                server_closed: 4,
+                ..Endings::default()
+            },
             ..one_request_each(5)
         }
     );

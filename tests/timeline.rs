@@ -8,7 +8,7 @@
 
 use std::time::Duration;
 
-use keepalive_probe::{Report, Server, Snapshot, timeline};
+use keepalive_probe::{Ending, Report, Server, Snapshot, timeline};
 use pretty_assertions::assert_eq;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -142,7 +142,10 @@ async fn a_thousand_connections_are_grouped_but_all_drawn() {
     let report = tokio::time::timeout(Duration::from_secs(60), server.report_when_closed())
         .await
         .expect("every connection closes");
-    assert_eq!(report, Report::closed(vec![1; CONNECTIONS]));
+    assert_eq!(
+        report,
+        Report::closed(vec![1; CONNECTIONS]).ended_by(Ending::ServerClosed)
+    );
     let drawn = read_back(&server.timeline_svg("a thousand"));
     let connections: usize = drawn.rows.iter().map(|row| row.0).sum();
     let requests: usize = drawn.rows.iter().map(|row| row.1).sum();
@@ -159,6 +162,26 @@ fn titles_are_escaped() {
     let svg = timeline::svg("<script>&\"'", &Snapshot::default());
     roxmltree::Document::parse(&svg).expect("well-formed XML");
     assert!(svg.contains("&lt;script&gt;&amp;&quot;&apos;"));
+}
+
+/// How each lane ended, read back from its end marks, in accept order.
+fn end_marks(svg: &str) -> Vec<String> {
+    let document = roxmltree::Document::parse(svg).expect("the timeline is well-formed XML");
+    document
+        .descendants()
+        .filter(|node| node.attribute("class") == Some("end"))
+        .map(|node| node.attribute("data-ended").unwrap_or_default().to_owned())
+        .collect()
+}
+
+/// Every lane ends with a mark for how it ended: the seed's unread bodies are five resets, the
+/// read ones a single clean close when the client is dropped.
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn each_lane_ends_with_a_mark_for_how_it_ended() {
+    let read = timeline::svg("read", &five_requests(1024 * 1024, true).await);
+    let unread = timeline::svg("unread", &five_requests(1024 * 1024, false).await);
+    assert_eq!(end_marks(&read), ["client_closed"]);
+    assert_eq!(end_marks(&unread), vec!["client_reset"; 5]);
 }
 
 /// README's pictures: the seed article's experiment, five requests with the body read to the end

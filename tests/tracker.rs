@@ -203,6 +203,6 @@ fn blocking_client_is_tracked_too() {
     drop(client);
     assert_eq!(
         runtime.block_on(server.report_when_closed()),
-        keepalive_probe::Report::closed([1, 1, 1])
+        keepalive_probe::Report::closed([1, 1, 1]).ended_by(keepalive_probe::Ending::ClientReset)
     );
 }

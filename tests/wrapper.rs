@@ -3,7 +3,7 @@
 //! so a change that stops reading error bodies fails CI instead of slowly leaking sockets in
 //! production.
 
-use keepalive_probe::{Report, Server, StartError};
+use keepalive_probe::{Ending, Report, Server, StartError};
 use pretty_assertions::assert_eq;
 
 /// A wrapper as teams write them: `error_for_status()?` turns 4xx/5xx into errors early.
@@ -78,8 +78,9 @@ const CALLS: usize = 5;
 /// The guard catches the leak: five `503`s with 64 KiB error bodies through the leaky `fetch` cost
 /// five TCP connections, one per call, because each unread body is dropped unfinished and hyper
 /// closes its connection (`poll_drain_or_close_read`). Nothing failed — every call returned the
-/// error it should — yet the report shows `[1, 1, 1, 1, 1]`, and a guard asserting one connection
-/// would fail on exactly this diff.
+/// error it should — yet the report shows `[1, 1, 1, 1, 1]`, each connection reset by the client
+/// with its error page unread, and a guard asserting one connection would fail on exactly this
+/// diff.
 #[tokio::test(flavor = "current_thread")]
 async fn wrapper_that_returns_early_on_error_status_opens_a_connection_per_error()
 -> Result<(), StartError> {
@@ -92,7 +93,7 @@ async fn wrapper_that_returns_early_on_error_status_opens_a_connection_per_error
     drop(client);
     assert_eq!(
         server.report_when_closed().await,
-        Report::closed(vec![1; CALLS])
+        Report::closed(vec![1; CALLS]).ended_by(Ending::ClientReset)
     );
     Ok(())
 }

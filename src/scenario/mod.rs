@@ -16,7 +16,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::consume::Consume;
-use crate::ledger::Report;
+use crate::report::{Ending, Report};
 
 pub use families::*;
 pub use handlers::Handler;
@@ -43,26 +43,59 @@ pub struct Scenario {
     pub steps: Vec<Step>,
     /// Which runtime drives client and server.
     pub runtime: Runtime,
-    /// Requests carried by each connection, in accept order: the exact expectation.
-    pub expected_requests_per_connection: Vec<usize>,
-    /// Client requests expected to fail.
-    pub expected_failures: usize,
+    /// What the run must produce once the client is dropped and every connection is closed.
+    pub expected: Expected,
     /// Why the counts are what they are, in one line.
     pub why: &'static str,
 }
 
-impl Scenario {
-    /// The report this scenario must produce once the client is dropped and every connection is
-    /// closed.
-    pub fn expected_report(&self) -> Report {
-        Report::closed(self.expected_requests_per_connection.clone())
+/// What a scenario must produce.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Expected {
+    /// Exactly this outcome: connections, their requests, how each ended, and failures.
+    Exactly(Outcome),
+    /// The pool races (a multi-thread runtime), so no exact count exists. What no interleaving
+    /// changes: every request served once, none failed, and every connection ended this way.
+    EveryConnectionEnded(Ending),
+}
+
+impl From<Report> for Expected {
+    /// Exactly this report, with no request failing.
+    fn from(report: Report) -> Expected {
+        Expected::failing(report, 0)
+    }
+}
+
+impl Expected {
+    /// Exactly this report, with `failed_requests` client requests failing.
+    pub fn failing(report: Report, failed_requests: usize) -> Expected {
+        Expected::Exactly(Outcome {
+            report,
+            failed_requests,
+        })
     }
 
-    /// The outcome this scenario must produce.
-    pub fn expected_outcome(&self) -> Outcome {
-        Outcome {
-            report: self.expected_report(),
-            failed_requests: self.expected_failures,
+    /// The exact outcome, where one exists.
+    pub fn exact(&self) -> Option<&Outcome> {
+        match self {
+            Expected::Exactly(outcome) => Some(outcome),
+            Expected::EveryConnectionEnded(_) => None,
+        }
+    }
+}
+
+impl Scenario {
+    /// Whether `outcome`, from a run of this scenario, is what it must produce.
+    pub fn is_met_by(&self, outcome: &Outcome) -> bool {
+        match &self.expected {
+            Expected::Exactly(expected) => expected == outcome,
+            Expected::EveryConnectionEnded(ending) => {
+                let report = &outcome.report;
+                outcome.failed_requests == 0
+                    && report.requests == self.client_requests()
+                    && report == &report.clone().ended_by(*ending)
+            }
         }
     }
 

@@ -15,7 +15,7 @@ use serde::Serialize;
 use tokio::task::JoinSet;
 
 use super::{Method, Runtime, Scenario, Step};
-use crate::ledger::{ConnectionId, Report, Snapshot};
+use crate::report::{ConnectionId, Report, Snapshot};
 use crate::server::{Server, StartError, connection_id};
 use crate::tracker::{ConnectionTracker, ServedBy, TrackedConnection};
 

@@ -4,6 +4,7 @@
 use super::families::*;
 use super::{ClientSetup, RequestSetup, Runtime, Scenario, ServerSetup, Step};
 use crate::consume::Consume;
+use crate::report::Report;
 
 /// One kibibyte.
 pub const KIB: usize = 1024;
@@ -66,6 +67,7 @@ pub fn table() -> Vec<Scenario> {
         blocking_client_http_1_0_request_opens_a_connection_per_request(),
         multi_thread_dropped_large_body_opens_a_connection_per_request(),
         multi_thread_keep_alive_disabled_opens_a_connection_per_request(),
+        multi_thread_full_read_closes_every_connection_cleanly(),
         server_ignoring_a_request_body_it_can_drain_still_reuses(16 * KIB),
         server_ignoring_a_large_request_body_closes_each_connection(MIB),
         server_reading_the_request_body_reuses_one_connection(MIB),
@@ -89,8 +91,7 @@ pub(super) fn base(name: &'static str, why: &'static str) -> Scenario {
         consume: Consume::ToEnd,
         steps: vec![Step::Sequential(5)],
         runtime: Runtime::CurrentThreadPaused,
-        expected_requests_per_connection: vec![5],
-        expected_failures: 0,
+        expected: Report::closed([5]).into(),
         why,
     }
 }

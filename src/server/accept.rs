@@ -64,13 +64,41 @@ impl AcceptLoop {
     /// the client has completed may not be ready for `listener.accept()` yet. A direct `accept` on
     /// a clone of the listening socket sees the queue as it is.
     fn sweep_kernel_queue(&self, connections: &mut JoinSet<()>) {
-        while let Ok((stream, peer)) = self.kernel_queue.accept() {
-            let stream = stream
-                .set_nonblocking(true)
-                .and_then(|()| TcpStream::from_std(stream));
-            adopt(connections, &self.shared, peer, stream);
+        sweep(
+            || self.kernel_queue.accept(),
+            |accepted| {
+                let (stream, peer) = accepted;
+                let stream = stream
+                    .set_nonblocking(true)
+                    .and_then(|()| TcpStream::from_std(stream));
+                adopt(connections, &self.shared, peer, stream);
+            },
+        );
+    }
+}
+
+/// Takes what `accept` gives until the queue is empty. A connection the peer gave up on while it
+/// was queued (`ECONNABORTED`) is one entry, not the end of the queue: the sweep goes on past it,
+/// so a final report misses no connection queued behind it. An error that is not about one
+/// connection (out of descriptors) ends the sweep, as retrying at once would spin.
+fn sweep<T>(mut accept: impl FnMut() -> io::Result<T>, mut adopt: impl FnMut(T)) {
+    loop {
+        match accept() {
+            Ok(accepted) => adopt(accepted),
+            Err(error) if is_about_one_connection(&error) => {}
+            Err(_) => return,
         }
     }
+}
+
+/// Errors `accept` returns for one queued connection, after which the queue goes on.
+fn is_about_one_connection(error: &io::Error) -> bool {
+    matches!(
+        error.kind(),
+        io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::ConnectionReset
+            | io::ErrorKind::Interrupted
+    )
 }
 
 /// Puts an accepted socket on the books, then serves it. A socket that cannot be handed to tokio
@@ -81,6 +109,7 @@ fn adopt(
     peer: SocketAddr,
     stream: io::Result<TcpStream>,
 ) {
+    let accepted = tokio::time::Instant::now();
     let record = shared.ledger.open(peer);
     shared.events.emit(&Event::Accepted {
         id: record.id(),
@@ -88,7 +117,12 @@ fn adopt(
     });
     match stream {
         Ok(stream) => {
-            connections.spawn(connection::serve(Arc::clone(shared), stream, record));
+            connections.spawn(connection::serve(
+                Arc::clone(shared),
+                stream,
+                record,
+                accepted,
+            ));
         }
         Err(_) => connection::close(shared, &record),
     }
@@ -97,12 +131,7 @@ fn adopt(
 /// Per-connection accept errors (the peer gave up) need nothing; running out of file descriptors
 /// or memory does: retrying at once would spin until a connection closes.
 async fn back_off_after(error: io::Error) {
-    if !matches!(
-        error.kind(),
-        io::ErrorKind::ConnectionAborted
-            | io::ErrorKind::ConnectionReset
-            | io::ErrorKind::Interrupted
-    ) {
+    if !is_about_one_connection(&error) {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }
@@ -113,7 +142,8 @@ mod tests {
 
     use super::*;
     use crate::event::EventSink;
-    use crate::ledger::{Ledger, Report};
+    use crate::ledger::Ledger;
+    use crate::report::{Ending, Report};
 
     /// Defect 3 of issue 10: a socket the sweeper accepted but could not hand to tokio was
     /// dropped without a record. It must be on the books: accepted, carrying nothing, closed.
@@ -136,6 +166,33 @@ mod tests {
             Err(io::Error::other("no reactor")),
         );
         assert!(connections.is_empty());
-        assert_eq!(shared.ledger.report(), Report::closed([0]));
+        assert_eq!(
+            shared.ledger.report(),
+            Report::closed([0]).ended_by(Ending::ServerClosed)
+        );
+    }
+
+    /// Issue 18: the sweep stopped at the first `accept` error, so one connection aborted while
+    /// queued left every connection behind it for later, and a "final" report missed them.
+    #[test]
+    fn the_sweep_goes_on_past_a_connection_aborted_in_the_queue() {
+        let mut queue = vec![
+            Ok(1),
+            Err(io::Error::from(io::ErrorKind::ConnectionAborted)),
+            Ok(2),
+            Err(io::Error::from(io::ErrorKind::WouldBlock)),
+            Ok(3),
+        ]
+        .into_iter();
+        let mut adopted = Vec::new();
+        sweep(
+            || queue.next().expect("the sweep stops at WouldBlock"),
+            |n| adopted.push(n),
+        );
+        assert_eq!(
+            adopted,
+            [1, 2],
+            "everything queued before the queue ran dry"
+        );
     }
 }

@@ -1,5 +1,6 @@
 //! One connection's task: wait for the first request within the header read timeout, let hyper
-//! serve the rest, and close the ledger record however the task ends.
+//! serve the rest over a stream that notes how the connection ended, and close the ledger record
+//! however the task ends.
 
 use std::sync::Arc;
 
@@ -8,14 +9,19 @@ use tokio::net::TcpStream;
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
+use super::ending::WatchedStream;
 use super::service::CountingService;
 use super::shared::Shared;
 use crate::event::Event;
 use crate::ledger::ConnectionRecord;
 
-/// Serves one accepted connection until either side closes it.
-pub(super) async fn serve(shared: Arc<Shared>, stream: TcpStream, record: Arc<ConnectionRecord>) {
-    let accepted = Instant::now();
+/// Serves one connection, accepted at `accepted`, until either side closes it.
+pub(super) async fn serve(
+    shared: Arc<Shared>,
+    stream: TcpStream,
+    record: Arc<ConnectionRecord>,
+    accepted: Instant,
+) {
     let _closed = CloseOnDrop {
         shared: Arc::clone(&shared),
         record: Arc::clone(&record),
@@ -23,6 +29,7 @@ pub(super) async fn serve(shared: Arc<Shared>, stream: TcpStream, record: Arc<Co
     // Small responses must not wait for Nagle's algorithm; the counts do not depend on it.
     let _ = stream.set_nodelay(true);
     let first_request = Arc::new(Notify::new());
+    let stream = WatchedStream::new(stream, Arc::clone(&record));
     let service = CountingService::new(Arc::clone(&shared), record, Arc::clone(&first_request));
     let serving = shared.http.serve_connection(TokioIo::new(stream), service);
     tokio::pin!(serving);
@@ -48,10 +55,11 @@ pub(super) async fn serve(shared: Arc<Shared>, stream: TcpStream, record: Arc<Co
 
 /// Closes `record` and reports it, once.
 pub(super) fn close(shared: &Shared, record: &ConnectionRecord) {
-    if let Some(requests) = shared.ledger.close(record) {
+    if let Some((requests, ended)) = shared.ledger.close(record) {
         shared.events.emit(&Event::Closed {
             id: record.id(),
             requests,
+            ended,
         });
     }
 }

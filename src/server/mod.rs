@@ -14,6 +14,7 @@
 mod accept;
 mod builder;
 mod connection;
+mod ending;
 mod http;
 mod service;
 mod shared;
@@ -27,7 +28,8 @@ use axum::http::HeaderName;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
-use crate::ledger::{Connection, ConnectionId, Ledger, Report, Request, Snapshot};
+use crate::ledger::Ledger;
+use crate::report::{AcceptedConnection, ConnectionId, ReceivedRequest, Report, Snapshot};
 
 pub use builder::{ServerBuilder, StartError};
 
@@ -108,7 +110,7 @@ impl Server {
 
     /// Every connection so far, with peer addresses and times, in accept order (with
     /// [`max_connection_details`](ServerBuilder::max_connection_details): the kept ones).
-    pub fn connections(&self) -> Vec<Connection> {
+    pub fn connections(&self) -> Vec<AcceptedConnection> {
         self.ledger.snapshot().connections
     }
 
@@ -135,7 +137,7 @@ impl Server {
     /// assert_eq!(log, [(1, "/?page=1".into()), (1, "/?page=2".into()), (1, "/?page=3".into())]);
     /// # }
     /// ```
-    pub fn requests(&self) -> Vec<Request> {
+    pub fn requests(&self) -> Vec<ReceivedRequest> {
         self.ledger.snapshot().requests
     }
 
@@ -159,12 +161,19 @@ impl Server {
     /// returns while a connection is open: if the client might keep one, use
     /// [`report_within`](Self::report_within).
     pub async fn report_when_closed(&self) -> Report {
+        self.snapshot_when_closed().await.report
+    }
+
+    /// [`report_when_closed`](Self::report_when_closed), with the connections and the request log
+    /// of the same instant: how each connection ended, for
+    /// [`Snapshot::check_no_leak`], and the request log.
+    pub async fn snapshot_when_closed(&self) -> Snapshot {
         loop {
             self.sweep_kernel_queue().await;
             self.ledger.all_closed().await;
             self.sweep_kernel_queue().await;
-            if let Some(report) = self.ledger.final_report() {
-                return report;
+            if let Some(snapshot) = self.ledger.final_snapshot() {
+                return snapshot;
             }
         }
     }
@@ -186,7 +195,7 @@ impl Server {
     /// let still_open = server.report_within(Duration::from_secs(5)).await.unwrap_err();
     /// assert_eq!(still_open.connections.len(), 1);
     /// drop(client);
-    /// assert_eq!(server.report_within(Duration::from_secs(5)).await.unwrap().open, 0);
+    /// assert_eq!(server.report_within(Duration::from_secs(5)).await.unwrap().ended.open, 0);
     /// # }
     /// ```
     pub async fn report_within(&self, limit: Duration) -> Result<Report, StillOpen> {
@@ -248,8 +257,8 @@ pub struct StillOpen {
     /// The limit that passed.
     pub limit: Duration,
     /// The connections still open, in accept order.
-    pub connections: Vec<Connection>,
-    /// The report at the limit (its `open` counts them).
+    pub connections: Vec<AcceptedConnection>,
+    /// The report at the limit (its `ended.open` counts them).
     pub report: Report,
 }
 

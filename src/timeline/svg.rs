@@ -3,7 +3,7 @@
 use std::fmt::Write;
 
 use super::MAX_ROWS;
-use crate::ledger::{Connection, Snapshot};
+use crate::report::{AcceptedConnection, Ending, Snapshot};
 
 /// Left margin for row labels, in pixels.
 const LABEL_WIDTH: f64 = 130.0;
@@ -12,7 +12,7 @@ const PLOT_WIDTH: f64 = 820.0;
 /// The widest an event step gets, so a short story is not stretched.
 const MAX_STEP: f64 = 28.0;
 /// Height of the title and legend above the plot.
-const HEADER_HEIGHT: f64 = 78.0;
+const HEADER_HEIGHT: f64 = 96.0;
 /// Row height while every connection has a labelled row of its own.
 const ROOMY_ROW: f64 = 26.0;
 /// Row height when rows are many.
@@ -23,6 +23,16 @@ const ROOMY_ROWS: usize = 40;
 const REUSED: &str = "#2e8b57";
 const SINGLE: &str = "#e07b00";
 const UNUSED: &str = "#9a9a9a";
+
+/// Each ending's mark at the end of its lane: a glyph and its colour.
+fn end_mark(ending: Ending) -> Option<(&'static str, &'static str)> {
+    match ending {
+        Ending::ClientClosed => Some(("●", "#333333")),
+        Ending::ClientReset => Some(("✕", "#d0021b")),
+        Ending::ServerClosed => Some(("■", "#1f4e9c")),
+        Ending::Open => None,
+    }
+}
 
 /// Draws `snapshot` as a self-contained SVG document (no script, no external reference), titled
 /// `title` and the counts.
@@ -64,6 +74,7 @@ pub fn svg(title: &str, snapshot: &Snapshot) -> String {
         escape(&counts_line(snapshot)),
     );
     legend(&mut out, 10.0, 60.0);
+    endings_legend(&mut out, 10.0, 80.0);
     for (index, row) in rows.iter().enumerate() {
         let top = HEADER_HEIGHT + row_height * index as f64;
         draw_row(&mut out, row, snapshot, &layout, top, index);
@@ -93,10 +104,10 @@ impl Layout {
 
 /// A row: one connection, or a group of consecutive ones.
 struct Row<'a> {
-    connections: &'a [Connection],
+    connections: &'a [AcceptedConnection],
 }
 
-fn rows(connections: &[Connection]) -> Vec<Row<'_>> {
+fn rows(connections: &[AcceptedConnection]) -> Vec<Row<'_>> {
     let per_row = connections.len().div_ceil(MAX_ROWS).max(1);
     connections
         .chunks(per_row)
@@ -117,7 +128,7 @@ fn last_order(snapshot: &Snapshot) -> u64 {
 
 fn counts_line(snapshot: &Snapshot) -> String {
     let report = &snapshot.report;
-    let folded = report.accepted - snapshot.connections.len();
+    let folded = report.folded;
     let per_connection = &report.requests_per_connection;
     let listed = if per_connection.len() <= 20 {
         format!("{per_connection:?}")
@@ -133,8 +144,14 @@ fn counts_line(snapshot: &Snapshot) -> String {
         "{} connections, {} used, {} requests; requests per connection {listed}",
         report.accepted, report.used, report.requests
     );
-    if report.open > 0 {
-        let _ = write!(line, "; {} still open", report.open);
+    let ended = &report.ended;
+    let _ = write!(
+        line,
+        "; ended: {} closed by the client, {} reset by the client, {} closed by the server",
+        ended.client_closed, ended.client_reset, ended.server_closed
+    );
+    if ended.open > 0 {
+        let _ = write!(line, "; {} still open", ended.open);
     }
     if folded > 0 {
         let _ = write!(line, "; {folded} older connections folded into the totals");
@@ -159,6 +176,27 @@ fn legend(out: &mut String, x: f64, y: f64) {
             y - 10.0,
             left + 16.0,
             y
+        );
+        left += 24.0 + 6.6 * label.len() as f64;
+    }
+}
+
+/// What the mark at the end of a lane says.
+fn endings_legend(out: &mut String, x: f64, y: f64) {
+    let mut left = x;
+    for ending in [
+        Ending::ClientClosed,
+        Ending::ClientReset,
+        Ending::ServerClosed,
+    ] {
+        let Some((glyph, colour)) = end_mark(ending) else {
+            continue;
+        };
+        let label = format!("{ending}");
+        let _ = write!(
+            out,
+            r##"<text x="{left}" y="{y}" fill="{colour}">{glyph}</text><text x="{}" y="{y}">{label}</text>"##,
+            left + 16.0,
         );
         left += 24.0 + 6.6 * label.len() as f64;
     }
@@ -267,7 +305,32 @@ fn draw_row(
             );
         }
     }
+    let mark_size = if height >= ROOMY_ROW { 12.0 } else { 7.0 };
+    for connection in row.connections {
+        let (Some(closed), Some((glyph, colour))) =
+            (connection.closed_at, end_mark(connection.ended))
+        else {
+            continue;
+        };
+        let _ = write!(
+            out,
+            r##"<text class="end" data-ended="{}" x="{:.2}" y="{:.2}" font-size="{mark_size}" fill="{colour}" text-anchor="middle">{glyph}</text>"##,
+            ending_name(connection.ended),
+            x(closed.order),
+            middle + mark_size * 0.35,
+        );
+    }
     out.push_str("</g>");
+}
+
+/// An ending as the JSON reports name it.
+fn ending_name(ending: Ending) -> &'static str {
+    match ending {
+        Ending::ClientClosed => "client_closed",
+        Ending::ClientReset => "client_reset",
+        Ending::ServerClosed => "server_closed",
+        Ending::Open => "open",
+    }
 }
 
 /// What a lane's tooltip says: ids, requests, and times on the server's clock.
@@ -275,9 +338,9 @@ fn tooltip(row: &Row<'_>) -> String {
     row.connections
         .iter()
         .map(|c| {
-            let closed = c
-                .closed_at
-                .map_or("still open".to_owned(), |m| format!("closed at {:?}", m.at));
+            let closed = c.closed_at.map_or("still open".to_owned(), |m| {
+                format!("{} at {:?}", c.ended, m.at)
+            });
             format!(
                 "connection {}: {} request(s), accepted at {:?}, {closed}",
                 c.id, c.requests, c.accepted.at

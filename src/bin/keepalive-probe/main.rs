@@ -1,5 +1,7 @@
 //! `keepalive-probe`: the counting server as a command. Thin: parses, calls the library, prints.
 
+#[macro_use]
+mod output;
 mod clients;
 mod matrix;
 mod options;

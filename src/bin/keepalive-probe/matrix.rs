@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use keepalive_probe::Endings;
 use keepalive_probe::scenario::{self, Observed, Scenario};
 use keepalive_probe::timeline::{self, PageEntry};
 use serde::Serialize;
@@ -14,7 +15,11 @@ use serde::Serialize;
 --json prints one JSON object per line, one line per scenario, with the fields name, runtime,
 requests, expected_requests_per_connection, observed_requests_per_connection (null when the
 scenario could not run), expected_failed_requests, observed_failed_requests (null likewise),
-verdict (\"pass\", \"fail\" or \"error\"), error (null, or why the scenario could not run) and why.
+expected_ended and observed_ended (connections counted by how they ended: client_closed,
+client_reset, server_closed, open), verdict (\"pass\", \"fail\" or \"error\"), error (null, or why
+the scenario could not run) and why. Where the pool races (a multi-thread runtime) no exact count
+exists: expected_requests_per_connection and expected_ended are null, and the verdict checks every
+request served once, none failed, and every connection ended as the why says.
 
 Exit status: 0 when every scenario ran and matched; 1 when one did not (or a file could not be
 written); 2 for usage errors, a --filter that matches no scenario included.")]
@@ -39,10 +44,12 @@ struct Row {
     name: String,
     runtime: String,
     requests: usize,
-    expected_requests_per_connection: Vec<usize>,
+    expected_requests_per_connection: Option<Vec<usize>>,
     observed_requests_per_connection: Option<Vec<usize>>,
     expected_failed_requests: usize,
     observed_failed_requests: Option<usize>,
+    expected_ended: Option<Endings>,
+    observed_ended: Option<Endings>,
     verdict: Verdict,
     error: Option<String>,
     why: &'static str,
@@ -59,7 +66,7 @@ enum Verdict {
 /// Runs the selected scenarios; see the exit statuses above.
 pub fn main(args: Args) -> ExitCode {
     if args.markdown {
-        print!("{}", scenario::markdown_table());
+        out!("{}", scenario::markdown_table());
         return ExitCode::SUCCESS;
     }
     let selected: Vec<Scenario> = scenario::table()
@@ -83,7 +90,7 @@ pub fn main(args: Args) -> ExitCode {
         let row = row(scenario, &observed);
         if args.json {
             match serde_json::to_string(&row) {
-                Ok(line) => println!("{line}"),
+                Ok(line) => outln!("{line}"),
                 Err(error) => {
                     eprintln!("error: cannot encode JSON: {error}");
                     return ExitCode::FAILURE;
@@ -113,28 +120,31 @@ pub fn main(args: Args) -> ExitCode {
 }
 
 fn row(scenario: &Scenario, observed: &Result<Observed, scenario::ScenarioError>) -> Row {
-    let expected = scenario.expected_outcome();
-    let (observed_per_connection, observed_failed, verdict, error) = match observed {
+    let expected = scenario.expected.exact();
+    let (observed_outcome, verdict, error) = match observed {
         Ok(observed) => (
-            Some(observed.outcome.report.requests_per_connection.clone()),
-            Some(observed.outcome.failed_requests),
-            if observed.outcome == expected {
+            Some(&observed.outcome),
+            if scenario.is_met_by(&observed.outcome) {
                 Verdict::Pass
             } else {
                 Verdict::Fail
             },
             None,
         ),
-        Err(error) => (None, None, Verdict::Error, Some(error.to_string())),
+        Err(error) => (None, Verdict::Error, Some(error.to_string())),
     };
     Row {
         name: scenario.title(),
         runtime: scenario.runtime.to_string(),
         requests: scenario.client_requests(),
-        expected_requests_per_connection: expected.report.requests_per_connection,
-        observed_requests_per_connection: observed_per_connection,
-        expected_failed_requests: expected.failed_requests,
-        observed_failed_requests: observed_failed,
+        expected_requests_per_connection: expected
+            .map(|outcome| outcome.report.requests_per_connection.clone()),
+        observed_requests_per_connection: observed_outcome
+            .map(|outcome| outcome.report.requests_per_connection.clone()),
+        expected_failed_requests: expected.map_or(0, |outcome| outcome.failed_requests),
+        observed_failed_requests: observed_outcome.map(|outcome| outcome.failed_requests),
+        expected_ended: expected.map(|outcome| outcome.report.ended),
+        observed_ended: observed_outcome.map(|outcome| outcome.report.ended),
         verdict,
         error,
         why: scenario.why,
@@ -143,9 +153,9 @@ fn row(scenario: &Scenario, observed: &Result<Observed, scenario::ScenarioError>
 
 fn page_entry(scenario: &Scenario, row: &Row, observed: Option<Observed>) -> PageEntry {
     let counts = format!(
-        "{} requests; expected per connection {:?}, observed {}",
+        "{} requests; expected per connection {}, observed {}",
         row.requests,
-        row.expected_requests_per_connection,
+        expected_label(row),
         row.observed_requests_per_connection.as_ref().map_or_else(
             || "nothing (it could not run)".to_owned(),
             |n| format!("{n:?}")
@@ -162,34 +172,58 @@ fn page_entry(scenario: &Scenario, row: &Row, observed: Option<Observed>) -> Pag
     }
 }
 
+/// The expected counts as the table prints them.
+fn expected_label(row: &Row) -> String {
+    row.expected_requests_per_connection
+        .as_ref()
+        .map_or_else(|| "no exact count".to_owned(), |n| format!("{n:?}"))
+}
+
+/// Connections by ending, briefly: `1 FIN, 4 RST, 0 server`.
+fn endings_label(ended: &Endings) -> String {
+    format!(
+        "{} FIN, {} RST, {} server",
+        ended.client_closed, ended.client_reset, ended.server_closed
+    )
+}
+
 fn print_table(rows: &[Row]) {
     let width = rows.iter().map(|row| row.name.len()).max().unwrap_or(0);
-    println!(
-        "{:width$}  requests  expected per connection  verdict",
+    outln!(
+        "{:width$}  requests  expected per connection  expected endings          verdict",
         "scenario"
     );
     for row in rows {
         let verdict = match row.verdict {
             Verdict::Pass => "ok".to_owned(),
             Verdict::Fail => format!(
-                "FAIL: observed {:?}, {} failed requests",
+                "FAIL: observed {:?} ({}), {} failed requests",
                 row.observed_requests_per_connection
                     .as_deref()
+                    .unwrap_or_default(),
+                row.observed_ended
+                    .as_ref()
+                    .map(endings_label)
                     .unwrap_or_default(),
                 row.observed_failed_requests.unwrap_or_default()
             ),
             Verdict::Error => format!("ERROR: {}", row.error.as_deref().unwrap_or_default()),
         };
-        println!(
-            "{:width$}  {:>8}  {:<23}  {verdict}",
+        let ended = row
+            .expected_ended
+            .as_ref()
+            .map_or_else(|| "races".to_owned(), endings_label);
+        outln!(
+            "{:width$}  {:>8}  {:<23}  {:<24}  {verdict}",
             row.name,
             row.requests,
-            format!("{:?}", row.expected_requests_per_connection),
+            expected_label(row),
+            ended,
         );
     }
     let passed = rows
         .iter()
         .filter(|row| row.verdict == Verdict::Pass)
         .count();
-    println!("{} passed, {} failed", passed, rows.len() - passed);
+    outln!("{} passed, {} failed", passed, rows.len() - passed);
 }

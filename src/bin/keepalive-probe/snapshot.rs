@@ -3,7 +3,7 @@
 use std::io::{self, Write};
 use std::path::Path;
 
-use keepalive_probe::{Connection, Report, Server};
+use keepalive_probe::{AcceptedConnection, Endings, Report, Server};
 use serde::Serialize;
 
 /// The connections and their summary, from one read of the ledger (`Server::snapshot`), so the
@@ -17,7 +17,8 @@ struct JsonReport<'a> {
     accepted: usize,
     used: usize,
     requests: usize,
-    connections: &'a [Connection],
+    ended: Endings,
+    connections: &'a [AcceptedConnection],
 }
 
 impl Snapshot {
@@ -33,7 +34,7 @@ impl Snapshot {
 
     /// Connections not yet seen closed.
     pub fn open(&self) -> usize {
-        self.0.report.open
+        self.0.report.ended.open
     }
 
     /// Writes the snapshot as an SVG timeline to `path`.
@@ -59,6 +60,7 @@ impl Snapshot {
             accepted: self.0.report.accepted,
             used: self.0.report.used,
             requests: self.0.report.requests,
+            ended: self.0.report.ended,
             connections: &self.0.connections,
         }
     }
@@ -68,18 +70,21 @@ impl Snapshot {
             accepted,
             used,
             requests,
+            ended,
             ..
-        } = self.0.report;
+        } = &self.0.report;
         writeln!(
             out,
-            "report: {accepted} connection(s) accepted, {used} used, {requests} request(s)"
+            "report: {accepted} connection(s) accepted, {used} used, {requests} request(s); \
+             {} closed by the client, {} reset by the client, {} closed by the server, {} open",
+            ended.client_closed, ended.client_reset, ended.server_closed, ended.open
         )?;
         for connection in &self.0.connections {
-            let state = if connection.closed { "closed" } else { "open" };
+            let plural = if connection.requests == 1 { "" } else { "s" };
             writeln!(
                 out,
-                "  connection {} from {}: {} request(s), {state}",
-                connection.id, connection.peer, connection.requests
+                "  connection {} from {}: {} after {} request{plural}",
+                connection.id, connection.peer, connection.ended, connection.requests
             )?;
         }
         Ok(())

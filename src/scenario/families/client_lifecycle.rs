@@ -1,6 +1,7 @@
 //! Whose pool: each client has its own, and the blocking client shares the async one's rules.
 
 use crate::consume::Consume;
+use crate::report::Report;
 use crate::scenario::table::{MIB, base};
 use crate::scenario::{Runtime, Scenario, Step};
 use crate::scenario::{
@@ -13,7 +14,7 @@ pub fn two_clients_never_share_connections() -> Scenario {
     Scenario {
         variant: "2 requests each, both clients alive".to_owned(),
         steps: vec![Step::Sequential(2), Step::NewClient, Step::Sequential(2)],
-        expected_requests_per_connection: vec![2, 2],
+        expected: Report::closed([2, 2]).into(),
         ..base(
             "two_clients_never_share_connections",
             "the pool belongs to the Client (and its clones); a second Client starts empty",

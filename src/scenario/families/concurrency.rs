@@ -1,5 +1,6 @@
 //! Requests in flight at once, and the pool's limits.
 
+use crate::report::Report;
 use crate::scenario::table::{base, one_request_per_connection};
 use crate::scenario::{ClientSetup, Scenario, Step};
 
@@ -8,7 +9,7 @@ pub fn concurrent_requests_open_one_connection_each(concurrency: usize) -> Scena
     Scenario {
         variant: format!("{concurrency} at once"),
         steps: vec![Step::Concurrent(concurrency)],
-        expected_requests_per_connection: one_request_per_connection(concurrency),
+        expected: Report::closed(one_request_per_connection(concurrency)).into(),
         ..base(
             "concurrent_requests_open_one_connection_each",
             "HTTP/1.1 carries one request at a time, so each in-flight request needs its own connection",
@@ -21,7 +22,7 @@ pub fn sequential_requests_after_a_burst_reuse_the_last_idle_connection() -> Sce
     Scenario {
         variant: "3 at once, then 6 one by one".to_owned(),
         steps: vec![Step::Concurrent(3), Step::Sequential(6)],
-        expected_requests_per_connection: vec![1, 1, 7],
+        expected: Report::closed([1, 1, 7]).into(),
         ..base(
             "sequential_requests_after_a_burst_reuse_the_last_idle_connection",
             "the idle list is a stack: the connection put back last is checked out first",
@@ -38,7 +39,7 @@ pub fn pool_max_idle_keeps_only_that_many_between_bursts() -> Scenario {
             ..ClientSetup::default()
         },
         steps: vec![Step::Concurrent(4), Step::Concurrent(4)],
-        expected_requests_per_connection: vec![2, 1, 1, 1, 1, 1, 1],
+        expected: Report::closed([2, 1, 1, 1, 1, 1, 1]).into(),
         ..base(
             "pool_max_idle_keeps_only_that_many_between_bursts",
             "the first connection to go idle fills the pool; the rest are closed as they go idle",

@@ -1,11 +1,15 @@
 //! Keep-alive switched off on purpose, by the client, the request or the server.
 
+use crate::report::{Ending, Report};
 use crate::scenario::table::{base, one_request_per_connection};
 use crate::scenario::{ClientSetup, RequestSetup, Scenario, ServerSetup};
 
-pub(super) fn disabled(name: &'static str, why: &'static str) -> Scenario {
+/// Five connections of one request each, every one ended by `ending`.
+pub(super) fn disabled(name: &'static str, why: &'static str, ending: Ending) -> Scenario {
     Scenario {
-        expected_requests_per_connection: one_request_per_connection(5),
+        expected: Report::closed(one_request_per_connection(5))
+            .ended_by(ending)
+            .into(),
         ..base(name, why)
     }
 }
@@ -20,6 +24,7 @@ pub fn client_pool_disabled_opens_a_connection_per_request() -> Scenario {
         ..disabled(
             "client_pool_disabled_opens_a_connection_per_request",
             "a pool of size 0 is disabled: each request connects and drops its connection after the body",
+            Ending::ClientClosed,
         )
     }
 }
@@ -33,7 +38,8 @@ pub fn request_connection_close_opens_a_connection_per_request() -> Scenario {
         },
         ..disabled(
             "request_connection_close_opens_a_connection_per_request",
-            "hyper disables keep-alive when it encodes a Connection: close request head",
+            "hyper disables keep-alive when it encodes a Connection: close request head; the server closes after answering",
+            Ending::ServerClosed,
         )
     }
 }
@@ -48,6 +54,7 @@ pub fn server_keep_alive_disabled_opens_a_connection_per_request() -> Scenario {
         ..disabled(
             "server_keep_alive_disabled_opens_a_connection_per_request",
             "the server answers Connection: close and closes; the client may not reuse",
+            Ending::ServerClosed,
         )
     }
 }
@@ -61,7 +68,8 @@ pub fn server_connection_close_header_opens_a_connection_per_request() -> Scenar
         },
         ..disabled(
             "server_connection_close_header_opens_a_connection_per_request",
-            "a Connection: close response disables keep-alive on both ends of the connection",
+            "a Connection: close response disables keep-alive on both ends; the server closes first",
+            Ending::ServerClosed,
         )
     }
 }
@@ -76,6 +84,7 @@ pub fn http_1_0_request_opens_a_connection_per_request() -> Scenario {
         ..disabled(
             "http_1_0_request_opens_a_connection_per_request",
             "an HTTP/1.0 exchange without Connection: keep-alive ends with the response",
+            Ending::ServerClosed,
         )
     }
 }

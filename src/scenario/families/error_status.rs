@@ -1,6 +1,7 @@
 //! Error statuses: the status does not matter to keep-alive, an unfinished body does.
 
 use crate::consume::Consume;
+use crate::report::{Ending, Report};
 use crate::scenario::table::{MIB, base, consume_label, one_request_per_connection, size_label};
 use crate::scenario::{RequestSetup, Scenario, ServerSetup};
 
@@ -35,7 +36,9 @@ pub fn error_for_status_on_small_error_body_still_reuses() -> Scenario {
 /// `error_for_status()?` on a large error body is the keep-alive leak hiding in error handling.
 pub fn error_for_status_on_large_error_body_forces_new_connection() -> Scenario {
     Scenario {
-        expected_requests_per_connection: one_request_per_connection(5),
+        expected: Report::closed(one_request_per_connection(5))
+            .ended_by(Ending::ClientReset)
+            .into(),
         ..error_status(MIB, Consume::ErrorForStatus)
     }
     .renamed(

@@ -1,5 +1,6 @@
 //! HTTP/2: one connection, many streams.
 
+use crate::report::Report;
 use crate::scenario::table::base;
 use crate::scenario::{ClientSetup, Scenario, Step};
 
@@ -12,7 +13,7 @@ pub fn http2_concurrent_requests_share_one_connection(concurrency: usize) -> Sce
             ..ClientSetup::default()
         },
         steps: vec![Step::Concurrent(concurrency)],
-        expected_requests_per_connection: vec![concurrency],
+        expected: Report::closed([concurrency]).into(),
         ..base(
             "http2_concurrent_requests_share_one_connection",
             "the pool lets one HTTP/2 connect run and hands the shared connection to every waiter",

@@ -1,5 +1,7 @@
 //! Idle timeouts on both sides, on the paused clock.
 
+use crate::report::{Ending, Endings, Report};
+use crate::scenario::Expected;
 use std::time::Duration;
 
 use crate::scenario::table::base;
@@ -18,7 +20,7 @@ pub fn client_idle_timeout_shorter_than_the_pause_opens_a_new_connection() -> Sc
             ..ClientSetup::default()
         },
         steps: pause_between_two_requests(Duration::from_secs(10)),
-        expected_requests_per_connection: vec![1, 1],
+        expected: Report::closed([1, 1]).into(),
         ..base(
             "client_idle_timeout_shorter_than_the_pause_opens_a_new_connection",
             "the pool drops a connection idle longer than pool_idle_timeout and connects anew",
@@ -35,7 +37,7 @@ pub fn client_idle_timeout_longer_than_the_pause_reuses() -> Scenario {
             ..ClientSetup::default()
         },
         steps: pause_between_two_requests(Duration::from_secs(10)),
-        expected_requests_per_connection: vec![2],
+        expected: Report::closed([2]).into(),
         ..base(
             "client_idle_timeout_longer_than_the_pause_reuses",
             "a connection idle for less than pool_idle_timeout is still in the pool",
@@ -53,7 +55,13 @@ pub fn server_idle_close_before_reuse_costs_a_new_connection_not_an_error() -> S
             ..ServerSetup::default()
         },
         steps: pause_between_two_requests(Duration::from_secs(10)),
-        expected_requests_per_connection: vec![1, 1],
+        expected: Report::closed([1, 1])
+            .with_endings(Endings {
+                server_closed: 1,
+                client_closed: 1,
+                ..Endings::default()
+            })
+            .into(),
         ..base(
             "server_idle_close_before_reuse_costs_a_new_connection_not_an_error",
             "the idle connection reads EOF in the pool and is discarded before the next checkout",
@@ -72,8 +80,7 @@ pub fn server_idle_close_at_the_moment_of_reuse_fails_the_request() -> Scenario 
             ..ServerSetup::default()
         },
         steps: pause_between_two_requests(Duration::from_secs(5)),
-        expected_requests_per_connection: vec![1],
-        expected_failures: 1,
+        expected: Expected::failing(Report::closed([1]).ended_by(Ending::ServerClosed), 1),
         ..base(
             "server_idle_close_at_the_moment_of_reuse_fails_the_request",
             "the close reaches the pooled connection after the request was written to it; hyper-util retries only unwritten requests",

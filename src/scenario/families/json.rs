@@ -6,6 +6,7 @@
 //! decoder (`serde_json::StreamDeserializer`) stops at the value's end.
 
 use crate::consume::Consume;
+use crate::report::Report;
 use crate::scenario::table::{KIB, base, size_label};
 use crate::scenario::{Handler, RequestSetup, Scenario, ServerSetup};
 
@@ -56,7 +57,7 @@ pub fn json_first_value_of_a_content_length_body_still_reuses() -> Scenario {
 /// idle only in the drain read after the drop, racing the next request's checkout.
 pub fn json_first_value_of_a_chunked_body_races_an_extra_connection() -> Scenario {
     Scenario {
-        expected_requests_per_connection: vec![3, 2],
+        expected: Report::closed([3, 2]).into(),
         ..json(64 * KIB, "/json/chunked", Consume::JsonFirstValue)
     }
     .renamed(

@@ -1,5 +1,6 @@
 //! Keep-alive when the client plays along: the body read to the end.
 
+use crate::report::Report;
 use crate::scenario::table::{base, size_label};
 use crate::scenario::{RequestSetup, Scenario, ServerSetup, Step};
 
@@ -12,7 +13,7 @@ pub fn full_read_reuses_one_connection(body_bytes: usize, requests: usize) -> Sc
             ..ServerSetup::default()
         },
         steps: vec![Step::Sequential(requests)],
-        expected_requests_per_connection: vec![requests],
+        expected: Report::closed([requests]).into(),
         ..base(
             "full_read_reuses_one_connection",
             "the last body byte makes hyper's connection idle and back in the pool before bytes() returns",

@@ -1,6 +1,7 @@
 //! The body dropped unread, or after one chunk: what hyper can still drain decides.
 
 use crate::consume::Consume;
+use crate::report::{Ending, Report};
 use crate::scenario::table::{
     HYPER_FIRST_READ, KIB, base, consume_label, one_request_per_connection, size_label,
 };
@@ -45,7 +46,7 @@ pub fn dropped_body_finished_by_the_drain_read_races_an_extra_connection(
     consume: Consume,
 ) -> Scenario {
     Scenario {
-        expected_requests_per_connection: vec![5, 0],
+        expected: Report::closed([5, 0]).into(),
         ..dropped(HYPER_FIRST_READ, "/", consume)
     }
     .renamed(
@@ -60,7 +61,7 @@ pub fn dropped_body_two_reads_long_shares_requests_between_two_connections(
     consume: Consume,
 ) -> Scenario {
     Scenario {
-        expected_requests_per_connection: vec![4, 1],
+        expected: Report::closed([4, 1]).into(),
         ..dropped(2 * HYPER_FIRST_READ, "/", consume)
     }
     .renamed(
@@ -76,7 +77,7 @@ pub fn dropped_chunked_body_finished_by_the_drain_read_alternates_two_connection
     consume: Consume,
 ) -> Scenario {
     Scenario {
-        expected_requests_per_connection: vec![3, 2],
+        expected: Report::closed([3, 2]).into(),
         ..dropped(body_bytes, "/chunked", consume)
     }
     .renamed(
@@ -89,7 +90,9 @@ pub fn dropped_chunked_body_finished_by_the_drain_read_alternates_two_connection
 /// request pays a new TCP handshake — Go's classic keep-alive leak, in reqwest.
 pub fn dropped_large_body_forces_new_connection(body_bytes: usize, consume: Consume) -> Scenario {
     Scenario {
-        expected_requests_per_connection: one_request_per_connection(5),
+        expected: Report::closed(one_request_per_connection(5))
+            .ended_by(Ending::ClientReset)
+            .into(),
         ..dropped(body_bytes, "/", consume)
     }
     .renamed(
@@ -101,7 +104,9 @@ pub fn dropped_large_body_forces_new_connection(body_bytes: usize, consume: Cons
 /// A chunked body of several chunks cannot be finished by one drain read, whatever its size.
 pub fn dropped_multi_chunk_body_forces_new_connection(consume: Consume) -> Scenario {
     Scenario {
-        expected_requests_per_connection: one_request_per_connection(5),
+        expected: Report::closed(one_request_per_connection(5))
+            .ended_by(Ending::ClientReset)
+            .into(),
         ..dropped(64 * KIB, "/chunked", consume)
     }
     .renamed(

@@ -1,5 +1,6 @@
 //! Followed redirects: each hop's body decides.
 
+use crate::report::{Endings, Report};
 use crate::scenario::table::{MIB, base, size_label};
 use crate::scenario::{RequestSetup, Scenario, ServerSetup};
 
@@ -21,7 +22,7 @@ fn redirect(body_bytes: usize) -> Scenario {
 /// reqwest follows a redirect on the same pool: both hops ride one connection.
 pub fn followed_redirect_reuses_the_connection_for_both_hops() -> Scenario {
     Scenario {
-        expected_requests_per_connection: vec![10],
+        expected: Report::closed([10]).into(),
         ..redirect(2)
     }
     .renamed(
@@ -34,7 +35,13 @@ pub fn followed_redirect_reuses_the_connection_for_both_hops() -> Scenario {
 /// pays for a connection.
 pub fn redirect_with_large_body_costs_a_connection_per_hop() -> Scenario {
     Scenario {
-        expected_requests_per_connection: vec![1, 2, 2, 2, 2, 1],
+        expected: Report::closed([1, 2, 2, 2, 2, 1])
+            .with_endings(Endings {
+                client_closed: 1,
+                client_reset: 5,
+                ..Endings::default()
+            })
+            .into(),
         ..redirect(MIB)
     }
     .renamed(

@@ -4,6 +4,7 @@
 //! reads once more; if the body is not finished, `close_read` turns keep-alive off and the server
 //! closes the connection after its response.
 
+use crate::report::{Ending, Report};
 use crate::scenario::table::{base, one_request_per_connection, size_label};
 use crate::scenario::{Handler, Method, RequestSetup, Scenario, ServerSetup};
 
@@ -46,7 +47,9 @@ pub fn server_ignoring_a_request_body_it_can_drain_still_reuses(body_bytes: usiz
 /// unread request body; hyper's reads once.
 pub fn server_ignoring_a_large_request_body_closes_each_connection(body_bytes: usize) -> Scenario {
     Scenario {
-        expected_requests_per_connection: one_request_per_connection(5),
+        expected: Report::closed(one_request_per_connection(5))
+            .ended_by(Ending::ServerClosed)
+            .into(),
         ..post(body_bytes, Handler::IgnoresRequestBody)
     }
     .renamed(

@@ -67,14 +67,14 @@ struct Row<'a> {
 
 pub fn main(args: Args) -> ExitCode {
     if args.markdown {
-        print!("{}", markdown::table());
+        out!("{}", markdown::table());
         return ExitCode::SUCCESS;
     }
     if args.toolchains {
         for client in Client::ALL {
             match client.available() {
-                Ok(()) => println!("{}\tok", client.name()),
-                Err(reason) => println!(
+                Ok(()) => outln!("{}\tok", client.name()),
+                Err(reason) => outln!(
                     "{}\tmissing: {reason}; install: {}",
                     client.name(),
                     client.install_hint()
@@ -169,7 +169,7 @@ pub fn main(args: Args) -> ExitCode {
             };
             if args.json {
                 match serde_json::to_string(&row) {
-                    Ok(line) => println!("{line}"),
+                    Ok(line) => outln!("{line}"),
                     Err(error) => eprintln!("error: cannot encode JSON: {error}"),
                 }
             } else {
@@ -177,7 +177,7 @@ pub fn main(args: Args) -> ExitCode {
             }
         }
     }
-    println!("{passed} passed, {failed} failed, {skipped} skipped");
+    outln!("{passed} passed, {failed} failed, {skipped} skipped");
     if failed == 0 {
         ExitCode::SUCCESS
     } else {
@@ -218,7 +218,7 @@ fn print_row(row: &Row<'_>) {
         .iter()
         .map(|(outcome, times)| format!("{outcome} ×{times}"))
         .collect();
-    println!(
+    outln!(
         "{:<10} {:<28} {:<8} expected {:<34} observed {}{}",
         row.client,
         row.case,

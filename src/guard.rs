@@ -1,0 +1,127 @@
+//! The guard for runtimes where no exact count exists.
+//!
+//! On a multi-thread runtime a connection goes back to the pool from its own task, which may run
+//! on the other worker after the caller has already asked for the next connection; the checkout
+//! then starts a connect. Ten sequential full reads have given `[10]`, `[9, 1]`, `[4, 6]` and,
+//! under load, `[1, 1, 1, 1, 4, 2]`: no exact count exists there, and a bound on the count is a
+//! flaky guard. What no race changes: every request served exactly once, every connection closed,
+//! and how each connection ended. A client that reads its bodies closes every connection cleanly
+//! (FIN); one that abandons a body the kernel already holds resets the connection (RST) — the leak
+//! itself, not its symptom. [`Snapshot::check_no_leak`] asserts those.
+
+use std::fmt;
+
+use crate::report::{ConnectionId, Ending, Snapshot};
+
+/// What [`Snapshot::check_no_leak`] found wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Leak {
+    /// The server did not serve each call's request exactly once.
+    RequestsServed {
+        /// Calls the client made.
+        calls: usize,
+        /// Requests the server counted.
+        served: usize,
+    },
+    /// Connections were still open: the snapshot is not final (drop the client, then wait).
+    StillOpen(usize),
+    /// The client went away from these connections with response bytes unread.
+    ResetByClient(Vec<ResetConnection>),
+}
+
+/// A connection the client reset: which one, and how many requests it had carried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ResetConnection {
+    /// The connection.
+    pub id: ConnectionId,
+    /// Requests it carried; the body of the last one was left unread.
+    pub requests: usize,
+}
+
+impl fmt::Display for Leak {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Leak::RequestsServed { calls, served } => write!(
+                f,
+                "{calls} call(s) made, {served} request(s) served: each should be served exactly once"
+            ),
+            Leak::StillOpen(open) => write!(
+                f,
+                "{open} connection(s) still open: drop the client, then take the final snapshot"
+            ),
+            Leak::ResetByClient(reset) => {
+                for (index, connection) in reset.iter().enumerate() {
+                    let separator = if index == 0 { "" } else { "; " };
+                    let plural = if connection.requests == 1 { "" } else { "s" };
+                    write!(
+                        f,
+                        "{separator}connection {} reset by the client after {} request{plural}",
+                        connection.id, connection.requests
+                    )?;
+                }
+                write!(
+                    f,
+                    ": the client closed it with response bytes unread, so it could not be \
+                     reused (read each body to the end before dropping the response)"
+                )
+            }
+        }
+    }
+}
+
+impl std::error::Error for Leak {}
+
+impl Snapshot {
+    /// Checks what holds on any runtime for `calls` calls that each made one request, when the
+    /// client reads what it is sent: every request served exactly once, every connection closed,
+    /// and none reset by the client.
+    ///
+    /// Use it where no exact count exists — a guard on a multi-thread runtime — on the snapshot of
+    /// [`Server::snapshot_when_closed`](crate::Server::snapshot_when_closed). Unlike a bound on
+    /// the connection count, no interleaving can fail it for a client that reads its bodies, and
+    /// a body left unread where the kernel holds it fails it every time. A body small enough to
+    /// arrive whole with its headers is read by hyper before the drop, and costs nothing to
+    /// catch.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use keepalive_probe::{Leak, Server};
+    ///
+    /// let server = Server::builder().body_bytes(1024 * 1024).start().await?;
+    /// let client = reqwest::Client::builder().no_proxy().build()?;
+    /// for _ in 0..3 {
+    ///     client.get(server.url()).send().await?; // the body is dropped unread
+    /// }
+    /// drop(client);
+    /// let leak = server.snapshot_when_closed().await.check_no_leak(3).unwrap_err();
+    /// assert!(matches!(leak, Leak::ResetByClient(reset) if reset.len() == 3));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn check_no_leak(&self, calls: usize) -> Result<(), Leak> {
+        if self.report.requests != calls {
+            return Err(Leak::RequestsServed {
+                calls,
+                served: self.report.requests,
+            });
+        }
+        if self.report.ended.open > 0 {
+            return Err(Leak::StillOpen(self.report.ended.open));
+        }
+        let reset: Vec<ResetConnection> = self
+            .connections
+            .iter()
+            .filter(|c| c.ended == Ending::ClientReset)
+            .map(|c| ResetConnection {
+                id: c.id,
+                requests: c.requests,
+            })
+            .collect();
+        if reset.is_empty() && self.report.ended.client_reset == 0 {
+            Ok(())
+        } else {
+            Err(Leak::ResetByClient(reset))
+        }
+    }
+}

@@ -1,0 +1,332 @@
+//! What users compare: the [`Report`] of a server's connections, each [`AcceptedConnection`] and
+//! [`ReceivedRequest`] in a [`Snapshot`], and how each connection [`Ending`]. Plain data with no
+//! behaviour but derivations, so a failed `assert_eq!` shows the whole picture.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::str::FromStr;
+use std::time::Duration;
+
+use serde::Serialize;
+
+/// The server's name for one accepted TCP connection, assigned in accept order starting at 1.
+///
+/// Peer addresses are not identities: the kernel hands the same ephemeral port to a new socket once
+/// the old one is gone, so two connections can share a peer address within one test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct ConnectionId(pub(crate) u64);
+
+impl ConnectionId {
+    /// The id as a number (1 for the first connection accepted).
+    pub fn get(self) -> u64 {
+        self.0
+    }
+}
+
+impl fmt::Display for ConnectionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// A connection id header value that is not a positive integer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseConnectionIdError(String);
+
+impl fmt::Display for ParseConnectionIdError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "not a connection id: {:?} (expected a positive integer)",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for ParseConnectionIdError {}
+
+impl FromStr for ConnectionId {
+    type Err = ParseConnectionIdError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text.trim().parse::<u64>() {
+            Ok(id) if id > 0 => Ok(ConnectionId(id)),
+            _ => Err(ParseConnectionIdError(text.to_owned())),
+        }
+    }
+}
+
+/// When something happened, as the server saw it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Moment {
+    /// Its place in the server's order of accepts, requests and closes, starting at 1.
+    pub order: u64,
+    /// Time since the server started, on tokio's clock (virtual when the clock is paused).
+    #[serde(serialize_with = "serialize_micros")]
+    pub at: Duration,
+}
+
+fn serialize_micros<S: serde::Serializer>(at: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_u128(at.as_micros())
+}
+
+/// How a connection ended, as its socket told the server.
+///
+/// Linux sends RST instead of FIN when a socket is closed with received bytes still unread
+/// (RFC 2525, 2.17; `tcp_close` in the kernel). So a client that abandons a response body the
+/// socket already holds resets the connection, and one that read everything closes it cleanly.
+/// That is decided by the kernel at the client's `close`, not by scheduling: it is exact on any
+/// runtime, where connection counts race. A body small enough to sit whole in the client's
+/// buffers before the drop was read by the client's HTTP library, so dropping it still ends with
+/// FIN: there the connection count shows the leak, not the ending.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Ending {
+    /// The client's FIN (the server read end-of-file), with nothing it had been sent left unread.
+    ClientClosed,
+    /// The client's RST (a read failed with `ECONNRESET`), or a write it refused (`EPIPE`): it
+    /// went away with response bytes unread.
+    ClientReset,
+    /// The server ended it: keep-alive off, `Connection: close` from either side, an idle or
+    /// header-read timeout, a request it could not parse, or shutdown.
+    ServerClosed,
+    /// Not ended yet.
+    Open,
+}
+
+impl Ending {
+    /// The ending in words, as a sentence's predicate: "reset by the client".
+    pub fn describe(self) -> &'static str {
+        match self {
+            Ending::ClientClosed => "closed by the client",
+            Ending::ClientReset => "reset by the client",
+            Ending::ServerClosed => "closed by the server",
+            Ending::Open => "still open",
+        }
+    }
+}
+
+impl fmt::Display for Ending {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.describe())
+    }
+}
+
+/// Connections counted by how they ended.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize)]
+pub struct Endings {
+    /// Closed by the client with everything read ([`Ending::ClientClosed`]).
+    pub client_closed: usize,
+    /// Reset by the client with response bytes unread ([`Ending::ClientReset`]).
+    pub client_reset: usize,
+    /// Ended by the server ([`Ending::ServerClosed`]).
+    pub server_closed: usize,
+    /// Not ended yet ([`Ending::Open`]).
+    pub open: usize,
+}
+
+impl Endings {
+    /// `n` connections, every one ended by `ending`.
+    pub fn all(ending: Ending, n: usize) -> Endings {
+        let mut endings = Endings::default();
+        *endings.slot(ending) += n;
+        endings
+    }
+
+    /// Counts one more connection that ended by `ending`.
+    pub(crate) fn add(&mut self, ending: Ending) {
+        *self.slot(ending) += 1;
+    }
+
+    /// Connections counted, however they ended.
+    pub fn total(&self) -> usize {
+        self.client_closed + self.client_reset + self.server_closed + self.open
+    }
+
+    fn slot(&mut self, ending: Ending) -> &mut usize {
+        match ending {
+            Ending::ClientClosed => &mut self.client_closed,
+            Ending::ClientReset => &mut self.client_reset,
+            Ending::ServerClosed => &mut self.server_closed,
+            Ending::Open => &mut self.open,
+        }
+    }
+}
+
+/// One accepted connection, as the ledger saw it when the snapshot was taken.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AcceptedConnection {
+    /// Accept order, starting at 1.
+    pub id: ConnectionId,
+    /// The client's address and ephemeral port.
+    pub peer: SocketAddr,
+    /// Requests the server dispatched on this connection (HTTP/2: streams).
+    pub requests: usize,
+    /// Whether the server has finished with the socket (either side closed it).
+    pub closed: bool,
+    /// How it ended ([`Ending::Open`] while it is open).
+    pub ended: Ending,
+    /// When the socket was accepted.
+    pub accepted: Moment,
+    /// When the server finished with it, if it has.
+    pub closed_at: Option<Moment>,
+}
+
+/// One request, as the server received it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReceivedRequest {
+    /// The connection that carried it.
+    pub connection: ConnectionId,
+    /// Its number on that connection: 1 for the first.
+    pub number: usize,
+    /// The request method.
+    pub method: String,
+    /// The path with its query string, as the client sent it (`/bytes/10?x=1`).
+    pub path: String,
+    /// When the server dispatched it (its head was complete).
+    pub received: Moment,
+}
+
+/// What a test asserts: how many connections the client opened, how it used them, and how they
+/// ended.
+///
+/// Plain data, compared whole, so a failed `assert_eq!` shows the whole picture:
+/// `requests_per_connection: [1, 1, 1]` says "three connections, one request each" at a glance,
+/// and `ended: Endings { client_reset: 3, .. }` says the client abandoned three bodies. Build an
+/// expected one with [`Report::closed`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Report {
+    /// TCP connections accepted.
+    pub accepted: usize,
+    /// Connections that carried at least one request.
+    pub used: usize,
+    /// Requests dispatched, over all connections.
+    pub requests: usize,
+    /// Requests carried by each kept connection, in accept order: every connection, unless a
+    /// capped ledger ([`max_connection_details`](crate::ServerBuilder::max_connection_details))
+    /// folded the oldest away. Always `accepted == folded + requests_per_connection.len()`.
+    pub requests_per_connection: Vec<usize>,
+    /// Closed connections whose details a capped ledger folded into the totals (0 uncapped).
+    pub folded: usize,
+    /// Every connection, counted by how it ended (`ended.open`: those still open).
+    pub ended: Endings,
+}
+
+impl Report {
+    /// The report of connections that carried these requests, in accept order, each closed by the
+    /// client with nothing left unread: what a client that reads its bodies leaves once dropped.
+    /// For other endings, follow with [`ended_by`](Self::ended_by) or
+    /// [`with_endings`](Self::with_endings).
+    ///
+    /// ```
+    /// use keepalive_probe::Report;
+    ///
+    /// let report = Report::closed([3, 0, 1]);
+    /// assert_eq!((report.accepted, report.used, report.requests), (3, 2, 4));
+    /// assert_eq!(report.ended.client_closed, 3);
+    /// ```
+    pub fn closed(requests_per_connection: impl Into<Vec<usize>>) -> Report {
+        let requests_per_connection = requests_per_connection.into();
+        let ended = Endings::all(Ending::ClientClosed, requests_per_connection.len());
+        Report::tally(requests_per_connection, 0, ended)
+    }
+
+    /// The same connections, every one ended by `ending`.
+    ///
+    /// ```
+    /// use keepalive_probe::{Ending, Report};
+    ///
+    /// let leak = Report::closed([1, 1, 1]).ended_by(Ending::ClientReset);
+    /// assert_eq!((leak.ended.client_reset, leak.ended.client_closed), (3, 0));
+    /// ```
+    pub fn ended_by(self, ending: Ending) -> Report {
+        let ended = Endings::all(ending, self.accepted);
+        self.with_endings(ended)
+    }
+
+    /// The same connections, each ended as `endings` says, in accept order.
+    ///
+    /// ```
+    /// use keepalive_probe::{Ending, Report};
+    ///
+    /// let report = Report::closed([0, 1]).ended_each([Ending::ClientClosed, Ending::ServerClosed]);
+    /// assert_eq!((report.ended.client_closed, report.ended.server_closed), (1, 1));
+    /// ```
+    pub fn ended_each(self, endings: impl IntoIterator<Item = Ending>) -> Report {
+        let mut ended = Endings::default();
+        for ending in endings {
+            ended.add(ending);
+        }
+        self.with_endings(ended)
+    }
+
+    /// The same connections, ended as `ended` counts them (for a mix of endings).
+    pub fn with_endings(self, ended: Endings) -> Report {
+        Report { ended, ..self }
+    }
+
+    /// The one derivation of the totals from per-connection counts.
+    pub(crate) fn tally(
+        requests_per_connection: Vec<usize>,
+        folded: usize,
+        ended: Endings,
+    ) -> Report {
+        Report {
+            accepted: folded + requests_per_connection.len(),
+            used: requests_per_connection.iter().filter(|&&n| n > 0).count(),
+            requests: requests_per_connection.iter().sum(),
+            requests_per_connection,
+            folded,
+            ended,
+        }
+    }
+}
+
+/// The ledger read at one instant: the report, its connections and their requests agree.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Snapshot {
+    /// The totals (including connections folded away by a detail cap).
+    pub report: Report,
+    /// The kept connections, in accept order.
+    pub connections: Vec<AcceptedConnection>,
+    /// The kept connections' requests, in the order the server received them.
+    pub requests: Vec<ReceivedRequest>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn connection_ids_parse_from_header_text() {
+        assert_eq!("7".parse::<ConnectionId>(), Ok(ConnectionId(7)));
+        assert!("0".parse::<ConnectionId>().is_err());
+        assert!("seven".parse::<ConnectionId>().is_err());
+    }
+
+    #[test]
+    fn a_closed_report_counts_used_connections_requests_and_clean_closes() {
+        assert_eq!(
+            Report::closed([3, 0, 1]),
+            Report {
+                accepted: 3,
+                used: 2,
+                requests: 4,
+                requests_per_connection: vec![3, 0, 1],
+                folded: 0,
+                ended: Endings {
+                    client_closed: 3,
+                    ..Endings::default()
+                },
+            }
+        );
+    }
+
+    #[test]
+    fn endings_count_every_connection_once() {
+        let endings = Report::closed([1, 1]).ended_by(Ending::ServerClosed).ended;
+        assert_eq!(endings, Endings::all(Ending::ServerClosed, 2));
+        assert_eq!(endings.total(), 2);
+    }
+}
