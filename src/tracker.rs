@@ -158,8 +158,8 @@ impl std::error::Error for UntrackedResponse {}
 ///     .build()
 ///     .unwrap();
 /// for expected_reuse in [false, true, true] {
-///     let response = client.get(server.url()).send().await.unwrap();
-///     let served = tracker.connection_of(&response).unwrap();
+///     let mut response = client.get(server.url()).send().await.unwrap();
+///     let served = tracker.connection_of(&mut response).unwrap();
 ///     assert_eq!((served.connection.get(), served.reused), (1, expected_reuse));
 ///     response.bytes().await.unwrap();
 /// }
@@ -219,20 +219,34 @@ impl ConnectionTracker {
     }
 
     /// The connection that served `response`, and whether it was a reuse.
+    ///
+    /// A question, not an event: the answer is kept in the response's extensions, so asking
+    /// twice about one response gives the same answer and counts it once.
     pub fn connection_of(
         &self,
-        response: &reqwest::Response,
+        response: &mut reqwest::Response,
     ) -> Result<ServedBy, UntrackedResponse> {
-        self.served(response.extensions().get::<HttpInfo>())
+        self.connection_in(response.extensions_mut())
     }
 
-    /// [`connection_of`](Self::connection_of) for a `reqwest::blocking` response.
-    #[cfg(feature = "scenarios")]
-    pub fn connection_of_blocking(
+    /// [`connection_of`](Self::connection_of) for any response that carries reqwest's
+    /// extensions: `reqwest::blocking::Response::extensions_mut()`, or an `http::Response`
+    /// converted from a reqwest one. It needs no reqwest feature of yours.
+    pub fn connection_in(
         &self,
-        response: &reqwest::blocking::Response,
+        extensions: &mut axum::http::Extensions,
     ) -> Result<ServedBy, UntrackedResponse> {
-        self.served(response.extensions().get::<HttpInfo>())
+        if let Some(answered) = extensions.get::<Answered>() {
+            if answered.tracker == Arc::as_ptr(&self.state) as usize {
+                return Ok(answered.served);
+            }
+        }
+        let served = self.served(extensions.get::<HttpInfo>())?;
+        extensions.insert(Answered {
+            tracker: Arc::as_ptr(&self.state) as usize,
+            served,
+        });
+        Ok(served)
     }
 
     /// Connections opened, and the looked-up responses each served.
@@ -286,6 +300,14 @@ impl ConnectionTracker {
     fn lock(&self) -> MutexGuard<'_, TrackerState> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
+}
+
+/// A tracker's answer about one response, kept with the response.
+#[derive(Debug, Clone, Copy)]
+struct Answered {
+    /// Which tracker answered (its state's address): another tracker asks anew.
+    tracker: usize,
+    served: ServedBy,
 }
 
 fn index(id: TrackedId) -> usize {

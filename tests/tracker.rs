@@ -98,8 +98,8 @@ fn request_log_matches_the_ledger_on_every_scenario() {
 
 /// The wrapper from README's leak example: `error_for_status()?` before reading the body.
 async fn fetch_leaky(client: &reqwest::Client, url: &str, tracker: &ConnectionTracker) {
-    let response = client.get(url).send().await.expect("wiremock answers");
-    tracker.connection_of(&response).expect("tracked");
+    let mut response = client.get(url).send().await.expect("wiremock answers");
+    tracker.connection_of(&mut response).expect("tracked");
     if let Ok(response) = response.error_for_status() {
         response.bytes().await.expect("the body arrives");
     }
@@ -107,8 +107,8 @@ async fn fetch_leaky(client: &reqwest::Client, url: &str, tracker: &ConnectionTr
 
 /// The fixed wrapper: the body is read whatever the status.
 async fn fetch_reading(client: &reqwest::Client, url: &str, tracker: &ConnectionTracker) {
-    let response = client.get(url).send().await.expect("wiremock answers");
-    tracker.connection_of(&response).expect("tracked");
+    let mut response = client.get(url).send().await.expect("wiremock answers");
+    tracker.connection_of(&mut response).expect("tracked");
     response.bytes().await.expect("the body arrives");
 }
 
@@ -168,8 +168,13 @@ async fn http2_responses_after_the_first_are_reuses() {
     }
     let mut reused = Vec::new();
     while let Some(response) = in_flight.join_next().await {
-        let response = response.expect("the task ran").expect("answered");
-        reused.push(tracker.connection_of(&response).expect("tracked").reused);
+        let mut response = response.expect("the task ran").expect("answered");
+        reused.push(
+            tracker
+                .connection_of(&mut response)
+                .expect("tracked")
+                .reused,
+        );
     }
     assert_eq!(
         reused,
@@ -194,8 +199,10 @@ fn blocking_client_is_tracked_too() {
         .expect("a client");
     let served: Vec<(u64, bool)> = (0..3)
         .map(|_| {
-            let response = client.get(server.url()).send().expect("answered");
-            let served = tracker.connection_of_blocking(&response).expect("tracked");
+            let mut response = client.get(server.url()).send().expect("answered");
+            let served = tracker
+                .connection_in(response.extensions_mut())
+                .expect("tracked");
             (served.connection.get(), served.reused)
         })
         .collect();
@@ -205,4 +212,22 @@ fn blocking_client_is_tracked_too() {
         runtime.block_on(server.report_when_closed()),
         keepalive_probe::Report::closed([1, 1, 1]).ended_by(keepalive_probe::Ending::ClientReset)
     );
+}
+
+/// Issue 18: `connection_of` was not a question: asking twice about one response flipped
+/// `reused` to true and counted the response twice. The answer now stays with the response.
+#[tokio::test(flavor = "current_thread")]
+async fn asking_twice_about_one_response_gives_one_answer_and_one_count() {
+    let server = Server::start().await.expect("binds");
+    let tracker = ConnectionTracker::new();
+    let client = reqwest::Client::builder()
+        .no_proxy()
+        .connector_layer(tracker.layer())
+        .build()
+        .expect("a client");
+    let mut response = client.get(server.url()).send().await.expect("answered");
+    let first = tracker.connection_of(&mut response).expect("tracked");
+    let second = tracker.connection_of(&mut response).expect("tracked");
+    assert_eq!((first, second.reused), (second, false));
+    assert_eq!(tracker.report(), ClientReport::of([1]));
 }

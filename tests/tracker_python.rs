@@ -73,8 +73,8 @@ fn tracker_sees_one_connection_reused_against_python_http_server() -> Result<(),
         .build()?;
     let mut reused = Vec::new();
     for _ in 0..5 {
-        let response = client.get(&url).send()?;
-        reused.push(tracker.connection_of_blocking(&response)?.reused);
+        let mut response = client.get(&url).send()?;
+        reused.push(tracker.connection_in(response.extensions_mut())?.reused);
         response.bytes()?;
     }
     drop(server);

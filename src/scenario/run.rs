@@ -196,8 +196,11 @@ impl Scenario {
             request = request.version(Version::HTTP_10);
         }
         match request.send().await {
-            Ok(response) => {
-                seen.record(tracker.connection_of(&response).ok(), response.headers());
+            Ok(mut response) => {
+                seen.record(
+                    tracker.connection_of(&mut response).ok(),
+                    response.headers(),
+                );
                 self.consume.response(response).await.is_ok()
             }
             Err(_) => false,
@@ -290,9 +293,9 @@ impl Scenario {
             request = request.version(Version::HTTP_10);
         }
         match request.send() {
-            Ok(response) => {
+            Ok(mut response) => {
                 seen.record(
-                    tracker.connection_of_blocking(&response).ok(),
+                    tracker.connection_in(response.extensions_mut()).ok(),
                     response.headers(),
                 );
                 self.consume.blocking_response(response).is_ok()

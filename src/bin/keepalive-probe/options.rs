@@ -25,7 +25,7 @@ pub struct ServeOptions {
     /// Print the final report as one line of JSON.
     #[arg(long)]
     pub json: bool,
-    /// No log line per event; the URL and the report still print.
+    /// No log line per event; the report still prints (and `serve`'s URL).
     #[arg(long)]
     quiet: bool,
 }
