@@ -126,3 +126,42 @@ fn a_command_ignoring_the_signal_is_killed_after_the_patience() {
     assert_eq!(counts(&report), (1, 1, vec![(1, true)]));
     assert!(stderr.contains("killing it"), "{stderr}");
 }
+
+/// Issue 18: while `run` waited out `--kill-after`, a second signal was swallowed and the user
+/// could not escalate. A second SIGTERM kills the command at once, and the report still prints.
+/// (Without it this test would wait the whole 600 s.)
+#[test]
+fn a_second_signal_kills_a_stubborn_command_at_once() {
+    let (mut child, stdout) = start(STUBBORN_CLIENT, &["--kill-after", "600"]);
+    let mut stderr = BufReader::new(child.stderr.take().expect("stderr is piped"));
+    send(child.id() as i32, libc::SIGTERM);
+    let mut line = String::new();
+    stderr
+        .read_line(&mut line)
+        .expect("run says it is stopping");
+    assert_eq!(line, "keepalive-probe run: SIGTERM: stopping `bash`\n");
+    send(child.id() as i32, libc::SIGTERM);
+    let mut rest = String::new();
+    stderr.read_to_string(&mut rest).expect("stderr reads");
+    let (code, report) = finish_after_stderr(child, stdout);
+    assert_eq!(code, 128 + libc::SIGTERM, "{rest}");
+    assert_eq!(counts(&report), (1, 1, vec![(1, true)]));
+    assert_eq!(
+        rest,
+        "keepalive-probe run: SIGTERM again: killing the command\n"
+    );
+}
+
+/// [`finish`] for a child whose stderr the test read itself: the exit code and the report.
+fn finish_after_stderr(
+    mut child: Child,
+    mut stdout: BufReader<std::process::ChildStdout>,
+) -> (i32, Value) {
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).expect("stdout reads");
+    let status = child.wait().expect("run exits");
+    let line = rest.lines().last().unwrap_or_default();
+    let report: Value = serde_json::from_str(line)
+        .unwrap_or_else(|error| panic!("no JSON report ({error}): {rest:?}"));
+    (status.code().expect("an exit code"), report)
+}

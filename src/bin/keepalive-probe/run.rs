@@ -113,8 +113,8 @@ async fn run(args: Args) -> ExitCode {
                 signal.name(),
                 program(&args.command)
             );
-            stop_command(&mut child, signal, args.kill_after).await;
-            let snapshot = settle(&server, args.close_grace).await;
+            stop_command(&mut child, signal, args.kill_after, &mut stop).await;
+            let snapshot = settle(&server, args.close_grace, &mut stop).await;
             let written = report(&snapshot, &args);
             return match written {
                 Ok(()) => ExitCode::from(128 + signal.number() as u8),
@@ -129,7 +129,7 @@ async fn run(args: Args) -> ExitCode {
             return ExitCode::from(COMMAND_FAILED);
         }
     };
-    let snapshot = settle(&server, args.close_grace).await;
+    let snapshot = settle(&server, args.close_grace, &mut stop).await;
     if let Err(code) = report(&snapshot, &args) {
         return code;
     }
@@ -158,7 +158,13 @@ fn start_command(command: &[String], url: &str) -> io::Result<Child> {
 }
 
 /// Forwards `signal` to the command and waits for it to exit, at most `patience`; then kills it.
-async fn stop_command(child: &mut Child, signal: Stop, patience: Duration) {
+/// A second SIGINT or SIGTERM while waiting kills it at once: the user asked twice.
+async fn stop_command(
+    child: &mut Child,
+    signal: Stop,
+    patience: Duration,
+    again: &mut StopSignals,
+) {
     if let Some(pid) = child.id().and_then(|pid| i32::try_from(pid).ok()) {
         // SAFETY: kill(2) with our own child's pid and a valid signal number has no memory
         // effects; a failure (the child already exited) is fine.
@@ -166,11 +172,20 @@ async fn stop_command(child: &mut Child, signal: Stop, patience: Duration) {
             libc::kill(pid, signal.number());
         }
     }
-    if tokio::time::timeout(patience, child.wait()).await.is_err() {
-        eprintln!(
-            "keepalive-probe run: the command outlived {patience:?} after the signal: killing it"
-        );
-        let _ = child.kill().await;
+    tokio::select! {
+        exited = tokio::time::timeout(patience, child.wait()) => {
+            if exited.is_err() {
+                eprintln!(
+                    "keepalive-probe run: the command outlived {patience:?} after the signal: \
+                     killing it"
+                );
+                let _ = child.kill().await;
+            }
+        }
+        second = again.received() => {
+            eprintln!("keepalive-probe run: {} again: killing the command", second.name());
+            let _ = child.kill().await;
+        }
     }
 }
 
@@ -195,9 +210,14 @@ fn report(snapshot: &Snapshot, args: &Args) -> Result<(), ExitCode> {
 
 /// The report once the server has seen every connection closed, or after `grace` with a
 /// warning: a report with open connections is still worth having.
-async fn settle(server: &Server, grace: Duration) -> Snapshot {
+/// Waits up to `grace` for every connection to close, then takes the snapshot; a signal during
+/// the wait takes it at once (the report is never lost, only the wait cut short).
+async fn settle(server: &Server, grace: Duration, signals: &mut StopSignals) -> Snapshot {
     // Running out of time is not an error in itself: the snapshot says what is still open.
-    let _ = tokio::time::timeout(grace, server.report_when_closed()).await;
+    tokio::select! {
+        _ = tokio::time::timeout(grace, server.report_when_closed()) => {}
+        _ = signals.received() => {}
+    }
     let snapshot = Snapshot::of(server);
     if snapshot.open() > 0 {
         eprintln!(
