@@ -15,17 +15,26 @@ use expect::assert_connections;
 /// `HEAD /`: the `Content-Length` header describes the body a `GET` would get; none follows.
 #[test]
 fn head_response_reuses_without_reading() {
-    assert_connections(scenario::head_response_reuses_without_reading(), [5]);
+    assert_connections(
+        scenario::families::head_response_reuses_without_reading(),
+        [5],
+    );
 }
 
 /// `204 No Content` has no body by definition.
 #[test]
 fn no_content_204_reuses_without_reading() {
-    assert_connections(scenario::no_content_204_reuses_without_reading(), [5]);
+    assert_connections(
+        scenario::families::no_content_204_reuses_without_reading(),
+        [5],
+    );
 }
 
 /// `304 Not Modified` has no body by definition.
 #[test]
 fn not_modified_304_reuses_without_reading() {
-    assert_connections(scenario::not_modified_304_reuses_without_reading(), [5]);
+    assert_connections(
+        scenario::families::not_modified_304_reuses_without_reading(),
+        [5],
+    );
 }

@@ -45,7 +45,10 @@ async fn dropping_the_client_closes_its_idle_connections() -> Result<(), StartEr
 /// by clones of one `Client`.
 #[test]
 fn two_clients_never_share_connections() {
-    assert_connections(scenario::two_clients_never_share_connections(), [2, 2]);
+    assert_connections(
+        scenario::families::two_clients_never_share_connections(),
+        [2, 2],
+    );
 }
 
 /// `reqwest::blocking::Client` drives an async client on a runtime thread of its own; a body
@@ -54,7 +57,7 @@ fn two_clients_never_share_connections() {
 #[test]
 fn blocking_client_full_read_reuses_one_connection() {
     assert_connections(
-        scenario::blocking_client_full_read_reuses_one_connection(),
+        scenario::families::blocking_client_full_read_reuses_one_connection(),
         [5],
     );
 }
@@ -66,7 +69,7 @@ fn blocking_client_dropped_large_body_forces_new_connection(
     #[values(Consume::Unread, Consume::FirstChunk)] consume: Consume,
 ) {
     assert_connections(
-        scenario::blocking_client_dropped_large_body_forces_new_connection(consume),
+        scenario::families::blocking_client_dropped_large_body_forces_new_connection(consume),
         [1, 1, 1, 1, 1],
     );
 }
@@ -77,7 +80,8 @@ fn blocking_client_dropped_large_body_forces_new_connection(
 #[test]
 fn blocking_client_request_connection_close_opens_a_connection_per_request() {
     assert_connections(
-        scenario::blocking_client_request_connection_close_opens_a_connection_per_request(),
+        scenario::families::blocking_client_request_connection_close_opens_a_connection_per_request(
+        ),
         [1, 1, 1, 1, 1],
     );
 }
@@ -87,7 +91,7 @@ fn blocking_client_request_connection_close_opens_a_connection_per_request() {
 #[test]
 fn blocking_client_http_1_0_request_opens_a_connection_per_request() {
     assert_connections(
-        scenario::blocking_client_http_1_0_request_opens_a_connection_per_request(),
+        scenario::families::blocking_client_http_1_0_request_opens_a_connection_per_request(),
         [1, 1, 1, 1, 1],
     );
 }

@@ -16,7 +16,7 @@ use expect::assert_connections;
 #[rstest]
 fn concurrent_requests_open_one_connection_each(#[values(2, 4, 8)] concurrency: usize) {
     assert_connections(
-        scenario::concurrent_requests_open_one_connection_each(concurrency),
+        scenario::families::concurrent_requests_open_one_connection_each(concurrency),
         vec![1; concurrency],
     );
 }
@@ -27,7 +27,7 @@ fn concurrent_requests_open_one_connection_each(#[values(2, 4, 8)] concurrency: 
 #[test]
 fn sequential_requests_after_a_burst_reuse_the_last_idle_connection() {
     assert_connections(
-        scenario::sequential_requests_after_a_burst_reuse_the_last_idle_connection(),
+        scenario::families::sequential_requests_after_a_burst_reuse_the_last_idle_connection(),
         [1, 1, 7],
     );
 }
@@ -38,7 +38,7 @@ fn sequential_requests_after_a_burst_reuse_the_last_idle_connection() {
 #[test]
 fn pool_max_idle_keeps_only_that_many_between_bursts() {
     assert_connections(
-        scenario::pool_max_idle_keeps_only_that_many_between_bursts(),
+        scenario::families::pool_max_idle_keeps_only_that_many_between_bursts(),
         [2, 1, 1, 1, 1, 1, 1],
     );
 }

@@ -29,16 +29,16 @@ use expect::assert_connections;
 /// connections, one request each.
 #[rstest]
 #[case::client_pool_disabled_opens_a_connection_per_request(
-    scenario::client_pool_disabled_opens_a_connection_per_request()
+    scenario::families::client_pool_disabled_opens_a_connection_per_request()
 )]
 #[case::request_connection_close_opens_a_connection_per_request(
-    scenario::request_connection_close_opens_a_connection_per_request()
+    scenario::families::request_connection_close_opens_a_connection_per_request()
 )]
 #[case::server_keep_alive_disabled_opens_a_connection_per_request(
-    scenario::server_keep_alive_disabled_opens_a_connection_per_request()
+    scenario::families::server_keep_alive_disabled_opens_a_connection_per_request()
 )]
 #[case::server_connection_close_header_opens_a_connection_per_request(
-    scenario::server_connection_close_header_opens_a_connection_per_request()
+    scenario::families::server_connection_close_header_opens_a_connection_per_request()
 )]
 fn keep_alive_off_opens_a_connection_per_request(#[case] scenario: Scenario) {
     assert_connections(scenario, [1, 1, 1, 1, 1]);

@@ -15,7 +15,7 @@ use expect::assert_connections;
 #[test]
 fn error_for_status_on_small_error_body_still_reuses() {
     assert_connections(
-        scenario::error_for_status_on_small_error_body_still_reuses(),
+        scenario::families::error_for_status_on_small_error_body_still_reuses(),
         [5],
     );
 }
@@ -26,7 +26,7 @@ fn error_for_status_on_small_error_body_still_reuses() {
 #[test]
 fn error_for_status_on_large_error_body_forces_new_connection() {
     assert_connections(
-        scenario::error_for_status_on_large_error_body_forces_new_connection(),
+        scenario::families::error_for_status_on_large_error_body_forces_new_connection(),
         [1, 1, 1, 1, 1],
     );
 }
@@ -36,7 +36,7 @@ fn error_for_status_on_large_error_body_forces_new_connection() {
 #[test]
 fn reading_large_error_body_keeps_the_connection() {
     assert_connections(
-        scenario::reading_large_error_body_keeps_the_connection(),
+        scenario::families::reading_large_error_body_keeps_the_connection(),
         [5],
     );
 }

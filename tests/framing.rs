@@ -16,7 +16,7 @@ use expect::assert_connections;
 #[rstest]
 fn chunked_full_read_reuses_one_connection(#[values(2, 64 * KIB, MIB)] body_bytes: usize) {
     assert_connections(
-        scenario::chunked_full_read_reuses_one_connection(body_bytes, 10),
+        scenario::families::chunked_full_read_reuses_one_connection(body_bytes, 10),
         [10],
     );
 }
@@ -27,7 +27,7 @@ fn chunked_full_read_reuses_one_connection(#[values(2, 64 * KIB, MIB)] body_byte
 #[test]
 fn http_1_0_request_opens_a_connection_per_request() {
     assert_connections(
-        scenario::http_1_0_request_opens_a_connection_per_request(),
+        scenario::families::http_1_0_request_opens_a_connection_per_request(),
         [1, 1, 1, 1, 1],
     );
 }

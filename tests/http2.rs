@@ -16,7 +16,7 @@ use expect::assert_connections;
 #[rstest]
 fn http2_concurrent_requests_share_one_connection(#[values(2, 10, 50)] concurrency: usize) {
     assert_connections(
-        scenario::http2_concurrent_requests_share_one_connection(concurrency),
+        scenario::families::http2_concurrent_requests_share_one_connection(concurrency),
         [concurrency],
     );
 }

@@ -19,7 +19,7 @@ use expect::{assert_connections, assert_outcome};
 #[test]
 fn client_idle_timeout_shorter_than_the_pause_opens_a_new_connection() {
     assert_connections(
-        scenario::client_idle_timeout_shorter_than_the_pause_opens_a_new_connection(),
+        scenario::families::client_idle_timeout_shorter_than_the_pause_opens_a_new_connection(),
         [1, 1],
     );
 }
@@ -29,7 +29,7 @@ fn client_idle_timeout_shorter_than_the_pause_opens_a_new_connection() {
 #[test]
 fn client_idle_timeout_longer_than_the_pause_reuses() {
     assert_connections(
-        scenario::client_idle_timeout_longer_than_the_pause_reuses(),
+        scenario::families::client_idle_timeout_longer_than_the_pause_reuses(),
         [2],
     );
 }
@@ -42,7 +42,7 @@ fn client_idle_timeout_longer_than_the_pause_reuses() {
 #[test]
 fn server_idle_close_before_reuse_costs_a_new_connection_not_an_error() {
     assert_connections(
-        scenario::server_idle_close_before_reuse_costs_a_new_connection_not_an_error(),
+        scenario::families::server_idle_close_before_reuse_costs_a_new_connection_not_an_error(),
         [1, 1],
     );
 }
@@ -60,7 +60,7 @@ fn server_idle_close_before_reuse_costs_a_new_connection_not_an_error() {
 #[test]
 fn server_idle_close_at_the_moment_of_reuse_fails_the_request() {
     assert_outcome(
-        scenario::server_idle_close_at_the_moment_of_reuse_fails_the_request(),
+        scenario::families::server_idle_close_at_the_moment_of_reuse_fails_the_request(),
         [1],
         1,
     );

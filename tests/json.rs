@@ -18,7 +18,7 @@ fn json_decoded_whole_reuses_one_connection(
     #[values("/json", "/json/chunked")] path: &'static str,
 ) {
     assert_connections(
-        scenario::json_decoded_whole_reuses_one_connection(path),
+        scenario::families::json_decoded_whole_reuses_one_connection(path),
         [5],
     );
 }
@@ -30,7 +30,7 @@ fn json_decoded_whole_reuses_one_connection(
 #[test]
 fn json_first_value_of_a_content_length_body_still_reuses() {
     assert_connections(
-        scenario::json_first_value_of_a_content_length_body_still_reuses(),
+        scenario::families::json_first_value_of_a_content_length_body_still_reuses(),
         [5],
     );
 }
@@ -42,7 +42,7 @@ fn json_first_value_of_a_content_length_body_still_reuses() {
 #[test]
 fn json_first_value_of_a_chunked_body_races_an_extra_connection() {
     assert_connections(
-        scenario::json_first_value_of_a_chunked_body_races_an_extra_connection(),
+        scenario::families::json_first_value_of_a_chunked_body_races_an_extra_connection(),
         [3, 2],
     );
 }
@@ -53,7 +53,7 @@ fn json_first_value_of_a_chunked_body_races_an_extra_connection() {
 #[test]
 fn json_from_reader_on_a_blocking_response_reuses_one_connection() {
     assert_connections(
-        scenario::json_from_reader_on_a_blocking_response_reuses_one_connection(),
+        scenario::families::json_from_reader_on_a_blocking_response_reuses_one_connection(),
         [5],
     );
 }

@@ -25,7 +25,7 @@ fn full_read_reuses_one_connection(
     #[values(1, 2, 10)] requests: usize,
 ) {
     assert_connections(
-        scenario::full_read_reuses_one_connection(body_bytes, requests),
+        scenario::families::full_read_reuses_one_connection(body_bytes, requests),
         [requests],
     );
 }

@@ -38,7 +38,9 @@ fn dropped_body_that_arrived_with_the_headers_still_reuses(
     #[values(Consume::Unread, Consume::FirstChunk)] consume: Consume,
 ) {
     assert_connections(
-        scenario::dropped_body_that_arrived_with_the_headers_still_reuses(body_bytes, consume),
+        scenario::families::dropped_body_that_arrived_with_the_headers_still_reuses(
+            body_bytes, consume,
+        ),
         [5],
     );
 }
@@ -56,7 +58,9 @@ fn dropped_body_finished_by_the_drain_read_races_an_extra_connection(
     #[values(Consume::Unread, Consume::FirstChunk)] consume: Consume,
 ) {
     assert_connections(
-        scenario::dropped_body_finished_by_the_drain_read_races_an_extra_connection(consume),
+        scenario::families::dropped_body_finished_by_the_drain_read_races_an_extra_connection(
+            consume,
+        ),
         [5, 0],
     );
 }
@@ -72,7 +76,9 @@ fn dropped_body_two_reads_long_shares_requests_between_two_connections(
     #[values(Consume::Unread, Consume::FirstChunk)] consume: Consume,
 ) {
     assert_connections(
-        scenario::dropped_body_two_reads_long_shares_requests_between_two_connections(consume),
+        scenario::families::dropped_body_two_reads_long_shares_requests_between_two_connections(
+            consume,
+        ),
         [4, 1],
     );
 }
@@ -90,7 +96,7 @@ fn dropped_chunked_body_finished_by_the_drain_read_alternates_two_connections(
     #[values(Consume::Unread, Consume::FirstChunk)] consume: Consume,
 ) {
     assert_connections(
-        scenario::dropped_chunked_body_finished_by_the_drain_read_alternates_two_connections(
+        scenario::families::dropped_chunked_body_finished_by_the_drain_read_alternates_two_connections(
             body_bytes, consume,
         ),
         [3, 2],
@@ -106,7 +112,7 @@ fn dropped_large_body_forces_new_connection(
     #[values(Consume::Unread, Consume::FirstChunk)] consume: Consume,
 ) {
     assert_connections(
-        scenario::dropped_large_body_forces_new_connection(body_bytes, consume),
+        scenario::families::dropped_large_body_forces_new_connection(body_bytes, consume),
         [1, 1, 1, 1, 1],
     );
 }
@@ -118,7 +124,7 @@ fn dropped_multi_chunk_body_forces_new_connection(
     #[values(Consume::Unread, Consume::FirstChunk)] consume: Consume,
 ) {
     assert_connections(
-        scenario::dropped_multi_chunk_body_forces_new_connection(consume),
+        scenario::families::dropped_multi_chunk_body_forces_new_connection(consume),
         [1, 1, 1, 1, 1],
     );
 }

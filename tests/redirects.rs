@@ -14,7 +14,7 @@ use expect::assert_connections;
 #[test]
 fn followed_redirect_reuses_the_connection_for_both_hops() {
     assert_connections(
-        scenario::followed_redirect_reuses_the_connection_for_both_hops(),
+        scenario::families::followed_redirect_reuses_the_connection_for_both_hops(),
         [10],
     );
 }
@@ -26,7 +26,7 @@ fn followed_redirect_reuses_the_connection_for_both_hops() {
 #[test]
 fn redirect_with_large_body_costs_a_connection_per_hop() {
     assert_connections(
-        scenario::redirect_with_large_body_costs_a_connection_per_hop(),
+        scenario::families::redirect_with_large_body_costs_a_connection_per_hop(),
         [1, 2, 2, 2, 2, 1],
     );
 }

@@ -26,7 +26,7 @@ fn server_ignoring_a_request_body_it_can_drain_still_reuses(
     #[values(0, 2, 4 * KIB, 16 * KIB, 28 * KIB)] body_bytes: usize,
 ) {
     assert_connections(
-        scenario::server_ignoring_a_request_body_it_can_drain_still_reuses(body_bytes),
+        scenario::families::server_ignoring_a_request_body_it_can_drain_still_reuses(body_bytes),
         [5],
     );
 }
@@ -38,7 +38,7 @@ fn server_ignoring_a_large_request_body_closes_each_connection(
     #[values(32 * KIB, 64 * KIB, MIB)] body_bytes: usize,
 ) {
     assert_connections(
-        scenario::server_ignoring_a_large_request_body_closes_each_connection(body_bytes),
+        scenario::families::server_ignoring_a_large_request_body_closes_each_connection(body_bytes),
         [1, 1, 1, 1, 1],
     );
 }
@@ -48,7 +48,7 @@ fn server_ignoring_a_large_request_body_closes_each_connection(
 #[rstest]
 fn server_reading_the_request_body_reuses_one_connection(#[values(2, MIB)] body_bytes: usize) {
     assert_connections(
-        scenario::server_reading_the_request_body_reuses_one_connection(body_bytes),
+        scenario::families::server_reading_the_request_body_reuses_one_connection(body_bytes),
         [5],
     );
 }

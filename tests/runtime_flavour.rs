@@ -16,7 +16,7 @@ use expect::{assert_connections, assert_every_connection_ended};
 #[test]
 fn multi_thread_dropped_large_body_opens_a_connection_per_request() {
     assert_connections(
-        scenario::multi_thread_dropped_large_body_opens_a_connection_per_request(),
+        scenario::families::multi_thread_dropped_large_body_opens_a_connection_per_request(),
         [1, 1, 1, 1, 1],
     );
 }
@@ -25,7 +25,7 @@ fn multi_thread_dropped_large_body_opens_a_connection_per_request() {
 #[test]
 fn multi_thread_keep_alive_disabled_opens_a_connection_per_request() {
     assert_connections(
-        scenario::multi_thread_keep_alive_disabled_opens_a_connection_per_request(),
+        scenario::families::multi_thread_keep_alive_disabled_opens_a_connection_per_request(),
         [1, 1, 1, 1, 1],
     );
 }
@@ -44,7 +44,7 @@ fn multi_thread_keep_alive_disabled_opens_a_connection_per_request() {
 #[test]
 fn multi_thread_full_read_closes_every_connection_cleanly() {
     assert_every_connection_ended(
-        scenario::multi_thread_full_read_closes_every_connection_cleanly(),
+        scenario::families::multi_thread_full_read_closes_every_connection_cleanly(),
         Ending::ClientClosed,
     );
 }

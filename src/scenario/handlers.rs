@@ -29,7 +29,7 @@ pub enum Handler {
 
 impl Handler {
     /// The router this handler is served by, answering with a `body_bytes`-byte body.
-    pub(super) fn router(self, body_bytes: usize) -> Router {
+    pub fn router(self, body_bytes: usize) -> Router {
         let answer = payload(body_bytes);
         match self {
             Handler::BuiltIn => routes(body_bytes),

@@ -4,7 +4,8 @@
 //! The integration tests and `keepalive-probe matrix` read the same [`table`]; an expectation is
 //! written once, in the family function that builds the scenario.
 
-mod families;
+mod building;
+pub mod families;
 mod handlers;
 mod markdown;
 mod run;
@@ -18,11 +19,19 @@ use serde::Serialize;
 use crate::consume::Consume;
 use crate::report::{Ending, Report};
 
-pub use families::*;
 pub use handlers::Handler;
 pub use markdown::markdown_table;
 pub use run::{Observed, Outcome, ResponseSeen, ScenarioError};
-pub use table::{HYPER_FIRST_READ, KIB, MIB, size_label, table};
+pub use table::table;
+
+/// One kibibyte.
+pub const KIB: usize = 1024;
+/// One mebibyte.
+pub const MIB: usize = 1024 * KIB;
+
+/// hyper's first read on a fresh connection (`INIT_BUFFER_SIZE` in hyper's `proto/h1/io.rs`):
+/// a response whose headers and body fit in it arrives whole with the headers.
+pub const HYPER_FIRST_READ: usize = 8 * KIB;
 
 /// One scenario: a set-up, a client's actions, and the connections they must cost.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -1,19 +1,8 @@
-//! The table the matrix runs, and what the families share. [`table`] instantiates every family
-//! with representative parameters.
+//! The table the matrix runs: every family instantiated with representative parameters.
 
 use super::families::*;
-use super::{ClientSetup, RequestSetup, Runtime, Scenario, ServerSetup, Step};
+use super::{KIB, MIB, Scenario};
 use crate::consume::Consume;
-use crate::report::Report;
-
-/// One kibibyte.
-pub const KIB: usize = 1024;
-/// One mebibyte.
-pub const MIB: usize = 1024 * KIB;
-
-/// hyper's first read on a fresh connection (`INIT_BUFFER_SIZE` in hyper's `proto/h1/io.rs`):
-/// a response whose headers and body fit in it arrives whole with the headers.
-pub const HYPER_FIRST_READ: usize = 8 * KIB;
 
 /// Every scenario in the matrix, in reading order.
 pub fn table() -> Vec<Scenario> {
@@ -77,53 +66,4 @@ pub fn table() -> Vec<Scenario> {
         json_from_reader_on_a_blocking_response_reuses_one_connection(),
     ]);
     scenarios
-}
-
-/// The defaults every family starts from: current-thread paused runtime, a 2-byte body, reqwest's
-/// default client, five sequential `GET /` read to the end.
-pub(super) fn base(name: &'static str, why: &'static str) -> Scenario {
-    Scenario {
-        name,
-        variant: String::new(),
-        server: ServerSetup::default(),
-        client: ClientSetup::default(),
-        request: RequestSetup::default(),
-        consume: Consume::ToEnd,
-        steps: vec![Step::Sequential(5)],
-        runtime: Runtime::CurrentThreadPaused,
-        expected: Report::closed([5]).into(),
-        why,
-    }
-}
-
-/// `64 KiB`, `1 MiB`, `2 B`: body sizes as people say them.
-pub fn size_label(bytes: usize) -> String {
-    if bytes >= MIB && bytes % MIB == 0 {
-        format!("{} MiB", bytes / MIB)
-    } else if bytes >= KIB && bytes % KIB == 0 {
-        format!("{} KiB", bytes / KIB)
-    } else {
-        format!("{bytes} B")
-    }
-}
-
-pub(super) fn consume_label(consume: Consume) -> &'static str {
-    match consume {
-        Consume::ToEnd => "read to end",
-        Consume::Unread => "dropped unread",
-        Consume::FirstChunk => "first chunk read",
-        Consume::ErrorForStatus => "error_for_status()",
-        Consume::Json => "decoded whole",
-        Consume::JsonFirstValue => "first JSON value decoded",
-    }
-}
-
-pub(super) fn one_request_per_connection(requests: usize) -> Vec<usize> {
-    vec![1; requests]
-}
-
-impl Scenario {
-    pub(super) fn renamed(self, name: &'static str, why: &'static str) -> Scenario {
-        Scenario { name, why, ..self }
-    }
 }

@@ -1,7 +1,8 @@
 //! Responses with no body: nothing to drain.
 
 use crate::consume::Consume;
-use crate::scenario::table::{MIB, base};
+use crate::scenario::MIB;
+use crate::scenario::building::base;
 use crate::scenario::{Method, RequestSetup, Scenario, ServerSetup};
 
 fn bodiless(method: Method, path: &'static str, name: &'static str, why: &'static str) -> Scenario {

@@ -2,12 +2,13 @@
 
 use crate::consume::Consume;
 use crate::report::Report;
-use crate::scenario::table::{MIB, base};
-use crate::scenario::{Runtime, Scenario, Step};
-use crate::scenario::{
+use crate::scenario::MIB;
+use crate::scenario::building::base;
+use crate::scenario::families::{
     dropped_large_body_forces_new_connection, http_1_0_request_opens_a_connection_per_request,
     request_connection_close_opens_a_connection_per_request,
 };
+use crate::scenario::{Runtime, Scenario, Step};
 
 /// Each `reqwest::Client` has its own pool.
 pub fn two_clients_never_share_connections() -> Scenario {

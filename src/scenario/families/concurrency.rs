@@ -1,7 +1,7 @@
 //! Requests in flight at once, and the pool's limits.
 
 use crate::report::Report;
-use crate::scenario::table::{base, one_request_per_connection};
+use crate::scenario::building::{base, one_request_per_connection};
 use crate::scenario::{ClientSetup, Scenario, Step};
 
 /// Requests in flight at once cannot share an HTTP/1.1 connection.

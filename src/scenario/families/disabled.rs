@@ -1,7 +1,7 @@
 //! Keep-alive switched off on purpose, by the client, the request or the server.
 
 use crate::report::{Ending, Report};
-use crate::scenario::table::{base, one_request_per_connection};
+use crate::scenario::building::{base, one_request_per_connection};
 use crate::scenario::{ClientSetup, RequestSetup, Scenario, ServerSetup};
 
 /// Five connections of one request each, every one ended by `ending`.

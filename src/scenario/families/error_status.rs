@@ -2,7 +2,8 @@
 
 use crate::consume::Consume;
 use crate::report::{Ending, Report};
-use crate::scenario::table::{MIB, base, consume_label, one_request_per_connection, size_label};
+use crate::scenario::MIB;
+use crate::scenario::building::{base, consume_label, one_request_per_connection, size_label};
 use crate::scenario::{RequestSetup, Scenario, ServerSetup};
 
 fn error_status(body_bytes: usize, consume: Consume) -> Scenario {

@@ -1,7 +1,7 @@
 //! HTTP/2: one connection, many streams.
 
 use crate::report::Report;
-use crate::scenario::table::base;
+use crate::scenario::building::base;
 use crate::scenario::{ClientSetup, Scenario, Step};
 
 /// HTTP/2 multiplexes: concurrent requests become streams of one connection.

@@ -4,7 +4,7 @@ use crate::report::{Ending, Endings, Report};
 use crate::scenario::Expected;
 use std::time::Duration;
 
-use crate::scenario::table::base;
+use crate::scenario::building::base;
 use crate::scenario::{ClientSetup, Scenario, ServerSetup, Step};
 
 fn pause_between_two_requests(pause: Duration) -> Vec<Step> {

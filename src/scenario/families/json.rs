@@ -7,7 +7,8 @@
 
 use crate::consume::Consume;
 use crate::report::Report;
-use crate::scenario::table::{KIB, base, size_label};
+use crate::scenario::KIB;
+use crate::scenario::building::{base, size_label};
 use crate::scenario::{Handler, RequestSetup, Scenario, ServerSetup};
 
 fn json(body_bytes: usize, path: &'static str, consume: Consume) -> Scenario {
@@ -20,7 +21,7 @@ fn json(body_bytes: usize, path: &'static str, consume: Consume) -> Scenario {
             } else {
                 ""
             },
-            crate::scenario::table::consume_label(consume)
+            crate::scenario::building::consume_label(consume)
         ),
         server: ServerSetup {
             body_bytes,

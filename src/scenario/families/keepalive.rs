@@ -1,7 +1,7 @@
 //! Keep-alive when the client plays along: the body read to the end.
 
 use crate::report::Report;
-use crate::scenario::table::{base, size_label};
+use crate::scenario::building::{base, size_label};
 use crate::scenario::{RequestSetup, Scenario, ServerSetup, Step};
 
 /// Reading every body to its end lets one connection carry every request.

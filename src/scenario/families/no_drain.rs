@@ -2,9 +2,8 @@
 
 use crate::consume::Consume;
 use crate::report::{Ending, Report};
-use crate::scenario::table::{
-    HYPER_FIRST_READ, KIB, base, consume_label, one_request_per_connection, size_label,
-};
+use crate::scenario::building::{base, consume_label, one_request_per_connection, size_label};
+use crate::scenario::{HYPER_FIRST_READ, KIB};
 use crate::scenario::{RequestSetup, Scenario, ServerSetup};
 
 pub(super) fn dropped(body_bytes: usize, path: &'static str, consume: Consume) -> Scenario {

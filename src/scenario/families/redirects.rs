@@ -1,7 +1,8 @@
 //! Followed redirects: each hop's body decides.
 
 use crate::report::{Endings, Report};
-use crate::scenario::table::{MIB, base, size_label};
+use crate::scenario::MIB;
+use crate::scenario::building::{base, size_label};
 use crate::scenario::{RequestSetup, Scenario, ServerSetup};
 
 fn redirect(body_bytes: usize) -> Scenario {

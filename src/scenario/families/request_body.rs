@@ -5,7 +5,7 @@
 //! closes the connection after its response.
 
 use crate::report::{Ending, Report};
-use crate::scenario::table::{base, one_request_per_connection, size_label};
+use crate::scenario::building::{base, one_request_per_connection, size_label};
 use crate::scenario::{Handler, Method, RequestSetup, Scenario, ServerSetup};
 
 fn post(body_bytes: usize, handler: Handler) -> Scenario {

@@ -3,12 +3,12 @@
 use crate::consume::Consume;
 use crate::report::Ending;
 use crate::scenario::Expected;
-use crate::scenario::table::MIB;
-use crate::scenario::{Runtime, Scenario};
-use crate::scenario::{
+use crate::scenario::MIB;
+use crate::scenario::families::{
     dropped_large_body_forces_new_connection, full_read_reuses_one_connection,
     server_keep_alive_disabled_opens_a_connection_per_request,
 };
+use crate::scenario::{Runtime, Scenario};
 
 /// On two worker threads the counts that do not depend on who wins a race stay exact, and so do
 /// the endings: a 1 MiB body never fits the client's receive buffer, so at the client's FIN the

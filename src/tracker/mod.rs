@@ -27,18 +27,18 @@
 //! tracker knows connections opened, not closed. A socket the server accepted that carried
 //! nothing is visible to both views (the tracker counts it as a connect with no response).
 
+mod layer;
+
 use std::collections::HashMap;
-use std::future::Future;
 use std::net::SocketAddr;
-use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::task::{Context, Poll};
 use std::time::Duration;
 
-use hyper_util::client::legacy::connect::{Connection, HttpInfo};
+use hyper_util::client::legacy::connect::HttpInfo;
 use serde::Serialize;
 use tokio::time::Instant;
-use tower::{Layer, Service};
+
+pub use layer::{TrackerLayer, TrackerService};
 
 /// The tracker's name for one connection the client opened, in connect order starting at 1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -203,9 +203,7 @@ impl ConnectionTracker {
     /// The layer to give `reqwest::ClientBuilder::connector_layer` (or the blocking builder's):
     /// it records every connection the client opens.
     pub fn layer(&self) -> TrackerLayer {
-        TrackerLayer {
-            tracker: self.clone(),
-        }
+        TrackerLayer::new(self.clone())
     }
 
     /// How many TCP connections the client has opened.
@@ -282,7 +280,7 @@ impl ConnectionTracker {
         })
     }
 
-    fn record(&self, local: SocketAddr, remote: SocketAddr) {
+    pub(super) fn record(&self, local: SocketAddr, remote: SocketAddr) {
         let mut state = self.lock();
         let id = TrackedId(state.connections.len() as u64 + 1);
         let connected_at = state.started.elapsed();
@@ -312,63 +310,6 @@ struct Answered {
 
 fn index(id: TrackedId) -> usize {
     (id.0 - 1) as usize
-}
-
-/// A tower layer for `connector_layer`; see [`ConnectionTracker::layer`].
-#[derive(Debug, Clone)]
-pub struct TrackerLayer {
-    tracker: ConnectionTracker,
-}
-
-impl<S> Layer<S> for TrackerLayer {
-    type Service = TrackerService<S>;
-
-    fn layer(&self, inner: S) -> TrackerService<S> {
-        TrackerService {
-            inner,
-            tracker: self.tracker.clone(),
-        }
-    }
-}
-
-/// The connector wrapped by [`TrackerLayer`]: connects through the inner connector, then records
-/// the connection's addresses.
-#[derive(Debug, Clone)]
-pub struct TrackerService<S> {
-    inner: S,
-    tracker: ConnectionTracker,
-}
-
-impl<S, Target> Service<Target> for TrackerService<S>
-where
-    S: Service<Target>,
-    S::Response: Connection + Send + 'static,
-    S::Error: Send + 'static,
-    S::Future: Send + 'static,
-{
-    type Response = S::Response;
-    type Error = S::Error;
-    type Future = Pin<Box<dyn Future<Output = Result<S::Response, S::Error>> + Send>>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, target: Target) -> Self::Future {
-        let connecting = self.inner.call(target);
-        let tracker = self.tracker.clone();
-        Box::pin(async move {
-            let connection = connecting.await?;
-            let mut extensions = axum::http::Extensions::new();
-            connection.connected().get_extras(&mut extensions);
-            // hyper-util's HTTP connector always attaches HttpInfo; a connector without it
-            // (a Unix socket) has no TCP connection to count.
-            if let Some(info) = extensions.get::<HttpInfo>() {
-                tracker.record(info.local_addr(), info.remote_addr());
-            }
-            Ok(connection)
-        })
-    }
 }
 
 #[cfg(test)]

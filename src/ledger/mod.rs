@@ -26,105 +26,11 @@ use axum::http;
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
-use crate::report::{
-    AcceptedConnection, ConnectionId, Ending, Endings, Moment, ReceivedRequest, Report, Snapshot,
-};
+use crate::report::{AcceptedConnection, ConnectionId, Ending, Endings, Moment, Report, Snapshot};
 
-/// A request as its connection's record keeps it (the record knows its own id).
-#[derive(Debug)]
-struct LoggedRequest {
-    /// A standard method is a constant: cloning it allocates nothing.
-    method: http::Method,
-    /// Shared with the previous request's when the same (a client in a loop): no allocation.
-    path: Arc<str>,
-    received: Moment,
-}
+mod record;
 
-/// The live record of one connection, shared by the ledger and the task serving it.
-#[derive(Debug)]
-pub(crate) struct ConnectionRecord {
-    id: ConnectionId,
-    peer: SocketAddr,
-    accepted: Moment,
-    /// Written by the connection's own task only, so the lock is never contended but by readers.
-    state: Mutex<RecordState>,
-}
-
-#[derive(Debug, Default)]
-struct RecordState {
-    requests: Vec<LoggedRequest>,
-    /// The first ending its socket showed (end-of-file, a reset, the server's shutdown); the
-    /// close takes it, or [`Ending::ServerClosed`] if the socket showed none.
-    ending_seen: Option<Ending>,
-    /// When it closed, and how it ended.
-    closed: Option<(Moment, Ending)>,
-}
-
-impl ConnectionRecord {
-    pub(crate) fn id(&self) -> ConnectionId {
-        self.id
-    }
-
-    pub(crate) fn peer(&self) -> SocketAddr {
-        self.peer
-    }
-
-    fn state(&self) -> MutexGuard<'_, RecordState> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    fn is_closed(&self) -> bool {
-        self.state().closed.is_some()
-    }
-
-    /// How it ended, or [`Ending::Open`].
-    fn ending(&self) -> Ending {
-        self.state()
-            .closed
-            .map_or(Ending::Open, |(_, ending)| ending)
-    }
-
-    /// Notes what the socket showed, if it is the first thing it showed: the first of end-of-file,
-    /// a reset and the server's own shutdown is how the connection ended.
-    pub(crate) fn saw_ending(&self, ending: Ending) {
-        self.state().ending_seen.get_or_insert(ending);
-    }
-
-    /// Notes a reset that followed the client's FIN: the client shut its socket down, then closed
-    /// it with bytes unread. It replaces a clean close; an ending the server chose stays.
-    pub(crate) fn saw_reset_after_end_of_file(&self) {
-        let mut state = self.state();
-        if state.ending_seen == Some(Ending::ClientClosed) {
-            state.ending_seen = Some(Ending::ClientReset);
-        }
-    }
-
-    fn snapshot(&self, requests: &mut Vec<ReceivedRequest>) -> AcceptedConnection {
-        let state = self.state();
-        requests.extend(
-            state
-                .requests
-                .iter()
-                .enumerate()
-                .map(|(index, r)| ReceivedRequest {
-                    connection: self.id,
-                    number: index + 1,
-                    method: r.method.to_string(),
-                    path: r.path.to_string(),
-                    received: r.received,
-                }),
-        );
-        AcceptedConnection {
-            id: self.id,
-            peer: self.peer,
-            requests: state.requests.len(),
-            closed: state.closed.is_some(),
-            ended: state.closed.map_or(Ending::Open, |(_, ending)| ending),
-            accepted: self.accepted,
-            closed_at: state.closed.map(|(moment, _)| moment),
-        }
-    }
-}
+pub(crate) use record::ConnectionRecord;
 
 /// The totals of the closed connections whose records were folded away.
 #[derive(Debug, Clone, Copy, Default)]
@@ -137,7 +43,7 @@ struct Folded {
 
 impl Folded {
     fn fold(&mut self, record: &ConnectionRecord) {
-        let requests = record.state().requests.len();
+        let requests = record.requests();
         self.connections += 1;
         self.used += usize::from(requests > 0);
         self.requests += requests;
@@ -225,13 +131,12 @@ impl Ledger {
         let record = {
             let mut records = self.lock();
             records.accepted += 1;
-            let record = Arc::new(ConnectionRecord {
-                id: ConnectionId(records.accepted),
+            // The moment is taken under the lock, so accept order and event order agree.
+            let record = Arc::new(ConnectionRecord::new(
+                ConnectionId(records.accepted),
                 peer,
-                // Taken under the lock, so accept order and event order agree.
-                accepted: self.now(),
-                state: Mutex::default(),
-            });
+                self.now(),
+            ));
             records.kept.push_back(Arc::clone(&record));
             if let Some(limit) = self.detail_limit {
                 records.fold_down_to(limit);
@@ -249,33 +154,14 @@ impl Ledger {
         method: &http::Method,
         path: &str,
     ) -> usize {
-        let received = self.now();
-        let mut state = record.state();
-        let path = match state.requests.last() {
-            Some(previous) if &*previous.path == path => Arc::clone(&previous.path),
-            _ => Arc::from(path),
-        };
-        state.requests.push(LoggedRequest {
-            method: method.clone(),
-            path,
-            received,
-        });
-        state.requests.len()
+        record.log_request(self.now(), method, path)
     }
 
     /// Marks `record` closed: the server will neither read from nor write to its socket again.
     /// Returns the requests it carried and how it ended, the first time only (`None` if it was
     /// already closed). A socket that showed no ending of its own was ended by the server.
     pub(crate) fn close(&self, record: &ConnectionRecord) -> Option<(usize, Ending)> {
-        let close = || {
-            let mut state = record.state();
-            if state.closed.is_some() {
-                return None;
-            }
-            let ending = state.ending_seen.unwrap_or(Ending::ServerClosed);
-            state.closed = Some((self.now(), ending));
-            Some((state.requests.len(), ending))
-        };
+        let close = || record.close(|| self.now());
         let requests = match self.detail_limit {
             None => close(),
             // Closing and folding under one lock: whoever sees every record closed also sees the

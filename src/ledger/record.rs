@@ -1,0 +1,147 @@
+//! One connection's live record: its requests, and how it ended. Shared by the ledger and the
+//! task serving the connection, which alone writes it, so its lock is contended only by readers.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use axum::http;
+
+use crate::report::{AcceptedConnection, ConnectionId, Ending, Moment, ReceivedRequest};
+
+/// A request as its connection's record keeps it (the record knows its own id).
+#[derive(Debug)]
+struct LoggedRequest {
+    /// A standard method is a constant: cloning it allocates nothing.
+    method: http::Method,
+    /// Shared with the previous request's when the same (a client in a loop): no allocation.
+    path: Arc<str>,
+    received: Moment,
+}
+
+/// The live record of one connection, shared by the ledger and the task serving it.
+#[derive(Debug)]
+pub(crate) struct ConnectionRecord {
+    id: ConnectionId,
+    peer: SocketAddr,
+    accepted: Moment,
+    /// Written by the connection's own task only, so the lock is never contended but by readers.
+    state: Mutex<RecordState>,
+}
+
+#[derive(Debug, Default)]
+struct RecordState {
+    requests: Vec<LoggedRequest>,
+    /// The first ending its socket showed (end-of-file, a reset, the server's shutdown); the
+    /// close takes it, or [`Ending::ServerClosed`] if the socket showed none.
+    ending_seen: Option<Ending>,
+    /// When it closed, and how it ended.
+    closed: Option<(Moment, Ending)>,
+}
+
+impl ConnectionRecord {
+    pub(super) fn new(id: ConnectionId, peer: SocketAddr, accepted: Moment) -> Self {
+        ConnectionRecord {
+            id,
+            peer,
+            accepted,
+            state: Mutex::default(),
+        }
+    }
+
+    pub(crate) fn id(&self) -> ConnectionId {
+        self.id
+    }
+
+    pub(crate) fn peer(&self) -> SocketAddr {
+        self.peer
+    }
+
+    fn state(&self) -> MutexGuard<'_, RecordState> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Requests it has carried.
+    pub(super) fn requests(&self) -> usize {
+        self.state().requests.len()
+    }
+
+    /// Logs one request, received at `received`, and returns its number on the connection.
+    pub(super) fn log_request(&self, received: Moment, method: &http::Method, path: &str) -> usize {
+        let mut state = self.state();
+        let path = match state.requests.last() {
+            Some(previous) if &*previous.path == path => Arc::clone(&previous.path),
+            _ => Arc::from(path),
+        };
+        state.requests.push(LoggedRequest {
+            method: method.clone(),
+            path,
+            received,
+        });
+        state.requests.len()
+    }
+
+    /// Closes the record at the moment `now` gives (taken under its lock, so no request is
+    /// ordered after its close) and returns the requests it carried and how it ended; `None` if
+    /// it was closed already. A socket that showed no ending of its own was ended by the server.
+    pub(super) fn close(&self, now: impl FnOnce() -> Moment) -> Option<(usize, Ending)> {
+        let mut state = self.state();
+        if state.closed.is_some() {
+            return None;
+        }
+        let ending = state.ending_seen.unwrap_or(Ending::ServerClosed);
+        state.closed = Some((now(), ending));
+        Some((state.requests.len(), ending))
+    }
+
+    pub(super) fn is_closed(&self) -> bool {
+        self.state().closed.is_some()
+    }
+
+    /// How it ended, or [`Ending::Open`].
+    pub(super) fn ending(&self) -> Ending {
+        self.state()
+            .closed
+            .map_or(Ending::Open, |(_, ending)| ending)
+    }
+
+    /// Notes what the socket showed, if it is the first thing it showed: the first of end-of-file,
+    /// a reset and the server's own shutdown is how the connection ended.
+    pub(crate) fn saw_ending(&self, ending: Ending) {
+        self.state().ending_seen.get_or_insert(ending);
+    }
+
+    /// Notes a reset that followed the client's FIN: the client shut its socket down, then closed
+    /// it with bytes unread. It replaces a clean close; an ending the server chose stays.
+    pub(crate) fn saw_reset_after_end_of_file(&self) {
+        let mut state = self.state();
+        if state.ending_seen == Some(Ending::ClientClosed) {
+            state.ending_seen = Some(Ending::ClientReset);
+        }
+    }
+
+    pub(super) fn snapshot(&self, requests: &mut Vec<ReceivedRequest>) -> AcceptedConnection {
+        let state = self.state();
+        requests.extend(
+            state
+                .requests
+                .iter()
+                .enumerate()
+                .map(|(index, r)| ReceivedRequest {
+                    connection: self.id,
+                    number: index + 1,
+                    method: r.method.to_string(),
+                    path: r.path.to_string(),
+                    received: r.received,
+                }),
+        );
+        AcceptedConnection {
+            id: self.id,
+            peer: self.peer,
+            requests: state.requests.len(),
+            closed: state.closed.is_some(),
+            ended: state.closed.map_or(Ending::Open, |(_, ending)| ending),
+            accepted: self.accepted,
+            closed_at: state.closed.map(|(moment, _)| moment),
+        }
+    }
+}
