@@ -31,20 +31,44 @@
 //! # }
 //! ```
 //!
+//! Every connection's [`Ending`] is on the books too: closed by the client after reading
+//! everything, reset by the client with bytes unread (the leak itself), or closed by the server.
+//! Where the pool races — a multi-thread runtime — and no exact count exists, the endings still
+//! are exact: [`Snapshot::check_no_leak`] on [`Server::snapshot_when_closed`] is the guard there.
+//!
 //! With the `scenarios` feature (on by default, through `cli`), `Consume` is the vocabulary for
 //! what a client does with a body (read it to the end, drop it unread, read only the first chunk,
 //! `error_for_status()?`), and `scenario` is the table of scenarios — server set-up, client set-up,
 //! steps, the exact expected connections and why — that the integration tests and
 //! `keepalive-probe matrix` both run.
 //!
-//! # Features
+//! # The public API
 //!
-//! - none (`default-features = false`): the library a team adds as a dev-dependency — the
-//!   counting server, its ledger, reports and request log. It turns on no reqwest feature.
-//! - `http2`: count HTTP/2 (h2c) clients too.
-//! - `scenarios`: the scenario table and its runner (reqwest's blocking client and HTTP/2, tokio's
-//!   paused clock).
-//! - `cli` (default): the `keepalive-probe` binary.
+//! What this crate promises to keep, all at the root:
+//! - the server: [`Server`], [`ServerBuilder`], [`StartError`], [`StillOpen`], [`routes`] and
+//!   [`MAX_BODY_BYTES`], [`connection_id`] with [`CONNECTION_ID_HEADER`] and
+//!   [`REQUEST_NUMBER_HEADER`], [`Event`];
+//! - what it reports: [`Report`], [`Endings`] and [`Ending`], [`Snapshot`] with its
+//!   [`AcceptedConnection`]s and [`ReceivedRequest`]s, [`Moment`], [`ConnectionId`] and
+//!   [`ParseConnectionIdError`];
+//! - the guard: [`Leak`] and [`ResetConnection`];
+//! - the client's view: [`ConnectionTracker`], [`ClientReport`], [`ServedBy`], [`TrackedId`],
+//!   [`TrackedConnection`], [`UntrackedResponse`], and the layer types [`TrackerLayer`] and
+//!   [`TrackerService`] that `connector_layer` needs to name;
+//! - [`timeline`]: a snapshot as SVG and an HTML page;
+//! - [`axum`], re-exported: [`ServerBuilder::router`] takes this axum's `Router`, so a test on
+//!   another axum version builds its routes with `keepalive_probe::axum`.
+//!
+//! The `scenarios` feature's `scenario` module and `Consume` are the table this crate's own tests
+//! and CLI run; they follow the table, not semver.
+//!
+//! A test that uses `start_paused = true` (as the examples with timeouts do) needs tokio's
+//! `test-util` feature in its own dev-dependencies.
+//!
+//! A client kept for the whole process (a `static` or `OnceLock` client) never closes its pooled
+//! connections, so [`Server::report_when_closed`] would wait forever: use
+//! [`Server::report_within`], which names the connections still open when its limit passes, or
+//! [`Server::report`] for counts that do not need closes.
 
 #[cfg(feature = "scenarios")]
 mod consume;
@@ -59,6 +83,9 @@ mod server;
 pub mod timeline;
 mod tracker;
 
+/// The axum this crate serves with: build routes for [`ServerBuilder::router`] with it when your
+/// own axum is another version.
+pub use axum;
 #[cfg(feature = "scenarios")]
 pub use consume::{Consume, ConsumeError};
 pub use event::Event;

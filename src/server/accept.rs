@@ -145,6 +145,35 @@ mod tests {
     use crate::ledger::Ledger;
     use crate::report::{Ending, Report};
 
+    /// Issue 18: the header-read deadline was measured from when the connection's task first ran,
+    /// not from the accept the builder's docs promise. Here the task first runs half a second
+    /// after the accept (as under load): the silent socket must still close one timeout after
+    /// its accept, at 1 s, not at 1.5 s.
+    #[tokio::test(start_paused = true)]
+    async fn the_header_read_deadline_runs_from_the_accept_not_the_task() {
+        const TIMEOUT: Duration = Duration::from_secs(1);
+        let shared = Arc::new(Shared {
+            ledger: Arc::new(Ledger::new(None)),
+            events: EventSink::default(),
+            http: super::super::http::builder(true, Some(TIMEOUT)),
+            router: Router::new(),
+            connection_close: false,
+            header_read_timeout: Some(TIMEOUT),
+        });
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("binds");
+        let _client = TcpStream::connect(listener.local_addr().expect("an address"))
+            .await
+            .expect("connects");
+        let (stream, peer) = listener.accept().await.expect("accepts");
+        let accepted = tokio::time::Instant::now();
+        let record = shared.ledger.open(peer);
+        tokio::time::sleep(TIMEOUT / 2).await;
+        connection::serve(Arc::clone(&shared), stream, record, accepted).await;
+        let connection = &shared.ledger.snapshot().connections[0];
+        let closed = connection.closed_at.expect("closed by the deadline");
+        assert_eq!(closed.at - connection.accepted.at, TIMEOUT);
+    }
+
     /// Defect 3 of issue 10: a socket the sweeper accepted but could not hand to tokio was
     /// dropped without a record. It must be on the books: accepted, carrying nothing, closed.
     #[tokio::test]
