@@ -165,10 +165,11 @@ impl Client {
                 } else {
                     "httpx"
                 };
-                Command::new(python().ok()?)
+                // The installed package's metadata: no import of the module itself.
+                Command::new(python_path())
                     .args([
                         "-c",
-                        &format!("import {module}; print({module}.__version__)"),
+                        &format!("import importlib.metadata as m; print(m.version('{module}'))"),
                     ])
                     .output()
             }
@@ -225,18 +226,34 @@ fn go_version(go: &Path) -> Option<String> {
 /// quick) and returns the binary. Nothing is downloaded: the driver uses only the standard
 /// library, and `GOTOOLCHAIN=local` forbids fetching another toolchain.
 ///
-/// The build writes a file of its own and renames it into place: tests run in parallel, and a
-/// build writing over a binary another test is executing fails with `ETXTBSY`.
+/// The binary is named by a hash of the Go version and the driver's sources, so it is built once
+/// and reused until either changes. The build writes a file of its own and renames it into
+/// place: tests run in parallel, and a build writing over a binary another test is executing
+/// fails with `ETXTBSY`.
 fn go_driver(name: &str, go: &Path) -> Result<PathBuf, String> {
     let home = home();
     let target = home.join("target/clients");
-    let binary = target.join(name);
+    let sources = home.join("clients/go");
+    let mut hasher = std::hash::DefaultHasher::new();
+    for file in ["main.go", "go.mod"] {
+        let text = std::fs::read(sources.join(file))
+            .map_err(|error| format!("cannot read the Go driver's {file}: {error}"))?;
+        std::hash::Hash::hash(&text, &mut hasher);
+    }
+    std::hash::Hash::hash(&go_version(go), &mut hasher);
+    let binary = target.join(format!(
+        "{name}-{:016x}",
+        std::hash::Hasher::finish(&hasher)
+    ));
+    if binary.exists() {
+        return Ok(binary);
+    }
     let building = target.join(format!("{name}.building.{}", std::process::id()));
     let status = Command::new(go)
         .args(["build", "-o"])
         .arg(&building)
         .arg(".")
-        .current_dir(home.join("clients/go"))
+        .current_dir(&sources)
         .env("GOTOOLCHAIN", "local")
         .env("GOFLAGS", "-mod=mod")
         .env("GOCACHE", target.join("gocache"))
@@ -252,18 +269,30 @@ fn go_driver(name: &str, go: &Path) -> Result<PathBuf, String> {
     }
 }
 
-/// The checkout's venv python (with requests and httpx), or `KEEPALIVE_PROBE_PYTHON`.
-fn python() -> Result<PathBuf, String> {
-    let python = std::env::var_os("KEEPALIVE_PROBE_PYTHON")
+/// The checkout's venv python, or `KEEPALIVE_PROBE_PYTHON`.
+fn python_path() -> PathBuf {
+    std::env::var_os("KEEPALIVE_PROBE_PYTHON")
         .map(PathBuf::from)
-        .unwrap_or_else(|| venv().join("bin/python"));
+        .unwrap_or_else(|| venv().join("bin/python"))
+}
+
+/// [`python_path`], if it imports requests and httpx (one interpreter start that imports both:
+/// a third of a second, so only `--toolchains` and the version heading ask).
+fn python() -> Result<PathBuf, String> {
+    let python = python_path();
     require(&python.to_string_lossy(), &["-c", "import requests, httpx"])
         .map(|()| python.clone())
         .map_err(|_| format!("{} with requests and httpx not found", python.display()))
 }
 
+/// A Python driver. The interpreter must exist; a missing module then fails the driver, with
+/// Python's own message, as a failure rather than a skip.
 fn python_driver(script: &str) -> Result<Command, String> {
-    let mut command = Command::new(python()?);
+    let python = python_path();
+    if !python.exists() {
+        return Err(format!("{} not found", python.display()));
+    }
+    let mut command = Command::new(python);
     command.arg(home().join("clients/python").join(script));
     Ok(command)
 }

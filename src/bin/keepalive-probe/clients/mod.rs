@@ -177,7 +177,12 @@ pub fn main(args: Args) -> ExitCode {
             }
         }
     }
-    outln!("{passed} passed, {failed} failed, {skipped} skipped");
+    // With --json, stdout is JSON lines only: the summary goes to stderr.
+    if args.json {
+        eprintln!("{passed} passed, {failed} failed, {skipped} skipped");
+    } else {
+        outln!("{passed} passed, {failed} failed, {skipped} skipped");
+    }
     if failed == 0 {
         ExitCode::SUCCESS
     } else {
