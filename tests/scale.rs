@@ -86,7 +86,10 @@ async fn ten_thousand_sequential_connections_are_counted_exactly() {
         get_and_close(&server).await;
     }
 
-    assert_eq!(server.report_when_closed().await, one_request_each(10_000));
+    assert_eq!(
+        server.report_when_closed().await,
+        one_request_each(10_000).ended_by(Ending::ServerClosed)
+    );
 }
 
 /// 1,000 connections open at once: each carries one request and stays open, so the report taken
