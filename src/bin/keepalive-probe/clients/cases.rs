@@ -1,6 +1,8 @@
 //! The scenarios every client runs, and each client's exact expectation with the reason, found in
 //! that client's source.
 
+use keepalive_probe::Ending;
+
 use super::catalog::{Client, Mode};
 
 const KIB: usize = 1024;
@@ -57,8 +59,8 @@ pub const CASES: [Case; 11] = [
 /// What a client must do in a case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Expect {
-    /// Exactly these requests per connection, in accept order.
-    Exact(&'static [usize]),
+    /// Exactly these requests per connection, in accept order, every connection ended this way.
+    Exact(&'static [usize], Ending),
     /// No exact count exists (a race on the wall clock); what is exact: every request served once,
     /// none failed, every connection closed, and the first connection carries the first request.
     Race,
@@ -72,24 +74,51 @@ const EACH: &[usize] = &[1; REQUESTS];
 /// What undici's pool does with sequential fetches: two connections, alternating.
 const ALTERNATING: &[usize] = &[3, 2];
 
+/// About how many bytes the counting server's response headers take.
+const HEADER_BYTES: usize = 160;
+
+/// How much a client reads from its socket with a response's headers: what it holds when it
+/// drops a body unread. Whatever it has not read is still in its kernel buffer at the `close`,
+/// which then sends RST (`tcp_close`); a body that fits was taken along, and the close is a FIN.
+fn first_read(client: Client) -> usize {
+    match client {
+        // net/http's `persistConn.br`: `bufio.NewReaderSize(pc, t.readBufferSize())`, 4 KiB.
+        Client::Go119 | Client::Go127 => 4 * KIB,
+        // http.client reads through `sock.makefile("rb")`: io.DEFAULT_BUFFER_SIZE, 8 KiB.
+        Client::PythonRequests => 8 * KIB,
+        // httpcore's `READ_NUM_BYTES = 64 * 1024`; Node's net sockets read 64 KiB at a time.
+        Client::PythonHttpx | Client::NodeFetch | Client::NodeHttp | Client::Curl => 64 * KIB,
+    }
+}
+
+/// How a connection ends when `client` drops `case`'s body unread and closes it.
+fn unread_ending(client: Client, case: &Case) -> Ending {
+    if !case.chunked && HEADER_BYTES + case.body_bytes <= first_read(client) {
+        Ending::ClientClosed
+    } else {
+        Ending::ClientReset
+    }
+}
+
 /// The expectation for `client` in `case`.
 pub fn expect(client: Client, case: &Case) -> Expect {
     use Expect::{Exact, NotApplicable, Race};
     if case.mode == Mode::Close || !case.server_keep_alive || case.response_connection_close {
-        // Every client honours Connection: close, in either direction.
-        return Exact(EACH);
+        // Every client honours Connection: close, in either direction, and the server closes
+        // first: it answers the last request of the connection and ends it.
+        return Exact(EACH, Ending::ServerClosed);
     }
     // A body that arrived whole with the headers: undici's Client is still "needs drain" when
     // the next fetch is dispatched, whether or not the body was read.
     let complete_with_headers = !case.chunked && case.body_bytes <= 4 * KIB;
     match (client, case.mode) {
-        (Client::NodeFetch, Mode::Read) => Exact(ALTERNATING),
-        (_, Mode::Read) => Exact(ONE),
+        (Client::NodeFetch, Mode::Read) => Exact(ALTERNATING, Ending::ClientClosed),
+        (_, Mode::Read) => Exact(ONE, Ending::ClientClosed),
         (Client::Curl, _) => NotApplicable,
         (Client::Go127, _) if case.chunked || case.body_bytes <= 256 * KIB => Race,
-        (Client::NodeFetch, _) if complete_with_headers => Exact(ALTERNATING),
+        (Client::NodeFetch, _) if complete_with_headers => Exact(ALTERNATING, Ending::ClientClosed),
         (Client::NodeFetch, _) => Race,
-        _ => Exact(EACH),
+        _ => Exact(EACH, unread_ending(client, case)),
     }
 }
 

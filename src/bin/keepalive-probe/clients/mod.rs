@@ -14,6 +14,7 @@ mod run;
 use std::collections::BTreeMap;
 use std::process::ExitCode;
 
+use keepalive_probe::Endings;
 use serde::Serialize;
 
 use self::cases::{CASES, Case, Expect, expect};
@@ -193,8 +194,10 @@ pub fn main(args: Args) -> ExitCode {
 /// Whether an observation is what the expectation says.
 fn holds(expected: Expect, observation: &Observation) -> bool {
     match expected {
-        Expect::Exact(per_connection) => {
-            observation.failed.is_none() && observation.requests_per_connection == per_connection
+        Expect::Exact(per_connection, ending) => {
+            observation.failed.is_none()
+                && observation.requests_per_connection == per_connection
+                && observation.ended == Endings::all(ending, per_connection.len())
         }
         Expect::Race => {
             let per_connection = &observation.requests_per_connection;
@@ -208,7 +211,10 @@ fn holds(expected: Expect, observation: &Observation) -> bool {
 
 fn describe(expected: Expect) -> String {
     match expected {
-        Expect::Exact(per_connection) => format!("{per_connection:?}"),
+        Expect::Exact(per_connection, ending) => format!(
+            "{per_connection:?} {}",
+            run::endings(&Endings::all(ending, per_connection.len()))
+        ),
         Expect::Race => format!(
             "race: {} requests served once, none failed",
             cases::REQUESTS

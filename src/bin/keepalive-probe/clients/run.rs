@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use keepalive_probe::Server;
+use keepalive_probe::{Endings, Server};
 use tokio::process::Command;
 
 use super::cases::{Case, REQUESTS};
@@ -20,6 +20,8 @@ const CLOSE_LIMIT: Duration = Duration::from_secs(5);
 #[derive(Debug)]
 pub struct Observation {
     pub requests_per_connection: Vec<usize>,
+    /// How the connections ended.
+    pub ended: Endings,
     /// Why the run was not clean (the driver failed, or connections stayed open), if it was not.
     pub failed: Option<String>,
     /// The client's own view of reuse, where it has one: its driver's last line.
@@ -27,13 +29,34 @@ pub struct Observation {
 }
 
 impl Observation {
-    /// The outcome in one word-like string, for tallies: the per-connection counts, or the failure.
+    /// The outcome in one word-like string, for tallies: the per-connection counts and how the
+    /// connections ended, or the failure.
     pub fn summary(&self) -> String {
+        let counts = format!(
+            "{:?} {}",
+            self.requests_per_connection,
+            endings(&self.ended)
+        );
         match &self.failed {
-            None => format!("{:?}", self.requests_per_connection),
-            Some(reason) => format!("{:?} ({reason})", self.requests_per_connection),
+            None => counts,
+            Some(reason) => format!("{counts} ({reason})"),
         }
     }
+}
+
+/// Endings in brief: `5 RST`, `1 FIN`, `4 server`, joined with `+`.
+pub fn endings(ended: &Endings) -> String {
+    let parts: Vec<String> = [
+        (ended.client_closed, "FIN"),
+        (ended.client_reset, "RST"),
+        (ended.server_closed, "server"),
+        (ended.open, "open"),
+    ]
+    .iter()
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, what)| format!("{n} {what}"))
+    .collect();
+    parts.join(" + ")
 }
 
 /// A case that did not run.
@@ -86,6 +109,7 @@ pub async fn case(client: Client, case: &Case) -> Result<Observation, CaseError>
     let stdout = String::from_utf8_lossy(&output.stdout);
     Ok(Observation {
         requests_per_connection: report.requests_per_connection,
+        ended: report.ended,
         failed,
         client_view: stdout.lines().last().map(str::to_owned),
     })
