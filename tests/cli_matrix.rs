@@ -103,7 +103,8 @@ fn matrix_filter_matching_nothing_is_a_usage_error() {
     );
 }
 
-/// `--html` writes one self-contained page: a section and a timeline per scenario run, no script.
+/// `--html` writes one self-contained page: a summary row, a section and a timeline per scenario
+/// run, no script.
 #[test]
 fn matrix_html_writes_a_section_and_a_timeline_per_scenario() {
     let page = std::env::temp_dir().join(format!("matrix-{}.html", std::process::id()));
@@ -129,10 +130,11 @@ fn matrix_html_writes_a_section_and_a_timeline_per_scenario() {
         .count();
     assert_eq!(
         (
-            html.matches("<section class=\"pass\">").count(),
+            html.matches("<tr class=\"pass\">").count(),
+            html.matches("<section class=\"pass\"").count(),
             html.matches("<svg ").count(),
             html.contains("<script")
         ),
-        (selected, selected, false)
+        (selected, selected, selected, false)
     );
 }
