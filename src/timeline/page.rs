@@ -103,5 +103,5 @@ section.fail{border-left-color:#c0392b}\
 .why{color:#555;margin:2px 0 8px}svg{max-width:100%;height:auto}\
 table{border-collapse:collapse;margin:0 0 28px;font-size:13px}\
 td,th{border-bottom:1px solid #ddd;padding:3px 8px;text-align:left;vertical-align:top}\
-tr.fail td.verdict{color:#c0392b;font-weight:bold}tr.pass td.verdict{color:#2e8b57}\
+td.verdict{white-space:nowrap}tr.fail td.verdict{color:#c0392b;font-weight:bold}tr.pass td.verdict{color:#2e8b57}\
 summary{cursor:pointer}summary h2{display:inline}.legend span{margin-left:10px}";

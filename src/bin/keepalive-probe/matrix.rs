@@ -153,13 +153,21 @@ fn row(scenario: &Scenario, observed: &Result<Observed, scenario::ScenarioError>
 
 fn page_entry(scenario: &Scenario, row: &Row, observed: Option<Observed>) -> PageEntry {
     let counts = format!(
-        "{} requests; expected per connection {}, observed {}",
+        "{} requests; expected per connection {} ({}), observed {}{}",
         row.requests,
         expected_label(row),
+        row.expected_ended.as_ref().map_or_else(
+            || "every connection as the why says".to_owned(),
+            endings_label
+        ),
         row.observed_requests_per_connection.as_ref().map_or_else(
             || "nothing (it could not run)".to_owned(),
             |n| format!("{n:?}")
         ),
+        row.observed_ended
+            .as_ref()
+            .map(|ended| format!(" ({})", endings_label(ended)))
+            .unwrap_or_default(),
     );
     PageEntry {
         title: format!("{}; {} runtime", scenario.title(), scenario.runtime),
