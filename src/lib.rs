@@ -74,6 +74,7 @@
 mod consume;
 mod event;
 mod guard;
+mod handshake;
 mod ledger;
 mod report;
 mod routes;
@@ -90,6 +91,7 @@ pub use axum;
 pub use consume::{Consume, ConsumeError};
 pub use event::Event;
 pub use guard::{Leak, ResetConnection};
+pub use handshake::{Handshake, Handshakes, TlsSeen};
 pub use report::{
     AcceptedConnection, ConnectionId, Ending, Endings, Moment, ParseConnectionIdError,
     ReceivedRequest, Report, Snapshot,
@@ -99,6 +101,8 @@ pub use server::{
     CONNECTION_ID_HEADER, REQUEST_NUMBER_HEADER, Server, ServerBuilder, StartError, StillOpen,
     connection_id,
 };
+#[cfg(feature = "tls")]
+pub use server::{CaCertificate, TlsSettings, TlsSetupError};
 pub use tracker::{
     ClientReport, ConnectionTracker, ServedBy, TrackedConnection, TrackedId, TrackerLayer,
     TrackerService, UntrackedResponse,

@@ -9,6 +9,8 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use crate::handshake::{Handshakes, TlsSeen};
+
 /// The server's name for one accepted TCP connection, assigned in accept order starting at 1.
 ///
 /// Peer addresses are not identities: the kernel hands the same ephemeral port to a new socket once
@@ -171,6 +173,10 @@ pub struct AcceptedConnection {
     pub accepted: Moment,
     /// When the server finished with it, if it has.
     pub closed_at: Option<Moment>,
+    /// Its TLS handshake, on an HTTPS server (`None` on plain HTTP, and before the handshake
+    /// ended).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls: Option<TlsSeen>,
 }
 
 /// One request, as the server received it.
@@ -211,6 +217,8 @@ pub struct Report {
     pub folded: usize,
     /// Every connection, counted by how it ended (`ended.open`: those still open).
     pub ended: Endings,
+    /// TLS handshakes by kind, on an HTTPS server (all 0 on plain HTTP).
+    pub tls: Handshakes,
 }
 
 impl Report {
@@ -261,6 +269,18 @@ impl Report {
         self.with_endings(ended)
     }
 
+    /// The same connections, with these TLS handshakes.
+    ///
+    /// ```
+    /// use keepalive_probe::{Handshakes, Report};
+    ///
+    /// let resumed = Report::closed([1, 1]).with_handshakes(Handshakes { full: 1, resumed: 1, failed: 0 });
+    /// assert_eq!(resumed.tls.resumed, 1);
+    /// ```
+    pub fn with_handshakes(self, tls: Handshakes) -> Report {
+        Report { tls, ..self }
+    }
+
     /// The same connections, ended as `ended` counts them (for a mix of endings).
     pub fn with_endings(self, ended: Endings) -> Report {
         Report { ended, ..self }
@@ -279,6 +299,7 @@ impl Report {
             requests_per_connection,
             folded,
             ended,
+            tls: Handshakes::default(),
         }
     }
 }
@@ -319,6 +340,7 @@ mod tests {
                     client_closed: 3,
                     ..Endings::default()
                 },
+                tls: Handshakes::default(),
             }
         );
     }

@@ -6,7 +6,7 @@
 //! than the rest of the suite together, so it is `#[ignore]`d by default to keep `cargo test`
 //! under two seconds; `.ci/run` runs it on every CI run with `--ignored`.
 
-use keepalive_probe::{ConnectionId, Ending, Endings, Event, Report, Server};
+use keepalive_probe::{ConnectionId, Ending, Endings, Event, Handshakes, Report, Server};
 use pretty_assertions::assert_eq;
 use tokio::io::AsyncReadExt;
 use tokio::net::TcpStream;
@@ -193,6 +193,7 @@ async fn capped_ledger_never_folds_an_open_connection() {
                 open: 1,
                 ..Endings::default()
             },
+            tls: Handshakes::default(),
         }
     );
     drop(first);

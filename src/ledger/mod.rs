@@ -26,6 +26,7 @@ use axum::http;
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
+use crate::handshake::Handshakes;
 use crate::report::{AcceptedConnection, ConnectionId, Ending, Endings, Moment, Report, Snapshot};
 
 mod record;
@@ -39,6 +40,7 @@ struct Folded {
     used: usize,
     requests: usize,
     ended: Endings,
+    tls: Handshakes,
 }
 
 impl Folded {
@@ -48,13 +50,20 @@ impl Folded {
         self.used += usize::from(requests > 0);
         self.requests += requests;
         self.ended.add(record.ending());
+        if let Some(tls) = record.tls() {
+            self.tls.add(tls.handshake);
+        }
     }
 
     /// The report of the kept connections plus the folded ones (all closed).
     fn report(self, kept: &[AcceptedConnection]) -> Report {
         let mut ended = self.ended;
+        let mut tls = self.tls;
         for connection in kept {
             ended.add(connection.ended);
+            if let Some(seen) = &connection.tls {
+                tls.add(seen.handshake);
+            }
         }
         let mut report = Report::tally(
             kept.iter().map(|c| c.requests).collect(),
@@ -63,6 +72,7 @@ impl Folded {
         );
         report.used += self.used;
         report.requests += self.requests;
+        report.tls = tls;
         report
     }
 }
@@ -316,6 +326,7 @@ mod tests {
                     client_reset: 1,
                     ..Endings::default()
                 },
+                tls: Handshakes::default(),
             }
         );
         assert_eq!(

@@ -2,10 +2,12 @@
 //! task serving the connection, which alone writes it, so its lock is contended only by readers.
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use axum::http;
 
+use crate::handshake::TlsSeen;
 use crate::report::{AcceptedConnection, ConnectionId, Ending, Moment, ReceivedRequest};
 
 /// A request as its connection's record keeps it (the record knows its own id).
@@ -26,6 +28,11 @@ pub(crate) struct ConnectionRecord {
     accepted: Moment,
     /// Written by the connection's own task only, so the lock is never contended but by readers.
     state: Mutex<RecordState>,
+    /// The client's clean close was seen (end-of-file, or TLS's close_notify).
+    end_of_file: AtomicBool,
+    /// The server wrote after it (TLS's own close_notify): a reset after that may be the client's
+    /// kernel refusing the server's bytes, not the client leaving bytes unread.
+    wrote_after_end_of_file: AtomicBool,
 }
 
 #[derive(Debug, Default)]
@@ -36,6 +43,8 @@ struct RecordState {
     ending_seen: Option<Ending>,
     /// When it closed, and how it ended.
     closed: Option<(Moment, Ending)>,
+    /// Its TLS handshake, once it ended (HTTPS only).
+    tls: Option<TlsSeen>,
 }
 
 impl ConnectionRecord {
@@ -45,6 +54,8 @@ impl ConnectionRecord {
             peer,
             accepted,
             state: Mutex::default(),
+            end_of_file: AtomicBool::new(false),
+            wrote_after_end_of_file: AtomicBool::new(false),
         }
     }
 
@@ -107,12 +118,37 @@ impl ConnectionRecord {
     /// Notes what the socket showed, if it is the first thing it showed: the first of end-of-file,
     /// a reset and the server's own shutdown is how the connection ended.
     pub(crate) fn saw_ending(&self, ending: Ending) {
+        if ending == Ending::ClientClosed {
+            self.end_of_file.store(true, Ordering::Relaxed);
+        }
         self.state().ending_seen.get_or_insert(ending);
+    }
+
+    /// Notes that the server wrote bytes: one relaxed load per write, and a store only after the
+    /// client's clean close.
+    pub(crate) fn wrote(&self) {
+        if self.end_of_file.load(Ordering::Relaxed) {
+            self.wrote_after_end_of_file.store(true, Ordering::Relaxed);
+        }
+    }
+
+    /// Notes how the TLS handshake went.
+    #[cfg(feature = "tls")]
+    pub(crate) fn saw_tls(&self, tls: TlsSeen) {
+        self.state().tls = Some(tls);
+    }
+
+    /// Its TLS handshake, if it has had one.
+    pub(super) fn tls(&self) -> Option<TlsSeen> {
+        self.state().tls.clone()
     }
 
     /// Notes a reset that followed the client's FIN: the client shut its socket down, then closed
     /// it with bytes unread. It replaces a clean close; an ending the server chose stays.
     pub(crate) fn saw_reset_after_end_of_file(&self) {
+        if self.wrote_after_end_of_file.load(Ordering::Relaxed) {
+            return;
+        }
         let mut state = self.state();
         if state.ending_seen == Some(Ending::ClientClosed) {
             state.ending_seen = Some(Ending::ClientReset);
@@ -142,6 +178,7 @@ impl ConnectionRecord {
             ended: state.closed.map_or(Ending::Open, |(_, ending)| ending),
             accepted: self.accepted,
             closed_at: state.closed.map(|(moment, _)| moment),
+            tls: state.tls.clone(),
         }
     }
 }

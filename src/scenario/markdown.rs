@@ -2,13 +2,14 @@
 //! promise a count the tests do not check.
 
 use super::{Expected, Scenario, table};
+use crate::handshake::Handshakes;
 use crate::report::Endings;
 
 /// The README's table: one row per scenario, with the exact expectation and why.
 pub fn markdown_table() -> String {
     let mut out = String::from(
-        "| scenario | set-up | requests | connections | requests per connection | ended | why |\n\
-         |---|---|---:|---:|---|---|---|\n",
+        "| scenario | set-up | requests | connections | requests per connection | ended | TLS handshakes | why |\n\
+         |---|---|---:|---:|---|---|---|---|\n",
     );
     for scenario in table() {
         out.push_str(&row(&scenario));
@@ -17,20 +18,22 @@ pub fn markdown_table() -> String {
 }
 
 fn row(scenario: &Scenario) -> String {
-    let (connections, per_connection, ended) = match &scenario.expected {
+    let (connections, per_connection, ended, handshakes) = match &scenario.expected {
         Expected::Exactly(outcome) => (
             outcome.report.accepted.to_string(),
             format!("{:?}", outcome.report.requests_per_connection),
             endings(&outcome.report.ended),
+            handshakes(&outcome.report.tls),
         ),
         Expected::EveryConnectionEnded(ending) => (
             "races".to_owned(),
             "no exact count".to_owned(),
             format!("every one {ending}"),
+            "—".to_owned(),
         ),
     };
     format!(
-        "| `{}` | {} | {} | {} | {} | {} | {} |\n",
+        "| `{}` | {} | {} | {} | {} | {} | {} | {} |\n",
         scenario.name,
         if scenario.variant.is_empty() {
             format!("{} runtime", scenario.runtime)
@@ -41,8 +44,28 @@ fn row(scenario: &Scenario) -> String {
         connections,
         per_connection,
         ended,
+        handshakes,
         scenario.why,
     )
+}
+
+/// `1 full, 4 resumed`; `—` for plain HTTP.
+fn handshakes(tls: &Handshakes) -> String {
+    let counts = [
+        (tls.full, "full"),
+        (tls.resumed, "resumed"),
+        (tls.failed, "failed"),
+    ];
+    let words: Vec<String> = counts
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, kind)| format!("{n} {kind}"))
+        .collect();
+    if words.is_empty() {
+        "—".to_owned()
+    } else {
+        words.join(", ")
+    }
 }
 
 /// `5 reset by the client`, `1 closed by the client, 1 closed by the server`.

@@ -9,7 +9,10 @@ pub mod families;
 mod handlers;
 mod markdown;
 mod run;
+mod run_blocking;
 mod table;
+#[cfg(feature = "https-scenarios")]
+mod tls_client;
 
 use std::fmt;
 use std::time::Duration;
@@ -136,6 +139,26 @@ pub struct ServerSetup {
     pub idle_timeout: Option<Duration>,
     /// Who answers: the built-in routes, or a handler of the scenario's own.
     pub handler: Handler,
+    /// HTTPS, and how; `None` is plain HTTP.
+    pub tls: Option<TlsSetup>,
+}
+
+/// The server's TLS in a scenario (see [`TlsSettings`](crate::TlsSettings)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct TlsSetup {
+    /// `h2` offered before `http/1.1` in ALPN.
+    pub alpn_h2: bool,
+    /// Sessions kept for resumption (rustls's default).
+    pub session_cache: bool,
+}
+
+impl Default for TlsSetup {
+    fn default() -> Self {
+        TlsSetup {
+            alpn_h2: false,
+            session_cache: true,
+        }
+    }
 }
 
 impl Default for ServerSetup {
@@ -146,6 +169,7 @@ impl Default for ServerSetup {
             connection_close: false,
             idle_timeout: None,
             handler: Handler::BuiltIn,
+            tls: None,
         }
     }
 }
@@ -159,6 +183,8 @@ pub struct ClientSetup {
     pub pool_idle_timeout: Option<Duration>,
     /// `ClientBuilder::http2_prior_knowledge`: h2c without an upgrade.
     pub http2_prior_knowledge: bool,
+    /// Over HTTPS, trust nothing: the server's certificate is refused and every handshake fails.
+    pub distrust_server: bool,
 }
 
 /// What each request asks for.
@@ -174,6 +200,9 @@ pub struct RequestSetup {
     pub http_1_0: bool,
     /// Size of the request body, for `POST`.
     pub body_bytes: usize,
+    /// Over HTTPS, alternate the host between `localhost` and `127.0.0.1` (same server, two
+    /// names).
+    pub alternate_hosts: bool,
 }
 
 impl Default for RequestSetup {
@@ -184,6 +213,7 @@ impl Default for RequestSetup {
             connection_close: false,
             http_1_0: false,
             body_bytes: 0,
+            alternate_hosts: false,
         }
     }
 }
@@ -211,13 +241,15 @@ pub enum Step {
     Pause(#[serde(serialize_with = "serialize_duration")] Duration),
     /// Build a second client and use it from here on; the first one stays alive until the end.
     NewClient,
+    /// Use a clone of the current client from here on (clones share the pool).
+    CloneClient,
 }
 
 impl Step {
     fn requests(&self) -> usize {
         match self {
             Step::Sequential(n) | Step::Concurrent(n) => *n,
-            Step::Pause(_) | Step::NewClient => 0,
+            Step::Pause(_) | Step::NewClient | Step::CloneClient => 0,
         }
     }
 }

@@ -16,8 +16,18 @@ use tokio::task::JoinSet;
 
 use super::{Method, Runtime, Scenario, Step};
 use crate::report::{ConnectionId, Report, Snapshot};
+#[cfg(feature = "tls")]
+use crate::server::TlsSettings;
 use crate::server::{Server, StartError, connection_id};
 use crate::tracker::{ConnectionTracker, ServedBy, TrackedConnection};
+
+/// A client's TLS configuration, where HTTPS scenarios are compiled in.
+#[cfg(feature = "https-scenarios")]
+pub(super) type ClientTls = Option<rustls::ClientConfig>;
+
+/// Nothing to configure without HTTPS scenarios.
+#[cfg(not(feature = "https-scenarios"))]
+pub(super) type ClientTls = ();
 
 /// What a scenario run observed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -79,8 +89,13 @@ pub struct ResponseSeen {
 /// these method names but no trait.
 macro_rules! configured_client {
     ($builder:expr, $setup:expr) => {{
-        let (setup, tracker): (super::ClientSetup, &ConnectionTracker) = $setup;
+        let (setup, tracker, tls): (super::ClientSetup, &ConnectionTracker, ClientTls) = $setup;
+        let _ = &tls;
         let mut builder = $builder.no_proxy().connector_layer(tracker.layer());
+        #[cfg(feature = "https-scenarios")]
+        if let Some(tls) = tls {
+            builder = builder.tls_backend_preconfigured(tls);
+        }
         if let Some(max) = setup.pool_max_idle_per_host {
             builder = builder.pool_max_idle_per_host(max);
         }
@@ -93,6 +108,7 @@ macro_rules! configured_client {
         builder.build().map_err(ScenarioError::Client)
     }};
 }
+pub(super) use configured_client;
 
 impl Scenario {
     /// Runs the scenario on a runtime of its own and returns what the server counted.
@@ -105,6 +121,11 @@ impl Scenario {
     /// [`run`](Self::run), keeping everything the run saw: the server's final snapshot and the
     /// client's tracked connections and responses.
     pub fn run_observed(&self) -> Result<Observed, ScenarioError> {
+        if self.server.tls.is_some() && !cfg!(feature = "https-scenarios") {
+            return Err(ScenarioError::Unsupported(
+                "HTTPS scenarios need the `https-scenarios` feature",
+            ));
+        }
         match self.runtime {
             Runtime::CurrentThreadPaused => {
                 let runtime = tokio::runtime::Builder::new_current_thread()
@@ -128,11 +149,12 @@ impl Scenario {
 
     async fn run_async(&self) -> Result<Observed, ScenarioError> {
         let server = self.start_server().await?;
-        let url = server.url_for(self.request.path);
+        let urls = self.urls(&server);
         let tracker = ConnectionTracker::new();
         let seen = Responses::default();
-        let mut clients = vec![self.async_client(&tracker)?];
+        let mut clients = vec![self.async_client(&tracker, &server)?];
         let mut failed_requests = 0;
+        let mut sent = 0;
         for step in &self.steps {
             let client = clients
                 .last()
@@ -141,7 +163,9 @@ impl Scenario {
             match *step {
                 Step::Sequential(n) => {
                     for _ in 0..n {
-                        let succeeded = self.send(&client, &url, &tracker, &seen).await;
+                        let url = &urls[sent % urls.len()];
+                        sent += 1;
+                        let succeeded = self.send(&client, url, &tracker, &seen).await;
                         failed_requests += usize::from(!succeeded);
                     }
                 }
@@ -149,7 +173,9 @@ impl Scenario {
                     let mut in_flight = JoinSet::new();
                     for _ in 0..k {
                         let scenario = self.clone();
-                        let (client, url) = (client.clone(), url.clone());
+                        let url = urls[sent % urls.len()].clone();
+                        sent += 1;
+                        let client = client.clone();
                         let (tracker, seen) = (tracker.clone(), seen.clone());
                         in_flight.spawn(async move {
                             scenario.send(&client, &url, &tracker, &seen).await
@@ -160,7 +186,8 @@ impl Scenario {
                     }
                 }
                 Step::Pause(duration) => tokio::time::sleep(duration).await,
-                Step::NewClient => clients.push(self.async_client(&tracker)?),
+                Step::NewClient => clients.push(self.async_client(&tracker, &server)?),
+                Step::CloneClient => clients.push(client.clone()),
             }
         }
         drop(clients);
@@ -207,11 +234,11 @@ impl Scenario {
         }
     }
 
-    fn request_body(&self) -> Vec<u8> {
+    pub(super) fn request_body(&self) -> Vec<u8> {
         vec![b'x'; self.request.body_bytes]
     }
 
-    async fn start_server(&self) -> Result<Server, StartError> {
+    pub(super) async fn start_server(&self) -> Result<Server, StartError> {
         let mut builder = Server::builder()
             .router(self.server.handler.router(self.server.body_bytes))
             .keep_alive(self.server.keep_alive)
@@ -219,107 +246,61 @@ impl Scenario {
         if let Some(timeout) = self.server.idle_timeout {
             builder = builder.header_read_timeout(timeout);
         }
+        #[cfg(feature = "tls")]
+        if let Some(tls) = self.server.tls {
+            builder = builder.tls(
+                TlsSettings::new()
+                    .alpn_h2(tls.alpn_h2)
+                    .session_cache(tls.session_cache),
+            );
+        }
         builder.start().await
     }
 
-    fn async_client(&self, tracker: &ConnectionTracker) -> Result<Client, ScenarioError> {
-        configured_client!(Client::builder(), (self.client, tracker))
-    }
-
-    /// `reqwest::blocking` runs its own runtime on a thread of its own and must not be called from
-    /// inside another runtime: the server gets a one-worker runtime, the client the calling thread.
-    fn run_blocking(&self) -> Result<Observed, ScenarioError> {
-        let server_runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .map_err(ScenarioError::Runtime)?;
-        let server = server_runtime.block_on(self.start_server())?;
+    /// The URLs requests go to, in turn: the server's, and with `alternate_hosts` the same by
+    /// its other name.
+    pub(super) fn urls(&self, server: &Server) -> Vec<String> {
         let url = server.url_for(self.request.path);
-        let tracker = ConnectionTracker::new();
-        let seen = Responses::default();
-        let mut clients = vec![self.blocking_client(&tracker)?];
-        let mut failed_requests = 0;
-        for step in &self.steps {
-            match *step {
-                Step::Sequential(n) => {
-                    let client = clients
-                        .last()
-                        .ok_or(ScenarioError::Unsupported("a scenario needs a client"))?;
-                    for _ in 0..n {
-                        let succeeded = self.send_blocking(client, &url, &tracker, &seen);
-                        failed_requests += usize::from(!succeeded);
-                    }
-                }
-                Step::NewClient => clients.push(self.blocking_client(&tracker)?),
-                Step::Concurrent(_) | Step::Pause(_) => {
-                    return Err(ScenarioError::Unsupported(
-                        "blocking scenarios take sequential requests only",
-                    ));
-                }
-            }
-        }
-        drop(clients);
-        let report = server_runtime.block_on(settle(&server))?;
-        Ok(Observed {
-            outcome: Outcome {
-                report,
-                failed_requests,
-            },
-            snapshot: server.snapshot(),
-            tracked: tracker.connections(),
-            responses: seen.take(),
-        })
-    }
-
-    /// The blocking twin of [`send`](Self::send): the same request set-up, `Connection: close`
-    /// and HTTP/1.0 included.
-    fn send_blocking(
-        &self,
-        client: &reqwest::blocking::Client,
-        url: &str,
-        tracker: &ConnectionTracker,
-        seen: &Responses,
-    ) -> bool {
-        let mut request = match self.request.method {
-            Method::Get => client.get(url),
-            Method::Head => client.head(url),
-            Method::Post => client.post(url).body(self.request_body()),
-        };
-        if self.request.connection_close {
-            request = request.header(CONNECTION, HeaderValue::from_static("close"));
-        }
-        if self.request.http_1_0 {
-            request = request.version(Version::HTTP_10);
-        }
-        match request.send() {
-            Ok(mut response) => {
-                seen.record(
-                    tracker.connection_in(response.extensions_mut()).ok(),
-                    response.headers(),
-                );
-                self.consume.blocking_response(response).is_ok()
-            }
-            Err(_) => false,
+        if self.request.alternate_hosts {
+            let by_address = url.replacen("localhost", "127.0.0.1", 1);
+            vec![url, by_address]
+        } else {
+            vec![url]
         }
     }
 
-    fn blocking_client(
+    /// The rustls configuration a client of `server` gets: `None` on plain HTTP.
+    #[cfg(feature = "https-scenarios")]
+    pub(super) fn client_tls(&self, server: &Server) -> ClientTls {
+        let ca = server.ca_certificate()?;
+        let trusted = (!self.client.distrust_server).then_some(ca);
+        Some(super::tls_client::config(trusted))
+    }
+
+    /// Without HTTPS scenarios there is no client TLS to configure.
+    #[cfg(not(feature = "https-scenarios"))]
+    pub(super) fn client_tls(&self, _server: &Server) -> ClientTls {}
+
+    fn async_client(
         &self,
         tracker: &ConnectionTracker,
-    ) -> Result<reqwest::blocking::Client, ScenarioError> {
-        configured_client!(reqwest::blocking::Client::builder(), (self.client, tracker))
+        server: &Server,
+    ) -> Result<Client, ScenarioError> {
+        configured_client!(
+            Client::builder(),
+            (self.client, tracker, self.client_tls(server))
+        )
     }
 }
 
 /// The responses a run received, shared by its request tasks.
 #[derive(Debug, Clone, Default)]
-struct Responses(Arc<Mutex<Vec<ResponseSeen>>>);
+pub(super) struct Responses(Arc<Mutex<Vec<ResponseSeen>>>);
 
 impl Responses {
     /// Records a response the tracker placed (every response of a run goes through a tracked
     /// client, so a `None` is a tracker bug that the agreement test reports as a missing pair).
-    fn record(&self, served: Option<ServedBy>, headers: &HeaderMap) {
+    pub(super) fn record(&self, served: Option<ServedBy>, headers: &HeaderMap) {
         if let Some(served) = served {
             self.lock().push(ResponseSeen {
                 served,
@@ -328,7 +309,7 @@ impl Responses {
         }
     }
 
-    fn take(&self) -> Vec<ResponseSeen> {
+    pub(super) fn take(&self) -> Vec<ResponseSeen> {
         std::mem::take(&mut *self.lock())
     }
 
@@ -348,7 +329,7 @@ fn request_succeeded(joined: Result<bool, tokio::task::JoinError>) -> bool {
     }
 }
 
-async fn settle(server: &Server) -> Result<Report, ScenarioError> {
+pub(super) async fn settle(server: &Server) -> Result<Report, ScenarioError> {
     tokio::time::timeout(SETTLE_LIMIT, server.report_when_closed())
         .await
         .map_err(|_| ScenarioError::StillOpen(server.report()))

@@ -65,5 +65,17 @@ pub fn table() -> Vec<Scenario> {
         json_first_value_of_a_chunked_body_races_an_extra_connection(),
         json_from_reader_on_a_blocking_response_reuses_one_connection(),
     ]);
+    #[cfg(feature = "https-scenarios")]
+    scenarios.extend([
+        https_full_read_pays_one_full_handshake(),
+        https_dropped_large_body_resumes_each_new_connection(),
+        https_new_client_per_request_pays_a_full_handshake_each(),
+        https_cloned_client_resumes_the_original_session(),
+        https_h2_dropped_large_body_keeps_one_connection(),
+        https_h2_concurrent_first_requests_handshake_once_each(),
+        https_server_without_session_cache_pays_full_handshakes(),
+        https_localhost_and_its_address_are_two_pools(),
+        https_untrusted_certificate_fails_every_handshake(),
+    ]);
     scenarios
 }

@@ -159,6 +159,8 @@ mod tests {
             router: Router::new(),
             connection_close: false,
             header_read_timeout: Some(TIMEOUT),
+            #[cfg(feature = "tls")]
+            tls: None,
         });
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("binds");
         let _client = TcpStream::connect(listener.local_addr().expect("an address"))
@@ -185,6 +187,8 @@ mod tests {
             router: Router::new(),
             connection_close: false,
             header_read_timeout: None,
+            #[cfg(feature = "tls")]
+            tls: None,
         });
         let mut connections = JoinSet::new();
         let peer = "127.0.0.1:9".parse().expect("literal address");

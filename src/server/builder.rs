@@ -30,6 +30,9 @@ pub enum StartError {
     },
     /// A listener handed to [`ServerBuilder::listener`] could not be used.
     Listener(io::Error),
+    /// TLS could not be set up ([`ServerBuilder::tls`]).
+    #[cfg(feature = "tls")]
+    Tls(super::tls::TlsSetupError),
 }
 
 // Written out rather than derived: the library stays free of proc-macro dependencies a user's
@@ -39,6 +42,8 @@ impl std::fmt::Display for StartError {
         match self {
             StartError::Bind { addr, source } => write!(f, "cannot listen on {addr}: {source}"),
             StartError::Listener(source) => write!(f, "cannot use the given listener: {source}"),
+            #[cfg(feature = "tls")]
+            StartError::Tls(source) => write!(f, "{source}"),
         }
     }
 }
@@ -47,6 +52,8 @@ impl std::error::Error for StartError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             StartError::Bind { source, .. } | StartError::Listener(source) => Some(source),
+            #[cfg(feature = "tls")]
+            StartError::Tls(source) => Some(source),
         }
     }
 }
@@ -70,6 +77,8 @@ pub struct ServerBuilder {
     header_read_timeout: Option<Duration>,
     max_connection_details: Option<usize>,
     events: EventSink,
+    #[cfg(feature = "tls")]
+    tls: Option<super::tls::TlsSettings>,
 }
 
 impl Default for ServerBuilder {
@@ -84,6 +93,8 @@ impl Default for ServerBuilder {
             header_read_timeout: None,
             max_connection_details: None,
             events: EventSink::default(),
+            #[cfg(feature = "tls")]
+            tls: None,
         }
     }
 }
@@ -207,6 +218,27 @@ impl ServerBuilder {
         self
     }
 
+    /// Serves HTTPS (feature `tls`): a certificate authority and a certificate for `localhost`
+    /// and `127.0.0.1` are made at start, and every connection's handshake — full, resumed or
+    /// failed, its version and ALPN — goes on its record. [`Server::url`] becomes
+    /// `https://localhost:PORT/`; clients trust [`Server::ca_certificate`].
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// use keepalive_probe::{Handshakes, Report, Server, TlsSettings};
+    ///
+    /// let server = Server::builder().tls(TlsSettings::new()).start().await.unwrap();
+    /// assert!(server.url().starts_with("https://localhost:"));
+    /// let ca = server.ca_certificate().expect("an HTTPS server has one");
+    /// assert!(ca.pem().starts_with("-----BEGIN CERTIFICATE-----"));
+    /// # }
+    /// ```
+    #[cfg(feature = "tls")]
+    pub fn tls(mut self, settings: super::tls::TlsSettings) -> Self {
+        self.tls = Some(settings);
+        self
+    }
+
     /// Binds and starts serving on the current tokio runtime.
     pub async fn start(self) -> Result<Server, StartError> {
         let listener = match self.listener {
@@ -223,6 +255,14 @@ impl ServerBuilder {
         let kernel_queue = listener.try_clone().map_err(StartError::Listener)?;
         let listener = TcpListener::from_std(listener).map_err(StartError::Listener)?;
 
+        #[cfg(feature = "tls")]
+        let tls = self
+            .tls
+            .map(super::tls::Tls::new)
+            .transpose()
+            .map_err(StartError::Tls)?;
+        #[cfg(feature = "tls")]
+        let ca = tls.as_ref().map(|tls| tls.ca().clone());
         let ledger = Arc::new(Ledger::new(self.max_connection_details));
         let shared = Arc::new(Shared {
             ledger: Arc::clone(&ledger),
@@ -233,6 +273,8 @@ impl ServerBuilder {
                 .unwrap_or_else(|| routes::routes(self.body_bytes)),
             connection_close: self.connection_close,
             header_read_timeout: self.header_read_timeout,
+            #[cfg(feature = "tls")]
+            tls,
         });
         let (commands, command_receiver) = mpsc::channel(8);
         let accept_loop = AcceptLoop {
@@ -243,6 +285,8 @@ impl ServerBuilder {
         };
         Ok(Server {
             addr,
+            #[cfg(feature = "tls")]
+            ca,
             ledger,
             commands,
             accept_loop: tokio::spawn(accept_loop.run()),

@@ -28,14 +28,52 @@ pub(super) async fn serve(
     };
     // Small responses must not wait for Nagle's algorithm; the counts do not depend on it.
     let _ = stream.set_nodelay(true);
-    let first_request = Arc::new(Notify::new());
+    // One deadline from the accept to the first request (see `serve_http`), the TLS handshake
+    // included.
+    let deadline = shared.header_read_timeout.map(|timeout| accepted + timeout);
     let stream = WatchedStream::new(stream, Arc::clone(&record));
-    let service = CountingService::new(Arc::clone(&shared), record, Arc::clone(&first_request));
-    let serving = shared.http.serve_connection(TokioIo::new(stream), service);
+    #[cfg(feature = "tls")]
+    if let Some(tls) = &shared.tls {
+        let handshake = tls.accept(stream, &record);
+        let secured = match deadline {
+            Some(deadline) => match tokio::time::timeout_at(deadline, handshake).await {
+                Ok(secured) => secured,
+                Err(_) => {
+                    record.saw_tls(crate::handshake::TlsSeen::failed(
+                        "no handshake within the header read timeout".to_owned(),
+                    ));
+                    None
+                }
+            },
+            None => handshake.await,
+        };
+        if let Some(secured) = secured {
+            // Watched again above TLS: the client's close_notify is its clean close, which hyper
+            // answers with a shutdown before the socket below sees the client's FIN.
+            let secured = WatchedStream::new(secured, Arc::clone(&record));
+            serve_http(&shared, TokioIo::new(secured), record, deadline).await;
+        }
+        return;
+    }
+    serve_http(&shared, TokioIo::new(stream), record, deadline).await;
+}
+
+/// Lets hyper serve `io` until either side closes it, the first request due by `deadline`.
+async fn serve_http<I>(
+    shared: &Arc<Shared>,
+    io: I,
+    record: Arc<ConnectionRecord>,
+    deadline: Option<Instant>,
+) where
+    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+{
+    let first_request = Arc::new(Notify::new());
+    let service = CountingService::new(Arc::clone(shared), record, Arc::clone(&first_request));
+    let serving = shared.http.serve_connection(io, service);
     tokio::pin!(serving);
     // A client's broken bytes end its own connection, never the server: the error is the client's,
     // and the ledger already holds what the connection did.
-    let Some(timeout) = shared.header_read_timeout else {
+    let Some(deadline) = deadline else {
         let _ = serving.await;
         return;
     };
@@ -45,7 +83,7 @@ pub(super) async fn serve(
     // accept to the first request covers both; hyper's timer covers the idle time after it.
     tokio::select! {
         _ = &mut serving => {}
-        arrived = tokio::time::timeout_at(accepted + timeout, first_request.notified()) => {
+        arrived = tokio::time::timeout_at(deadline, first_request.notified()) => {
             if arrived.is_ok() {
                 let _ = serving.await;
             }

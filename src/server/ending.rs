@@ -51,6 +51,30 @@ impl SocketState for TcpStream {
     }
 }
 
+/// A TLS stream asks its socket: the watcher around it sees the client's `close_notify` as
+/// end-of-file (the clean close of a TLS connection, which comes before the TCP FIN), and the
+/// socket still knows what the client never received.
+#[cfg(feature = "tls")]
+impl<S: SocketState> SocketState for tokio_rustls::server::TlsStream<S> {
+    fn take_pending_error(&self) -> Option<io::Error> {
+        self.get_ref().0.take_pending_error()
+    }
+
+    fn bytes_not_received(&self) -> usize {
+        self.get_ref().0.bytes_not_received()
+    }
+}
+
+impl<S: SocketState> SocketState for WatchedStream<S> {
+    fn take_pending_error(&self) -> Option<io::Error> {
+        self.inner.take_pending_error()
+    }
+
+    fn bytes_not_received(&self) -> usize {
+        self.inner.bytes_not_received()
+    }
+}
+
 /// A stream that tells its connection's record how it ended.
 pub(super) struct WatchedStream<S: SocketState> {
     inner: S,
@@ -151,8 +175,10 @@ impl<S: AsyncWrite + SocketState + Unpin> AsyncWrite for WatchedStream<S> {
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
         let polled = Pin::new(&mut self.inner).poll_write(cx, buf);
-        if let Poll::Ready(Err(error)) = &polled {
-            self.tell_if_reset(error);
+        match &polled {
+            Poll::Ready(Ok(_)) => self.record.wrote(),
+            Poll::Ready(Err(error)) => self.tell_if_reset(error),
+            Poll::Pending => {}
         }
         polled
     }
@@ -163,8 +189,10 @@ impl<S: AsyncWrite + SocketState + Unpin> AsyncWrite for WatchedStream<S> {
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
         let polled = Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
-        if let Poll::Ready(Err(error)) = &polled {
-            self.tell_if_reset(error);
+        match &polled {
+            Poll::Ready(Ok(_)) => self.record.wrote(),
+            Poll::Ready(Err(error)) => self.tell_if_reset(error),
+            Poll::Pending => {}
         }
         polled
     }

@@ -18,6 +18,8 @@ mod ending;
 mod http;
 mod service;
 mod shared;
+#[cfg(feature = "tls")]
+mod tls;
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -32,6 +34,8 @@ use crate::ledger::Ledger;
 use crate::report::{AcceptedConnection, ConnectionId, ReceivedRequest, Report, Snapshot};
 
 pub use builder::{ServerBuilder, StartError};
+#[cfg(feature = "tls")]
+pub use tls::{CaCertificate, TlsSettings, TlsSetupError};
 
 /// Response header naming the connection that served the response (its [`ConnectionId`]).
 ///
@@ -66,6 +70,9 @@ pub fn connection_id(headers: &axum::http::HeaderMap) -> Option<ConnectionId> {
 #[derive(Debug)]
 pub struct Server {
     addr: SocketAddr,
+    /// The certificate authority clients trust, on an HTTPS server.
+    #[cfg(feature = "tls")]
+    ca: Option<CaCertificate>,
     ledger: Arc<Ledger>,
     commands: mpsc::Sender<accept::Command>,
     accept_loop: JoinHandle<()>,
@@ -88,14 +95,27 @@ impl Server {
         self.addr
     }
 
-    /// The base URL, with a trailing slash: `http://127.0.0.1:PORT/`.
+    /// The base URL, with a trailing slash: `http://127.0.0.1:PORT/`, or on an HTTPS server
+    /// `https://localhost:PORT/` (the name its certificate is for; `127.0.0.1` is in it too).
     pub fn url(&self) -> String {
-        format!("http://{}/", self.addr)
+        self.url_for("/")
     }
 
     /// The URL of `path` on this server (`path` without its leading slash is fine too).
     pub fn url_for(&self, path: &str) -> String {
-        format!("http://{}/{}", self.addr, path.trim_start_matches('/'))
+        let path = path.trim_start_matches('/');
+        #[cfg(feature = "tls")]
+        if self.ca.is_some() {
+            return format!("https://localhost:{}/{path}", self.addr.port());
+        }
+        format!("http://{}/{path}", self.addr)
+    }
+
+    /// The certificate authority an HTTPS server's certificate chains to: what a client trusts
+    /// (`reqwest::Certificate::from_der(ca.der())`). `None` on plain HTTP.
+    #[cfg(feature = "tls")]
+    pub fn ca_certificate(&self) -> Option<&CaCertificate> {
+        self.ca.as_ref()
     }
 
     /// The ledger as it is now.

@@ -18,4 +18,7 @@ pub(super) struct Shared {
     pub(super) router: Router,
     pub(super) connection_close: bool,
     pub(super) header_read_timeout: Option<Duration>,
+    /// The TLS acceptor, on an HTTPS server.
+    #[cfg(feature = "tls")]
+    pub(super) tls: Option<super::tls::Tls>,
 }

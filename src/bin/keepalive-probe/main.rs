@@ -2,6 +2,7 @@
 
 #[macro_use]
 mod output;
+mod ca_file;
 mod clients;
 mod matrix;
 mod options;
@@ -35,6 +36,10 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // With the HTTPS rows compiled in, reqwest's rustls has no provider of its own: a plain
+    // client would panic without a process-wide one. This binary is ours, so it installs ring.
+    #[cfg(feature = "https-scenarios")]
+    let _ = rustls::crypto::ring::default_provider().install_default();
     match Cli::parse().command {
         Command::Matrix(args) => matrix::main(args),
         Command::Serve(args) => serve::main(args),

@@ -5,7 +5,7 @@ use std::io::{self, Write};
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use keepalive_probe::{Event, MAX_BODY_BYTES, Server, StartError};
+use keepalive_probe::{Event, MAX_BODY_BYTES, Server, StartError, TlsSettings};
 
 /// How the counting server answers; the defaults are the library's.
 #[derive(Debug, clap::Args)]
@@ -28,6 +28,16 @@ pub struct ServeOptions {
     /// No log line per event; the report still prints (and `serve`'s URL).
     #[arg(long)]
     quiet: bool,
+    /// Serve HTTPS (a certificate for localhost and 127.0.0.1, made at start); the URL becomes
+    /// https://localhost:PORT/ and each connection's TLS handshake is counted.
+    #[arg(long)]
+    tls: bool,
+    /// With --tls, offer h2 before http/1.1 in ALPN, as real servers do.
+    #[arg(long, requires = "tls")]
+    alpn_h2: bool,
+    /// With --tls, keep no sessions: every handshake is full.
+    #[arg(long, requires = "tls")]
+    no_session_cache: bool,
 }
 
 /// Where the event log goes: `serve` owns its stdout, `run` leaves stdout to the command.
@@ -40,11 +50,18 @@ pub enum LogTo {
 impl ServeOptions {
     /// Starts the server these options describe, logging its events to `log_to` unless `--quiet`.
     pub async fn start(&self, log_to: LogTo) -> Result<Server, StartError> {
-        let builder = Server::builder()
+        let mut builder = Server::builder()
             .bind(self.addr)
             .body_bytes(self.body_bytes)
             .keep_alive(!self.no_keep_alive)
             .connection_close(self.close);
+        if self.tls {
+            builder = builder.tls(
+                TlsSettings::new()
+                    .alpn_h2(self.alpn_h2)
+                    .session_cache(!self.no_session_cache),
+            );
+        }
         if self.quiet {
             return builder.start().await;
         }

@@ -14,6 +14,7 @@ use std::time::Duration;
 use keepalive_probe::Server;
 use tokio::process::{Child, Command};
 
+use crate::ca_file::CaFile;
 use crate::options::{LogTo, ServeOptions};
 use crate::signals::{Stop, StopSignals};
 use crate::snapshot::Snapshot;
@@ -24,6 +25,12 @@ const URL_PLACEHOLDER: &str = "{url}";
 /// The variable that carries the base URL, for clients that read their target from the environment.
 const URL_VARIABLE: &str = "KEEPALIVE_PROBE_URL";
 
+/// Replaced by the path of a PEM file with the HTTPS server's CA certificate (with `--tls`).
+const CA_PLACEHOLDER: &str = "{ca}";
+
+/// The environment variable that holds the same path.
+const CA_VARIABLE: &str = "KEEPALIVE_PROBE_CA";
+
 /// The command failed or could not start.
 const COMMAND_FAILED: u8 = 3;
 
@@ -31,7 +38,9 @@ const COMMAND_FAILED: u8 = 3;
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
 Every {url} in CMD and its arguments becomes the base URL (http://127.0.0.1:PORT/), which is also
-in the environment as KEEPALIVE_PROBE_URL. When CMD exits, the report waits up to --close-grace
+in the environment as KEEPALIVE_PROBE_URL. With --tls the URL is https://localhost:PORT/, and every
+{ca} becomes the path of a PEM file with the certificate to trust (also in KEEPALIVE_PROBE_CA):
+curl --cacert {ca}, SSL_CERT_FILE={ca} for Go, NODE_EXTRA_CA_CERTS, requests' verify=. When CMD exits, the report waits up to --close-grace
 seconds (default 5) for the server to see every connection closed, then follows CMD's output on stdout, on a line of its own. The event
 log goes to stderr (--quiet turns it off).
 
@@ -91,7 +100,23 @@ async fn run(args: Args) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let mut child = match start_command(&args.command, &server.url()) {
+    let ca_file = match CaFile::write(&server, None) {
+        Ok(ca_file) => ca_file,
+        Err(error) => {
+            eprintln!("error: cannot write the CA certificate: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if ca_file.is_none()
+        && args
+            .command
+            .iter()
+            .any(|word| word.contains(CA_PLACEHOLDER))
+    {
+        eprintln!("error: {CA_PLACEHOLDER} names the HTTPS server's CA certificate: add --tls");
+        return ExitCode::from(2);
+    }
+    let mut child = match start_command(&args.command, &server.url(), ca_file.as_ref()) {
         Ok(child) => child,
         Err(error) => {
             eprintln!("error: cannot run {}: {error}", program(&args.command));
@@ -142,19 +167,28 @@ enum Ended {
     Stopped(Stop),
 }
 
-/// Starts the command with `{url}` filled in; an error means it never ran.
-fn start_command(command: &[String], url: &str) -> io::Result<Child> {
-    let mut words = command
-        .iter()
-        .map(|word| word.replace(URL_PLACEHOLDER, url));
+/// Starts the command with `{url}` (and `{ca}`) filled in; an error means it never ran.
+fn start_command(command: &[String], url: &str, ca: Option<&CaFile>) -> io::Result<Child> {
+    let ca_path = ca.map(|ca| ca.path().display().to_string());
+    let mut words = command.iter().map(|word| {
+        let word = word.replace(URL_PLACEHOLDER, url);
+        match &ca_path {
+            Some(path) => word.replace(CA_PLACEHOLDER, path),
+            None => word,
+        }
+    });
     let program = words
         .next()
         .ok_or_else(|| io::Error::other("no command given"))?;
-    Command::new(program)
+    let mut command = Command::new(program);
+    command
         .args(words)
         .env(URL_VARIABLE, url)
-        .kill_on_drop(true)
-        .spawn()
+        .kill_on_drop(true);
+    if let Some(path) = &ca_path {
+        command.env(CA_VARIABLE, path);
+    }
+    command.spawn()
 }
 
 /// Forwards `signal` to the command and waits for it to exit, at most `patience`; then kills it.

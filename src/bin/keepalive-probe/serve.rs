@@ -7,6 +7,7 @@ use std::io::{self, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use crate::ca_file::CaFile;
 use crate::options::{LogTo, ServeOptions};
 use crate::signals::StopSignals;
 use crate::snapshot::Snapshot;
@@ -20,6 +21,9 @@ accepted, request and connection closed; on SIGINT or SIGTERM, the report. A con
 
 With --timeline FILE, the connections are also written to FILE as an SVG timeline at exit.
 
+With --tls the URL is https://localhost:PORT/ and the certificate to trust is written as PEM to
+--ca-file FILE, or to a temporary file whose path is printed on stderr (`ca: PATH`).
+
 Exit status: 0 after a signal and the report; 1 if the report or the timeline could not be
 written, or the signals could not be watched; 2 for usage errors and when the server cannot listen
 (address in use).")]
@@ -29,6 +33,9 @@ pub struct Args {
     /// Also write the connections as an SVG timeline to FILE at exit.
     #[arg(long, value_name = "FILE")]
     timeline: Option<PathBuf>,
+    /// With --tls, write the CA certificate (PEM) to FILE.
+    #[arg(long, value_name = "FILE", requires = "tls")]
+    ca_file: Option<PathBuf>,
 }
 
 pub fn main(args: Args) -> ExitCode {
@@ -58,6 +65,16 @@ async fn serve(args: Args) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let ca_file = match CaFile::write(&server, args.ca_file.as_deref()) {
+        Ok(ca_file) => ca_file,
+        Err(error) => {
+            eprintln!("error: cannot write the CA certificate: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if let (Some(ca_file), None) = (&ca_file, &args.ca_file) {
+        eprintln!("ca: {}", ca_file.path().display());
+    }
     if let Err(error) = print_url(&server.url()) {
         eprintln!("error: cannot write the URL: {error}");
         return ExitCode::FAILURE;

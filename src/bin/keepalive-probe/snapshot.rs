@@ -3,13 +3,17 @@
 use std::io::{self, Write};
 use std::path::Path;
 
-use keepalive_probe::{AcceptedConnection, Endings, Report, Server};
+use keepalive_probe::{AcceptedConnection, Endings, Handshake, Handshakes, Report, Server};
 use serde::Serialize;
 
 /// The connections and their summary, from one read of the ledger (`Server::snapshot`), so the
 /// two agree even when a capped ledger has folded old connections into the totals.
 #[derive(Debug)]
-pub struct Snapshot(keepalive_probe::Snapshot);
+pub struct Snapshot {
+    ledger: keepalive_probe::Snapshot,
+    /// Whether the server spoke TLS: its report then counts handshakes.
+    https: bool,
+}
 
 /// The JSON form: exactly these fields, so scripts can rely on them.
 #[derive(Debug, Serialize)]
@@ -18,28 +22,34 @@ struct JsonReport<'a> {
     used: usize,
     requests: usize,
     ended: Endings,
+    /// On an HTTPS server only: handshakes by kind.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tls: Option<Handshakes>,
     connections: &'a [AcceptedConnection],
 }
 
 impl Snapshot {
     /// The ledger of `server` as it is now.
     pub fn of(server: &Server) -> Self {
-        Snapshot(server.snapshot())
+        Snapshot {
+            ledger: server.snapshot(),
+            https: server.ca_certificate().is_some(),
+        }
     }
 
     /// TCP connections accepted.
     pub fn accepted(&self) -> usize {
-        self.0.report.accepted
+        self.ledger.report.accepted
     }
 
     /// Connections not yet seen closed.
     pub fn open(&self) -> usize {
-        self.0.report.ended.open
+        self.ledger.report.ended.open
     }
 
     /// Writes the snapshot as an SVG timeline to `path`.
     pub fn write_timeline(&self, title: &str, path: &Path) -> io::Result<()> {
-        std::fs::write(path, keepalive_probe::timeline::svg(title, &self.0))
+        std::fs::write(path, keepalive_probe::timeline::svg(title, &self.ledger))
     }
 
     /// Prints the report to stdout: one line of JSON, or a summary line and one line per
@@ -57,11 +67,12 @@ impl Snapshot {
 
     fn json(&self) -> JsonReport<'_> {
         JsonReport {
-            accepted: self.0.report.accepted,
-            used: self.0.report.used,
-            requests: self.0.report.requests,
-            ended: self.0.report.ended,
-            connections: &self.0.connections,
+            accepted: self.ledger.report.accepted,
+            used: self.ledger.report.used,
+            requests: self.ledger.report.requests,
+            ended: self.ledger.report.ended,
+            tls: self.https.then_some(self.ledger.report.tls),
+            connections: &self.ledger.connections,
         }
     }
 
@@ -72,18 +83,42 @@ impl Snapshot {
             requests,
             ended,
             ..
-        } = &self.0.report;
+        } = &self.ledger.report;
         writeln!(
             out,
             "report: {accepted} connection(s) accepted, {used} used, {requests} request(s); \
              {} closed by the client, {} reset by the client, {} closed by the server, {} open",
             ended.client_closed, ended.client_reset, ended.server_closed, ended.open
         )?;
-        for connection in &self.0.connections {
-            let plural = if connection.requests == 1 { "" } else { "s" };
+        if self.https {
+            let tls = &self.ledger.report.tls;
             writeln!(
                 out,
-                "  connection {} from {}: {} after {} request{plural}",
+                "tls: {} full handshake(s), {} resumed, {} failed",
+                tls.full, tls.resumed, tls.failed
+            )?;
+        }
+        for connection in &self.ledger.connections {
+            let plural = if connection.requests == 1 { "" } else { "s" };
+            let tls = connection.tls.as_ref().map_or_else(String::new, |tls| {
+                let agreed: Vec<&str> = [tls.version.as_deref(), tls.alpn.as_deref()]
+                    .into_iter()
+                    .flatten()
+                    .collect();
+                let why = tls
+                    .failure
+                    .as_deref()
+                    .map_or_else(String::new, |why| format!(": {why}"));
+                let kind = match tls.handshake {
+                    Handshake::Full => "full",
+                    Handshake::Resumed => "resumed",
+                    Handshake::Failed => "failed",
+                };
+                format!("; {kind} TLS handshake {}{why}", agreed.join(" "))
+            });
+            writeln!(
+                out,
+                "  connection {} from {}: {} after {} request{plural}{tls}",
                 connection.id, connection.peer, connection.ended, connection.requests
             )?;
         }

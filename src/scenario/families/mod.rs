@@ -16,6 +16,8 @@ mod no_drain;
 mod redirects;
 mod request_body;
 mod runtime_flavour;
+#[cfg(feature = "https-scenarios")]
+mod tls;
 
 pub use bodiless::{
     head_response_reuses_without_reading, no_content_204_reuses_without_reading,
@@ -79,4 +81,15 @@ pub use runtime_flavour::{
     multi_thread_dropped_large_body_opens_a_connection_per_request,
     multi_thread_full_read_closes_every_connection_cleanly,
     multi_thread_keep_alive_disabled_opens_a_connection_per_request,
+};
+#[cfg(feature = "https-scenarios")]
+pub use tls::{
+    https_cloned_client_resumes_the_original_session,
+    https_dropped_large_body_resumes_each_new_connection, https_full_read_pays_one_full_handshake,
+    https_h2_concurrent_first_requests_handshake_once_each,
+    https_h2_dropped_large_body_keeps_one_connection,
+    https_localhost_and_its_address_are_two_pools,
+    https_new_client_per_request_pays_a_full_handshake_each,
+    https_server_without_session_cache_pays_full_handshakes,
+    https_untrusted_certificate_fails_every_handshake,
 };

@@ -1,0 +1,68 @@
+//! What the server saw of each connection's TLS handshake (with the `tls` feature): full,
+//! resumed, or failed, the version and the ALPN protocol agreed. Plain data, like the rest of the
+//! report; without TLS every count is 0 and no connection has one.
+
+use serde::Serialize;
+
+/// How a TLS handshake went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Handshake {
+    /// A full handshake: key exchange and the certificate, the expensive kind
+    /// (`HandshakeKind::Full` or `FullWithHelloRetryRequest` in rustls).
+    Full,
+    /// A resumed session: no certificate, cheaper (`HandshakeKind::Resumed`).
+    Resumed,
+    /// The handshake did not complete: the client refused the certificate, spoke plain HTTP to
+    /// the TLS port, or went away. The socket is on the books all the same.
+    Failed,
+}
+
+/// One connection's TLS, as its handshake left it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TlsSeen {
+    /// Full, resumed or failed.
+    pub handshake: Handshake,
+    /// The protocol version agreed (`TLSv1_3`), if the handshake got that far.
+    pub version: Option<String>,
+    /// The ALPN protocol agreed (`h2`, `http/1.1`), if any.
+    pub alpn: Option<String>,
+    /// Why a failed handshake failed, in rustls's words. Not in the JSON reports, whose
+    /// shape is fixed; the text report says it.
+    #[serde(skip)]
+    pub failure: Option<String>,
+}
+
+impl TlsSeen {
+    #[cfg(feature = "tls")]
+    pub(crate) fn failed(why: String) -> TlsSeen {
+        TlsSeen {
+            handshake: Handshake::Failed,
+            version: None,
+            alpn: None,
+            failure: Some(why),
+        }
+    }
+}
+
+/// Connections counted by their TLS handshake.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize)]
+pub struct Handshakes {
+    /// Full handshakes.
+    pub full: usize,
+    /// Resumed sessions.
+    pub resumed: usize,
+    /// Handshakes that did not complete.
+    pub failed: usize,
+}
+
+impl Handshakes {
+    /// Counts one more handshake of this kind.
+    pub(crate) fn add(&mut self, handshake: Handshake) {
+        match handshake {
+            Handshake::Full => self.full += 1,
+            Handshake::Resumed => self.resumed += 1,
+            Handshake::Failed => self.failed += 1,
+        }
+    }
+}
