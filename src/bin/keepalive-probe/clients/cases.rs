@@ -1,7 +1,7 @@
 //! The scenarios every client runs, and each client's exact expectation with the reason, found in
 //! that client's source.
 
-use keepalive_probe::Ending;
+use keepalive_probe::{Ending, Endings};
 
 use super::catalog::{Client, Mode};
 
@@ -19,6 +19,20 @@ pub struct Case {
     pub mode: Mode,
     pub server_keep_alive: bool,
     pub response_connection_close: bool,
+    /// The server answers 503 with the body this many times before a 200: a case for clients
+    /// that retry. The client then makes one call.
+    pub transient_errors: usize,
+}
+
+impl Case {
+    /// The calls the driver makes.
+    pub fn calls(&self) -> usize {
+        if self.transient_errors > 0 {
+            1
+        } else {
+            REQUESTS
+        }
+    }
 }
 
 const fn case(name: &'static str, body_bytes: usize, mode: Mode) -> Case {
@@ -29,11 +43,12 @@ const fn case(name: &'static str, body_bytes: usize, mode: Mode) -> Case {
         mode,
         server_keep_alive: true,
         response_connection_close: false,
+        transient_errors: 0,
     }
 }
 
 /// Every row, in reading order.
-pub const CASES: [Case; 11] = [
+pub const CASES: [Case; 12] = [
     case("body read to the end (64 KiB)", 64 * KIB, Mode::Read),
     case("body unread, 2 B", 2, Mode::Unread),
     case("body unread, 4 KiB", 4 * KIB, Mode::Unread),
@@ -54,18 +69,36 @@ pub const CASES: [Case; 11] = [
         response_connection_close: true,
         ..case("response Connection: close", 2, Mode::Read)
     },
+    Case {
+        transient_errors: 2,
+        ..case("503 twice (1 MiB pages), then 200", 1024 * KIB, Mode::Read)
+    },
 ];
 
 /// What a client must do in a case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Expect {
-    /// Exactly these requests per connection, in accept order, every connection ended this way.
-    Exact(&'static [usize], Ending),
+    /// Exactly these requests per connection, in accept order, ended so.
+    Exact(&'static [usize], Ended),
     /// No exact count exists (a race on the wall clock); what is exact: every request served once,
     /// none failed, every connection closed, and the first connection carries the first request.
     Race,
     /// The client has no way to do this (curl always reads the body).
     NotApplicable,
+}
+
+/// How the connections of an exact count ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ended {
+    /// Every one this way.
+    All(Ending),
+    /// Each as listed, in accept order.
+    Each(&'static [Ending]),
+    /// FIN or RST, racing: a client that shuts its socket down before closing it (hyper does)
+    /// sends FIN, then RST at the close if bytes were left unread, and a body that fits in its
+    /// receive buffer leaves the server nothing unacknowledged to tell the two apart by. The
+    /// server in another process may read the FIN and close first. The count is exact.
+    Racing,
 }
 
 const ONE: &[usize] = &[REQUESTS];
@@ -76,6 +109,22 @@ const ALTERNATING: &[usize] = &[3, 2];
 
 /// About how many bytes the counting server's response headers take.
 const HEADER_BYTES: usize = 160;
+
+/// About how many bytes chunked encoding adds to a 64 KiB body (four 16 KiB chunks).
+const CHUNK_FRAMING_BYTES: usize = 64;
+
+/// Larger than a client's default receive buffer on Linux (`tcp_rmem`'s 128 KiB): a body this
+/// size dropped unread leaves bytes the client never received, so the server tells RST from FIN
+/// whoever closes first.
+const BEYOND_RECEIVE_BUFFER: usize = 256 * KIB;
+
+/// The retry case: three connections, the two 503 pages dropped unread (reset), the 200 read.
+const RETRIED: &[usize] = &[1, 1, 1];
+const RETRIED_ENDINGS: &[Ending] = &[
+    Ending::ClientReset,
+    Ending::ClientReset,
+    Ending::ClientClosed,
+];
 
 /// How much a client reads from its socket with a response's headers: what it holds when it
 /// drops a body unread. Whatever it has not read is still in its kernel buffer at the `close`,
@@ -88,12 +137,20 @@ fn first_read(client: Client) -> usize {
         Client::PythonRequests => 8 * KIB,
         // httpcore's `READ_NUM_BYTES = 64 * 1024`; Node's net sockets read 64 KiB at a time.
         Client::PythonHttpx | Client::NodeFetch | Client::NodeHttp | Client::Curl => 64 * KIB,
+        // hyper's first read on a connection: `INIT_BUFFER_SIZE`, 8 KiB.
+        Client::Reqwest | Client::ReqwestBlocking | Client::HyperUtil | Client::ReqwestRetry => {
+            8 * KIB
+        }
+        // ureq 3's `Agent` reads through its 128 KiB input buffer (`input_buffer_size`), as much as
+        // has arrived.
+        Client::Ureq => 128 * KIB,
     }
 }
 
 /// How a connection ends when `client` drops `case`'s body unread and closes it.
 fn unread_ending(client: Client, case: &Case) -> Ending {
-    if !case.chunked && HEADER_BYTES + case.body_bytes <= first_read(client) {
+    let framing = if case.chunked { CHUNK_FRAMING_BYTES } else { 0 };
+    if HEADER_BYTES + case.body_bytes + framing <= first_read(client) {
         Ending::ClientClosed
     } else {
         Ending::ClientReset
@@ -103,22 +160,45 @@ fn unread_ending(client: Client, case: &Case) -> Ending {
 /// The expectation for `client` in `case`.
 pub fn expect(client: Client, case: &Case) -> Expect {
     use Expect::{Exact, NotApplicable, Race};
+    let hyper_based = matches!(
+        client,
+        Client::Reqwest | Client::ReqwestBlocking | Client::HyperUtil | Client::ReqwestRetry
+    );
+    if case.transient_errors > 0 {
+        // Only a wrapper that retries has anything to show here.
+        return if client == Client::ReqwestRetry {
+            Exact(RETRIED, Ended::Each(RETRIED_ENDINGS))
+        } else {
+            NotApplicable
+        };
+    }
     if case.mode == Mode::Close || !case.server_keep_alive || case.response_connection_close {
         // Every client honours Connection: close, in either direction, and the server closes
         // first: it answers the last request of the connection and ends it.
-        return Exact(EACH, Ending::ServerClosed);
+        return Exact(EACH, Ended::All(Ending::ServerClosed));
     }
     // A body that arrived whole with the headers: undici's Client is still "needs drain" when
     // the next fetch is dispatched, whether or not the body was read.
     let complete_with_headers = !case.chunked && case.body_bytes <= 4 * KIB;
+    let clean = Ended::All(Ending::ClientClosed);
     match (client, case.mode) {
-        (Client::NodeFetch, Mode::Read) => Exact(ALTERNATING, Ending::ClientClosed),
-        (_, Mode::Read) => Exact(ONE, Ending::ClientClosed),
+        (Client::NodeFetch, Mode::Read) => Exact(ALTERNATING, clean),
+        (_, Mode::Read) => Exact(ONE, clean),
         (Client::Curl, _) => NotApplicable,
         (Client::Go127, _) if case.chunked || case.body_bytes <= 256 * KIB => Race,
-        (Client::NodeFetch, _) if complete_with_headers => Exact(ALTERNATING, Ending::ClientClosed),
+        (Client::NodeFetch, _) if complete_with_headers => Exact(ALTERNATING, clean),
         (Client::NodeFetch, _) => Race,
-        _ => Exact(EACH, unread_ending(client, case)),
+        // hyper read a body this small ahead with the headers: dropping it costs nothing.
+        _ if hyper_based && complete_with_headers => Exact(ONE, clean),
+        _ if hyper_based && case.body_bytes < BEYOND_RECEIVE_BUFFER => Exact(EACH, Ended::Racing),
+        // A 64 KiB response crosses a loopback segment (MSS 65483): ureq's one read may end at
+        // the segment boundary or take all, so what is left unread at the drop races.
+        (Client::Ureq, _)
+            if case.body_bytes >= 64 * KIB && case.body_bytes < BEYOND_RECEIVE_BUFFER =>
+        {
+            Exact(EACH, Ended::Racing)
+        }
+        _ => Exact(EACH, Ended::All(unread_ending(client, case))),
     }
 }
 
@@ -146,5 +226,70 @@ pub fn why(client: Client) -> &'static str {
         Client::Curl => {
             "one invocation reuses its connection cache for every URL; curl always reads the body, so the unread cases do not apply"
         }
+        Client::Reqwest | Client::ReqwestBlocking | Client::HyperUtil => {
+            "hyper reads 8 KiB ahead with the headers (`INIT_BUFFER_SIZE`), so a body that arrived with them costs nothing; dropping a larger one makes `poll_drain_or_close_read` read once more and close the connection, which hyper shuts down (FIN) before it drops the socket (RST if bytes were unread): for a body that fits in the client's receive buffer the server cannot always tell which came last"
+        }
+        Client::Ureq => {
+            "the `Agent` returns a connection to its pool only when the body is read to its end (`BodyHandler` calls `cleanup` on the last read); a `Body` dropped unread drops its connection, even a 2-byte one, and closes it with whatever of 128 KiB (`input_buffer_size`) it had not read"
+        }
+        Client::ReqwestRetry => {
+            "as reqwest for single calls; `RetryTransientMiddleware::execute_with_retry` keeps the 503 response in `result` while it sleeps, then `continue` drops it unread, so a 1 MiB error page closes its connection and every retry pays a new one"
+        }
+    }
+}
+
+/// Whether `observed` is how `expected` says `connections` connections end.
+pub fn endings_hold(expected: Ended, connections: usize, observed: &Endings) -> bool {
+    match expected {
+        Ended::All(ending) => *observed == Endings::all(ending, connections),
+        Ended::Each(endings) => {
+            let mut counted = Endings::default();
+            for ending in endings {
+                *slot(&mut counted, *ending) += 1;
+            }
+            *observed == counted
+        }
+        // FIN or RST, every connection closed.
+        Ended::Racing => {
+            observed.client_closed + observed.client_reset == connections
+                && observed.server_closed + observed.open == 0
+        }
+    }
+}
+
+/// The endings in brief, as the table prints them: `5 RST`, `2 RST + 1 FIN`, `5 FIN/RST`.
+pub fn describe_endings(expected: Ended, connections: usize) -> String {
+    match expected {
+        Ended::All(ending) => format!("{connections} {}", word(ending)),
+        Ended::Each(endings) => {
+            let mut parts: Vec<(usize, &str)> = Vec::new();
+            for ending in endings {
+                match parts.iter_mut().find(|(_, w)| *w == word(*ending)) {
+                    Some((n, _)) => *n += 1,
+                    None => parts.push((1, word(*ending))),
+                }
+            }
+            let parts: Vec<String> = parts.iter().map(|(n, w)| format!("{n} {w}")).collect();
+            parts.join(" + ")
+        }
+        Ended::Racing => format!("{connections} FIN/RST"),
+    }
+}
+
+fn word(ending: Ending) -> &'static str {
+    match ending {
+        Ending::ClientClosed => "FIN",
+        Ending::ClientReset => "RST",
+        Ending::ServerClosed => "server",
+        Ending::Open => "open",
+    }
+}
+
+fn slot(endings: &mut Endings, ending: Ending) -> &mut usize {
+    match ending {
+        Ending::ClientClosed => &mut endings.client_closed,
+        Ending::ClientReset => &mut endings.client_reset,
+        Ending::ServerClosed => &mut endings.server_closed,
+        Ending::Open => &mut endings.open,
     }
 }

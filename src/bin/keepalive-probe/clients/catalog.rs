@@ -4,6 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use super::rust_driver;
+
 /// Where the driver programs (`clients/`) and the toolchains `.ci/run` installs
 /// (`target/clients-venv`) are found, decided at run time so that an installed binary or a nextest
 /// archive run from another path works: `$KEEPALIVE_PROBE_CLIENTS_HOME` if set, otherwise the
@@ -30,6 +32,11 @@ pub enum Client {
     NodeFetch,
     NodeHttp,
     Curl,
+    Reqwest,
+    ReqwestBlocking,
+    Ureq,
+    HyperUtil,
+    ReqwestRetry,
 }
 
 /// What a driver does with each response body.
@@ -54,7 +61,7 @@ impl Mode {
 }
 
 impl Client {
-    pub const ALL: [Client; 7] = [
+    pub const ALL: [Client; 12] = [
         Client::Go119,
         Client::Go127,
         Client::PythonRequests,
@@ -62,6 +69,11 @@ impl Client {
         Client::NodeFetch,
         Client::NodeHttp,
         Client::Curl,
+        Client::Reqwest,
+        Client::ReqwestBlocking,
+        Client::Ureq,
+        Client::HyperUtil,
+        Client::ReqwestRetry,
     ];
 
     /// The column heading, and the name `--client` takes.
@@ -74,6 +86,11 @@ impl Client {
             Client::NodeFetch => "node-fetch",
             Client::NodeHttp => "node-http",
             Client::Curl => "curl",
+            Client::Reqwest => "reqwest",
+            Client::ReqwestBlocking => "reqwest-blocking",
+            Client::Ureq => "ureq",
+            Client::HyperUtil => "hyper-util",
+            Client::ReqwestRetry => "reqwest-retry",
         }
     }
 
@@ -92,6 +109,11 @@ impl Client {
                 "apt-get install -y nodejs (Node 19 or later)".to_owned()
             }
             Client::Curl => "apt-get install -y curl".to_owned(),
+            Client::Reqwest
+            | Client::ReqwestBlocking
+            | Client::Ureq
+            | Client::HyperUtil
+            | Client::ReqwestRetry => rust_driver::build_hint(),
         }
     }
 
@@ -121,6 +143,11 @@ impl Client {
                 command.arg(home().join("clients/node").join(script));
                 command
             }
+            Client::Reqwest
+            | Client::ReqwestBlocking
+            | Client::Ureq
+            | Client::HyperUtil
+            | Client::ReqwestRetry => rust_driver::command(self.name())?,
             Client::Curl => {
                 self.available()?;
                 let mut command = Command::new("curl");
@@ -151,6 +178,7 @@ impl Client {
                 ],
             ),
             Client::Curl => require("curl", &["--version"]),
+            _ => rust_driver::driver().map(drop),
         }
     }
 
@@ -175,6 +203,14 @@ impl Client {
             }
             Client::NodeFetch | Client::NodeHttp => Command::new("node").arg("--version").output(),
             Client::Curl => Command::new("curl").arg("--version").output(),
+            Client::Reqwest | Client::ReqwestBlocking => return rust_driver::version("reqwest"),
+            Client::Ureq => return rust_driver::version("ureq"),
+            Client::HyperUtil => return rust_driver::version("hyper-util"),
+            Client::ReqwestRetry => {
+                let retry = rust_driver::version("reqwest-retry")?;
+                let reqwest = rust_driver::version("reqwest")?;
+                return Some(format!("{retry} on {reqwest}"));
+            }
         }
         .ok()?;
         let text = String::from_utf8_lossy(&output.stdout);

@@ -2,9 +2,8 @@
 //! they end: FIN (closed by the client, everything read), RST (reset by the client, bytes
 //! unread) or server (closed by the server).
 
-use super::cases::{CASES, Expect, expect, why};
+use super::cases::{CASES, Expect, describe_endings, expect, why};
 use super::catalog::Client;
-use keepalive_probe::Ending;
 
 pub fn table() -> String {
     let mut out = String::from("| case |");
@@ -18,16 +17,9 @@ pub fn table() -> String {
         out.push_str(&format!("| {} |", case.name));
         for client in Client::ALL {
             let cell = match expect(client, case) {
-                Expect::Exact(per_connection, ending) => format!(
-                    "{} {}",
-                    per_connection.len(),
-                    match ending {
-                        Ending::ClientClosed => "FIN",
-                        Ending::ClientReset => "RST",
-                        Ending::ServerClosed => "server",
-                        Ending::Open => "open",
-                    }
-                ),
+                Expect::Exact(per_connection, ended) => {
+                    describe_endings(ended, per_connection.len())
+                }
                 Expect::Race => "racy".to_owned(),
                 Expect::NotApplicable => "n/a".to_owned(),
             };

@@ -10,11 +10,11 @@ mod cases;
 mod catalog;
 mod markdown;
 mod run;
+mod rust_driver;
 
 use std::collections::BTreeMap;
 use std::process::ExitCode;
 
-use keepalive_probe::Endings;
 use serde::Serialize;
 
 use self::cases::{CASES, Case, Expect, expect};
@@ -194,10 +194,10 @@ pub fn main(args: Args) -> ExitCode {
 /// Whether an observation is what the expectation says.
 fn holds(expected: Expect, observation: &Observation) -> bool {
     match expected {
-        Expect::Exact(per_connection, ending) => {
+        Expect::Exact(per_connection, ended) => {
             observation.failed.is_none()
                 && observation.requests_per_connection == per_connection
-                && observation.ended == Endings::all(ending, per_connection.len())
+                && cases::endings_hold(ended, per_connection.len(), &observation.ended)
         }
         Expect::Race => {
             let per_connection = &observation.requests_per_connection;
@@ -211,9 +211,9 @@ fn holds(expected: Expect, observation: &Observation) -> bool {
 
 fn describe(expected: Expect) -> String {
     match expected {
-        Expect::Exact(per_connection, ending) => format!(
+        Expect::Exact(per_connection, ended) => format!(
             "{per_connection:?} {}",
-            run::endings(&Endings::all(ending, per_connection.len()))
+            cases::describe_endings(ended, per_connection.len())
         ),
         Expect::Race => format!(
             "race: {} requests served once, none failed",

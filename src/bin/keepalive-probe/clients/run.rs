@@ -6,7 +6,7 @@ use std::time::Duration;
 use keepalive_probe::{Endings, Server};
 use tokio::process::Command;
 
-use super::cases::{Case, REQUESTS};
+use super::cases::Case;
 use super::catalog::Client;
 
 /// How long a driver may take for its five requests before it counts as hung.
@@ -70,10 +70,14 @@ pub enum CaseError {
 
 /// Runs `case` against `client` once.
 pub async fn case(client: Client, case: &Case) -> Result<Observation, CaseError> {
-    let server = Server::builder()
+    let mut builder = Server::builder()
         .body_bytes(case.body_bytes)
         .keep_alive(case.server_keep_alive)
-        .connection_close(case.response_connection_close)
+        .connection_close(case.response_connection_close);
+    if case.transient_errors > 0 {
+        builder = builder.router(transient_errors_then_ok(case));
+    }
+    let server = builder
         .start()
         .await
         .map_err(|error| CaseError::Failed(error.to_string()))?;
@@ -83,7 +87,7 @@ pub async fn case(client: Client, case: &Case) -> Result<Observation, CaseError>
         server.url()
     };
     let command = client
-        .command(&url, REQUESTS, case.mode)
+        .command(&url, case.calls(), case.mode)
         .map_err(CaseError::Missing)?;
     let output = tokio::time::timeout(
         DRIVER_LIMIT,
@@ -113,4 +117,29 @@ pub async fn case(client: Client, case: &Case) -> Result<Observation, CaseError>
         failed,
         client_view: stdout.lines().last().map(str::to_owned),
     })
+}
+
+/// `GET /`: 503 with the case's body for the first `transient_errors` requests, then 200 with it
+/// — a server having a bad moment, for clients that retry.
+fn transient_errors_then_ok(case: &Case) -> axum::Router {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use axum::http::StatusCode;
+    use axum::response::IntoResponse;
+
+    let answered = Arc::new(AtomicUsize::new(0));
+    let (errors, body) = (case.transient_errors, vec![b'x'; case.body_bytes]);
+    axum::Router::new().route(
+        "/",
+        axum::routing::get(move || {
+            let status = if answered.fetch_add(1, Ordering::SeqCst) < errors {
+                StatusCode::SERVICE_UNAVAILABLE
+            } else {
+                StatusCode::OK
+            };
+            let body = body.clone();
+            async move { (status, body).into_response() }
+        }),
+    )
 }

@@ -1,0 +1,52 @@
+//! The Rust clients' driver: one program (`clients/rust/`, a package of its own so that neither
+//! the library nor the CLI compiles ureq or the middleware), built once with
+//! `cargo build --release --manifest-path clients/rust/Cargo.toml` (`scripts/setup-clients` does).
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use super::catalog::home;
+
+/// The driver's package, under [`home`].
+fn package() -> PathBuf {
+    home().join("clients/rust")
+}
+
+/// The built driver.
+fn binary() -> PathBuf {
+    package().join("target/release/keepalive-probe-rust-clients")
+}
+
+/// How to build it.
+pub fn build_hint() -> String {
+    format!(
+        "cargo build --release --manifest-path {}",
+        package().join("Cargo.toml").display()
+    )
+}
+
+/// The driver, if it is built; `Err` says why not.
+pub fn driver() -> Result<PathBuf, String> {
+    let binary = binary();
+    if binary.exists() {
+        Ok(binary)
+    } else {
+        Err(format!("{} not built", binary.display()))
+    }
+}
+
+/// The command that runs `client` (the driver's name for it).
+pub fn command(client: &str) -> Result<Command, String> {
+    let mut command = Command::new(driver()?);
+    command.arg(client);
+    Ok(command)
+}
+
+/// The version of `crate_name` the driver is built with, from its `Cargo.lock`.
+pub fn version(crate_name: &str) -> Option<String> {
+    let lock = std::fs::read_to_string(package().join("Cargo.lock")).ok()?;
+    let entry = format!("name = \"{crate_name}\"\nversion = \"");
+    let start = lock.find(&entry)? + entry.len();
+    let version = &lock[start..start + lock[start..].find('"')?];
+    Some(format!("{crate_name} {version}"))
+}
