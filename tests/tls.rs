@@ -235,3 +235,20 @@ fn install_the_process_provider() {
         let _ = rustls::crypto::ring::default_provider().install_default();
     });
 }
+
+/// The timeline marks each lane's handshake at its start: one full, then four resumed.
+#[test]
+fn the_timeline_marks_each_lanes_handshake() {
+    let observed = scenario::families::https_dropped_large_body_resumes_each_new_connection()
+        .run_observed()
+        .expect("runs");
+    let picture = keepalive_probe::timeline::svg("https", &observed.snapshot);
+    assert_eq!(
+        (
+            picture.matches(r#"data-handshake="full""#).count(),
+            picture.matches(r#"data-handshake="resumed""#).count(),
+            picture.contains("resumed TLS session"),
+        ),
+        (1, 4, true)
+    );
+}

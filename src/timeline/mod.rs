@@ -22,6 +22,7 @@
 //! one row per request still looks like a leak, one long row with many blocks still looks like
 //! reuse.
 
+mod marks;
 mod page;
 mod svg;
 

@@ -3,7 +3,8 @@
 use std::fmt::Write;
 
 use super::MAX_ROWS;
-use crate::report::{AcceptedConnection, Ending, Snapshot};
+use super::marks::{end_mark, ending_name, endings_legend, handshake_mark, handshake_name, legend};
+use crate::report::{AcceptedConnection, Snapshot};
 
 /// Left margin for row labels, in pixels.
 const LABEL_WIDTH: f64 = 130.0;
@@ -20,19 +21,9 @@ const DENSE_ROW: f64 = 6.0;
 /// Rows that still get the roomy height.
 const ROOMY_ROWS: usize = 40;
 
-const REUSED: &str = "#2e8b57";
-const SINGLE: &str = "#e07b00";
-const UNUSED: &str = "#9a9a9a";
-
-/// Each ending's mark at the end of its lane: a glyph and its colour.
-fn end_mark(ending: Ending) -> Option<(&'static str, &'static str)> {
-    match ending {
-        Ending::ClientClosed => Some(("●", "#333333")),
-        Ending::ClientReset => Some(("✕", "#d0021b")),
-        Ending::ServerClosed => Some(("■", "#1f4e9c")),
-        Ending::Open => None,
-    }
-}
+pub(super) const REUSED: &str = "#2e8b57";
+pub(super) const SINGLE: &str = "#e07b00";
+pub(super) const UNUSED: &str = "#9a9a9a";
 
 /// Draws `snapshot` as a self-contained SVG document (no script, no external reference), titled
 /// `title` and the counts.
@@ -74,7 +65,8 @@ pub fn svg(title: &str, snapshot: &Snapshot) -> String {
         escape(&counts_line(snapshot)),
     );
     legend(&mut out, 10.0, 60.0);
-    endings_legend(&mut out, 10.0, 80.0);
+    let https = snapshot.connections.iter().any(|c| c.tls.is_some());
+    endings_legend(&mut out, 10.0, 80.0, https);
     for (index, row) in rows.iter().enumerate() {
         let top = HEADER_HEIGHT + row_height * index as f64;
         draw_row(&mut out, row, snapshot, &layout, top, index);
@@ -157,49 +149,6 @@ fn counts_line(snapshot: &Snapshot) -> String {
         let _ = write!(line, "; {folded} older connections folded into the totals");
     }
     line
-}
-
-fn legend(out: &mut String, x: f64, y: f64) {
-    let items = [
-        (REUSED, "reused: carried 2+ requests"),
-        (
-            SINGLE,
-            "one request only: a new TCP handshake for every request",
-        ),
-        (UNUSED, "carried nothing"),
-    ];
-    let mut left = x;
-    for (colour, label) in items {
-        let _ = write!(
-            out,
-            r##"<rect x="{left}" y="{}" width="12" height="12" fill="{colour}"/><text x="{}" y="{}">{label}</text>"##,
-            y - 10.0,
-            left + 16.0,
-            y
-        );
-        left += 24.0 + 6.6 * label.len() as f64;
-    }
-}
-
-/// What the mark at the end of a lane says.
-fn endings_legend(out: &mut String, x: f64, y: f64) {
-    let mut left = x;
-    for ending in [
-        Ending::ClientClosed,
-        Ending::ClientReset,
-        Ending::ServerClosed,
-    ] {
-        let Some((glyph, colour)) = end_mark(ending) else {
-            continue;
-        };
-        let label = format!("{ending}");
-        let _ = write!(
-            out,
-            r##"<text x="{left}" y="{y}" fill="{colour}">{glyph}</text><text x="{}" y="{y}">{label}</text>"##,
-            left + 16.0,
-        );
-        left += 24.0 + 6.6 * label.len() as f64;
-    }
 }
 
 /// The colour and class of a row: reused if any of its connections carried 2+ requests.
@@ -307,6 +256,18 @@ fn draw_row(
     }
     let mark_size = if height >= ROOMY_ROW { 12.0 } else { 7.0 };
     for connection in row.connections {
+        if let Some(tls) = &connection.tls {
+            let (glyph, colour, _) = handshake_mark(tls.handshake);
+            let _ = write!(
+                out,
+                r##"<text class="handshake" data-handshake="{}" x="{:.2}" y="{:.2}" font-size="{mark_size}" fill="{colour}" text-anchor="middle">{glyph}</text>"##,
+                handshake_name(tls.handshake),
+                x(connection.accepted.order),
+                middle + mark_size * 0.35,
+            );
+        }
+    }
+    for connection in row.connections {
         let (Some(closed), Some((glyph, colour))) =
             (connection.closed_at, end_mark(connection.ended))
         else {
@@ -321,16 +282,6 @@ fn draw_row(
         );
     }
     out.push_str("</g>");
-}
-
-/// An ending as the JSON reports name it.
-fn ending_name(ending: Ending) -> &'static str {
-    match ending {
-        Ending::ClientClosed => "client_closed",
-        Ending::ClientReset => "client_reset",
-        Ending::ServerClosed => "server_closed",
-        Ending::Open => "open",
-    }
 }
 
 /// What a lane's tooltip says: ids, requests, and times on the server's clock.

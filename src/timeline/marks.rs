@@ -1,0 +1,100 @@
+//! What the colours and glyphs of a timeline mean: the lane colours, the mark at each lane's end
+//! (how the connection ended) and, on HTTPS, at its start (the handshake), with their legends.
+
+use std::fmt::Write;
+
+use super::svg::{REUSED, SINGLE, UNUSED};
+use crate::handshake::Handshake;
+use crate::report::Ending;
+
+/// Each ending's mark at the end of its lane: a glyph and its colour.
+pub(super) fn end_mark(ending: Ending) -> Option<(&'static str, &'static str)> {
+    match ending {
+        Ending::ClientClosed => Some(("●", "#333333")),
+        Ending::ClientReset => Some(("✕", "#d0021b")),
+        Ending::ServerClosed => Some(("■", "#1f4e9c")),
+        Ending::Open => None,
+    }
+}
+
+pub(super) fn legend(out: &mut String, x: f64, y: f64) {
+    let items = [
+        (REUSED, "reused: carried 2+ requests"),
+        (
+            SINGLE,
+            "one request only: a new TCP handshake for every request",
+        ),
+        (UNUSED, "carried nothing"),
+    ];
+    let mut left = x;
+    for (colour, label) in items {
+        let _ = write!(
+            out,
+            r##"<rect x="{left}" y="{}" width="12" height="12" fill="{colour}"/><text x="{}" y="{}">{label}</text>"##,
+            y - 10.0,
+            left + 16.0,
+            y
+        );
+        left += 24.0 + 6.6 * label.len() as f64;
+    }
+}
+
+/// Each TLS handshake's mark at the start of its lane: a glyph and its colour.
+pub(super) fn handshake_mark(handshake: Handshake) -> (&'static str, &'static str, &'static str) {
+    match handshake {
+        Handshake::Full => ("◆", "#6a1b9a", "full TLS handshake"),
+        Handshake::Resumed => ("◇", "#6a1b9a", "resumed TLS session"),
+        Handshake::Failed => ("✗", "#d0021b", "failed TLS handshake"),
+    }
+}
+
+/// What the mark at the end of a lane says, and, on HTTPS, the mark at its start.
+pub(super) fn endings_legend(out: &mut String, x: f64, y: f64, https: bool) {
+    let mut left = x;
+    if https {
+        for handshake in [Handshake::Full, Handshake::Resumed, Handshake::Failed] {
+            let (glyph, colour, label) = handshake_mark(handshake);
+            let _ = write!(
+                out,
+                r##"<text x="{left}" y="{y}" fill="{colour}">{glyph}</text><text x="{}" y="{y}">{label}</text>"##,
+                left + 16.0,
+            );
+            left += 24.0 + 6.6 * label.len() as f64;
+        }
+    }
+    for ending in [
+        Ending::ClientClosed,
+        Ending::ClientReset,
+        Ending::ServerClosed,
+    ] {
+        let Some((glyph, colour)) = end_mark(ending) else {
+            continue;
+        };
+        let label = format!("{ending}");
+        let _ = write!(
+            out,
+            r##"<text x="{left}" y="{y}" fill="{colour}">{glyph}</text><text x="{}" y="{y}">{label}</text>"##,
+            left + 16.0,
+        );
+        left += 24.0 + 6.6 * label.len() as f64;
+    }
+}
+
+/// A handshake as the JSON reports name it.
+pub(super) fn handshake_name(handshake: Handshake) -> &'static str {
+    match handshake {
+        Handshake::Full => "full",
+        Handshake::Resumed => "resumed",
+        Handshake::Failed => "failed",
+    }
+}
+
+/// An ending as the JSON reports name it.
+pub(super) fn ending_name(ending: Ending) -> &'static str {
+    match ending {
+        Ending::ClientClosed => "client_closed",
+        Ending::ClientReset => "client_reset",
+        Ending::ServerClosed => "server_closed",
+        Ending::Open => "open",
+    }
+}
