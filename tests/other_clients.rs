@@ -22,10 +22,17 @@ fn main() -> ExitCode {
         eprintln!("KEEPALIVE_PROBE_REQUIRE_CLIENTS=1 but toolchains are missing: {missing:?}");
         return ExitCode::FAILURE;
     }
-    let mut trials = vec![Trial::test(
-        "readme_other_clients_table_is_generated",
-        readme_table_is_generated,
-    )];
+    let mut trials = vec![
+        Trial::test(
+            "readme_other_clients_table_is_generated",
+            readme_table_is_generated,
+        ),
+        Trial::test(
+            "a_driver_that_fails_to_build_is_a_failure_not_a_skip",
+            a_driver_that_fails_to_build_is_a_failure,
+        )
+        .with_ignored_flag(missing.contains_key("go1.19")),
+    ];
     for (client, case) in cases() {
         let name = format!("{client} / {case}");
         let reason = missing.get(&client).cloned();
@@ -116,5 +123,38 @@ fn readme_table_is_generated() -> Result<(), Failed> {
         Ok(())
     } else {
         Err("README.md's other-clients table is stale: regenerate it with `cargo run -- clients --markdown`".into())
+    }
+}
+
+/// Issue 22: a Go driver that did not build was reported as skipped, like a missing toolchain.
+/// With a broken `main.go` (a home of its own, `KEEPALIVE_PROBE_CLIENTS_HOME`), the case fails.
+fn a_driver_that_fails_to_build_is_a_failure() -> Result<(), Failed> {
+    let home = std::env::temp_dir().join(format!("broken-driver-{}", std::process::id()));
+    let go = home.join("clients/go");
+    std::fs::create_dir_all(&go)?;
+    std::fs::write(go.join("go.mod"), "module broken\n\ngo 1.19\n")?;
+    std::fs::write(
+        go.join("main.go"),
+        "package main\n\nfunc main() { this is not Go }\n",
+    )?;
+    let output = Command::new(BINARY)
+        .args([
+            "clients",
+            "--json",
+            "--client",
+            "go1.19",
+            "--filter",
+            "body unread, 2 B",
+        ])
+        .env("KEEPALIVE_PROBE_CLIENTS_HOME", &home)
+        .output()?;
+    std::fs::remove_dir_all(&home)?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let row: Value = serde_json::from_str(stdout.lines().next().unwrap_or_default())
+        .map_err(|error| format!("not one JSON line ({error}): {stdout}"))?;
+    if row["verdict"] == "fail" && !output.status.success() {
+        Ok(())
+    } else {
+        Err(format!("expected a failure: {row} (exit {})", output.status).into())
     }
 }

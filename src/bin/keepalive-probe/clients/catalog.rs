@@ -22,6 +22,21 @@ fn venv() -> PathBuf {
     home().join("target/clients-venv")
 }
 
+/// Why a client cannot run here.
+#[derive(Debug)]
+pub enum Unavailable {
+    /// Its toolchain is missing: a skip, unless every client is required.
+    Missing(String),
+    /// Its driver did not build: a failure, never a skip.
+    Broken(String),
+}
+
+impl From<String> for Unavailable {
+    fn from(reason: String) -> Self {
+        Unavailable::Missing(reason)
+    }
+}
+
 /// One HTTP client, in one version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Client {
@@ -119,7 +134,7 @@ impl Client {
 
     /// The command that runs `count` requests to `url` in `mode`, once the toolchain is ready;
     /// `Err` says why it cannot run here. Go drivers are built once into `target/clients/`.
-    pub fn command(self, url: &str, count: usize, mode: Mode) -> Result<Command, String> {
+    pub fn command(self, url: &str, count: usize, mode: Mode) -> Result<Command, Unavailable> {
         let count = count.to_string();
         let mut command = match self {
             Client::Go119 => Command::new(go_driver("go-1.19", &go_119()?)?),
@@ -151,12 +166,15 @@ impl Client {
             Client::Curl => {
                 self.available()?;
                 let mut command = Command::new("curl");
-                command.args(["-s", "-o", "/dev/null", "-w", "%{num_connects}\\n"]);
+                command.args(["-s", "-w", "%{num_connects}\\n"]);
                 if mode == Mode::Close {
                     command.args(["-H", "Connection: close"]);
                 }
-                // One curl invocation, the URL `count` times: curl's own connection cache.
-                command.args(std::iter::repeat_n(url, count.parse().unwrap_or(1)));
+                // One curl invocation, the URL `count` times: curl's own connection cache. Each
+                // URL takes its own `-o`: one `-o` covers only the first.
+                for _ in 0..count.parse().unwrap_or(1) {
+                    command.args(["-o", "/dev/null", url]);
+                }
                 return Ok(command);
             }
         };
@@ -266,14 +284,15 @@ fn go_version(go: &Path) -> Option<String> {
 /// and reused until either changes. The build writes a file of its own and renames it into
 /// place: tests run in parallel, and a build writing over a binary another test is executing
 /// fails with `ETXTBSY`.
-fn go_driver(name: &str, go: &Path) -> Result<PathBuf, String> {
+fn go_driver(name: &str, go: &Path) -> Result<PathBuf, Unavailable> {
     let home = home();
     let target = home.join("target/clients");
     let sources = home.join("clients/go");
     let mut hasher = std::hash::DefaultHasher::new();
     for file in ["main.go", "go.mod"] {
-        let text = std::fs::read(sources.join(file))
-            .map_err(|error| format!("cannot read the Go driver's {file}: {error}"))?;
+        let text = std::fs::read(sources.join(file)).map_err(|error| {
+            Unavailable::Broken(format!("cannot read the Go driver's {file}: {error}"))
+        })?;
         std::hash::Hash::hash(&text, &mut hasher);
     }
     std::hash::Hash::hash(&go_version(go), &mut hasher);
@@ -295,13 +314,17 @@ fn go_driver(name: &str, go: &Path) -> Result<PathBuf, String> {
         .env("GOCACHE", target.join("gocache"))
         .env("GOPATH", target.join("gopath"))
         .status()
-        .map_err(|error| format!("{} build: {error}", go.display()))?;
+        .map_err(|error| Unavailable::Broken(format!("{} build: {error}", go.display())))?;
     if status.success() {
-        std::fs::rename(&building, &binary)
-            .map_err(|error| format!("cannot move the Go driver into place: {error}"))?;
+        std::fs::rename(&building, &binary).map_err(|error| {
+            Unavailable::Broken(format!("cannot move the Go driver into place: {error}"))
+        })?;
         Ok(binary)
     } else {
-        Err(format!("{} build failed: {status}", go.display()))
+        Err(Unavailable::Broken(format!(
+            "{} build failed: {status}",
+            go.display()
+        )))
     }
 }
 

@@ -7,7 +7,7 @@ use keepalive_probe::{Endings, Server};
 use tokio::process::Command;
 
 use super::cases::Case;
-use super::catalog::Client;
+use super::catalog::{Client, Unavailable};
 
 /// How long a driver may take for its five requests before it counts as hung.
 const DRIVER_LIMIT: Duration = Duration::from_secs(30);
@@ -88,7 +88,10 @@ pub async fn case(client: Client, case: &Case) -> Result<Observation, CaseError>
     };
     let command = client
         .command(&url, case.calls(), case.mode)
-        .map_err(CaseError::Missing)?;
+        .map_err(|unavailable| match unavailable {
+            Unavailable::Missing(reason) => CaseError::Missing(reason),
+            Unavailable::Broken(reason) => CaseError::Failed(reason),
+        })?;
     let output = tokio::time::timeout(
         DRIVER_LIMIT,
         Command::from(command).kill_on_drop(true).output(),
