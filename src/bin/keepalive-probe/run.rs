@@ -139,7 +139,8 @@ async fn run(args: Args) -> ExitCode {
                 program(&args.command)
             );
             stop_command(&mut child, signal, args.kill_after, &mut stop).await;
-            let snapshot = settle(&server, args.close_grace, &mut stop).await;
+            // A signal now is the user's second: it cuts the wait for closes short.
+            let snapshot = settle(&server, args.close_grace, Some(&mut stop)).await;
             let written = report(&snapshot, &args);
             return match written {
                 Ok(()) => ExitCode::from(128 + signal.number() as u8),
@@ -154,7 +155,15 @@ async fn run(args: Args) -> ExitCode {
             return ExitCode::from(COMMAND_FAILED);
         }
     };
-    let snapshot = settle(&server, args.close_grace, &mut stop).await;
+    // A command ended by SIGINT or SIGTERM was most likely stopped by the same Ctrl-C that is
+    // about to reach `run` too (the terminal signals the whole process group): that one must not
+    // cut the wait for closes short. After a command that exited by itself, a signal is the
+    // user's, and does.
+    let killed_by_a_stop_signal = status
+        .signal()
+        .is_some_and(|number| Stop::from_number(number).is_some());
+    let interruptible = (!killed_by_a_stop_signal).then_some(&mut stop);
+    let snapshot = settle(&server, args.close_grace, interruptible).await;
     if let Err(code) = report(&snapshot, &args) {
         return code;
     }
@@ -246,11 +255,19 @@ fn report(snapshot: &Snapshot, args: &Args) -> Result<(), ExitCode> {
 /// warning: a report with open connections is still worth having.
 /// Waits up to `grace` for every connection to close, then takes the snapshot; a signal during
 /// the wait takes it at once (the report is never lost, only the wait cut short).
-async fn settle(server: &Server, grace: Duration, signals: &mut StopSignals) -> Snapshot {
+async fn settle(server: &Server, grace: Duration, signals: Option<&mut StopSignals>) -> Snapshot {
     // Running out of time is not an error in itself: the snapshot says what is still open.
-    tokio::select! {
-        _ = tokio::time::timeout(grace, server.report_when_closed()) => {}
-        _ = signals.received() => {}
+    let waiting = tokio::time::timeout(grace, server.report_when_closed());
+    match signals {
+        Some(signals) => {
+            tokio::select! {
+                _ = waiting => {}
+                _ = signals.received() => {}
+            }
+        }
+        None => {
+            let _ = waiting.await;
+        }
     }
     let snapshot = Snapshot::of(server);
     if snapshot.open() > 0 {
