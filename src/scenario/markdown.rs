@@ -25,6 +25,15 @@ fn row(scenario: &Scenario) -> String {
             endings(&outcome.report.ended),
             handshakes(&outcome.report.tls),
         ),
+        Expected::CountsExactly(outcome) => {
+            let counted = super::counts_only(&outcome.report);
+            (
+                outcome.report.accepted.to_string(),
+                format!("{:?}", outcome.report.requests_per_connection),
+                format!("{} by the client (FIN or RST)", counted.ended.client_closed),
+                format!("{} (full or resumed)", counted.tls.full),
+            )
+        }
         Expected::EveryConnectionEnded(ending) => (
             "races".to_owned(),
             "no exact count".to_owned(),

@@ -3,10 +3,10 @@
 
 use crate::consume::Consume;
 use crate::handshake::Handshakes;
-use crate::report::{Ending, Endings, Report};
+use crate::report::{Ending, Report};
 use crate::scenario::building::base;
 use crate::scenario::{
-    ClientSetup, Expected, MIB, RequestSetup, Scenario, ServerSetup, Step, TlsSetup,
+    ClientSetup, Expected, MIB, Outcome, RequestSetup, Scenario, ServerSetup, Step, TlsSetup,
 };
 
 /// An HTTPS server with `tls`, answering `body_bytes`.
@@ -119,12 +119,13 @@ pub fn https_h2_dropped_large_body_keeps_one_connection() -> Scenario {
             },
         ),
         consume: Consume::Unread,
-        expected: Report::closed([5])
-            .with_handshakes(handshakes(1, 0, 0))
-            .into(),
+        expected: Expected::CountsExactly(Outcome {
+            report: Report::closed([5]).with_handshakes(handshakes(1, 0, 0)),
+            failed_requests: 0,
+        }),
         ..base(
             "https_h2_dropped_large_body_keeps_one_connection",
-            "an HTTP/2 body dropped unread is one stream reset (RST_STREAM); the connection carries on",
+            "an HTTP/2 body dropped unread is one stream reset (RST_STREAM); the connection carries on, and whether DATA frames of reset streams were still unread at its close is TCP's timing",
         )
     }
 }
@@ -144,17 +145,13 @@ pub fn https_h2_concurrent_first_requests_handshake_once_each() -> Scenario {
             },
         ),
         steps: vec![Step::Concurrent(5)],
-        expected: Report::closed([5, 0, 0, 0, 0])
-            .with_endings(Endings {
-                client_closed: 1,
-                client_reset: 4,
-                ..Endings::default()
-            })
-            .with_handshakes(handshakes(5, 0, 0))
-            .into(),
+        expected: Expected::CountsExactly(Outcome {
+            report: Report::closed([5, 0, 0, 0, 0]).with_handshakes(handshakes(5, 0, 0)),
+            failed_requests: 0,
+        }),
         ..base(
             "https_h2_concurrent_first_requests_handshake_once_each",
-            "every first request connects before ALPN tells the pool it could share; the spares handshake for nothing and are dropped with the server's session tickets unread",
+            "every first request connects before ALPN tells the pool it could share; the spares handshake for nothing (a late one may resume the first's session) and are dropped, some with tickets unread",
         )
     }
 }
