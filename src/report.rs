@@ -137,7 +137,7 @@ impl Endings {
     }
 
     /// Counts one more connection that ended by `ending`.
-    pub(crate) fn add(&mut self, ending: Ending) {
+    pub fn add(&mut self, ending: Ending) {
         *self.slot(ending) += 1;
     }
 

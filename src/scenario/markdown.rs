@@ -60,38 +60,39 @@ fn row(scenario: &Scenario) -> String {
 
 /// `1 full, 4 resumed`; `—` for plain HTTP.
 fn handshakes(tls: &Handshakes) -> String {
-    let counts = [
-        (tls.full, "full"),
-        (tls.resumed, "resumed"),
-        (tls.failed, "failed"),
-    ];
-    let words: Vec<String> = counts
-        .iter()
-        .filter(|(n, _)| *n > 0)
-        .map(|(n, kind)| format!("{n} {kind}"))
-        .collect();
-    if words.is_empty() {
-        "—".to_owned()
-    } else {
-        words.join(", ")
-    }
+    in_words(
+        &[
+            (tls.full, "full"),
+            (tls.resumed, "resumed"),
+            (tls.failed, "failed"),
+        ],
+        "—",
+    )
 }
 
 /// `5 reset by the client`, `1 closed by the client, 1 closed by the server`.
 fn endings(ended: &Endings) -> String {
-    let counts = [
-        (ended.client_closed, "closed by the client"),
-        (ended.client_reset, "reset by the client"),
-        (ended.server_closed, "closed by the server"),
-        (ended.open, "still open"),
-    ];
+    in_words(
+        &[
+            (ended.client_closed, "closed by the client"),
+            (ended.client_reset, "reset by the client"),
+            (ended.server_closed, "closed by the server"),
+            (ended.open, "still open"),
+        ],
+        "none",
+    )
+}
+
+/// The counts that are not 0, each with its word, joined: `1 full, 4 resumed`; `none` when all
+/// are 0.
+fn in_words(counts: &[(usize, &str)], none: &str) -> String {
     let words: Vec<String> = counts
         .iter()
         .filter(|(n, _)| *n > 0)
-        .map(|(n, how)| format!("{n} {how}"))
+        .map(|(n, word)| format!("{n} {word}"))
         .collect();
     if words.is_empty() {
-        "none".to_owned()
+        none.to_owned()
     } else {
         words.join(", ")
     }

@@ -110,6 +110,28 @@ macro_rules! configured_client {
 }
 pub(super) use configured_client;
 
+/// The scenario's request on `client` (async or blocking): its method and body, and
+/// `Connection: close` or HTTP/1.0 when the scenario asks. A macro for the reason
+/// `configured_client` is one.
+macro_rules! prepared_request {
+    ($scenario:expr, $client:expr, $url:expr) => {{
+        let scenario: &Scenario = $scenario;
+        let mut request = match scenario.request.method {
+            Method::Get => $client.get($url),
+            Method::Head => $client.head($url),
+            Method::Post => $client.post($url).body(scenario.request_body()),
+        };
+        if scenario.request.connection_close {
+            request = request.header(CONNECTION, HeaderValue::from_static("close"));
+        }
+        if scenario.request.http_1_0 {
+            request = request.version(Version::HTTP_10);
+        }
+        request
+    }};
+}
+pub(super) use prepared_request;
+
 impl Scenario {
     /// Runs the scenario on a runtime of its own and returns what the server counted.
     ///
@@ -211,17 +233,7 @@ impl Scenario {
         tracker: &ConnectionTracker,
         seen: &Responses,
     ) -> bool {
-        let mut request = match self.request.method {
-            Method::Get => client.get(url),
-            Method::Head => client.head(url),
-            Method::Post => client.post(url).body(self.request_body()),
-        };
-        if self.request.connection_close {
-            request = request.header(CONNECTION, HeaderValue::from_static("close"));
-        }
-        if self.request.http_1_0 {
-            request = request.version(Version::HTTP_10);
-        }
+        let request = prepared_request!(self, client, url);
         match request.send().await {
             Ok(mut response) => {
                 seen.record(

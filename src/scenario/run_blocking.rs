@@ -5,7 +5,8 @@ use reqwest::Version;
 use reqwest::header::{CONNECTION, HeaderValue};
 
 use super::run::{
-    ClientTls, Observed, Outcome, Responses, ScenarioError, configured_client, settle,
+    ClientTls, Observed, Outcome, Responses, ScenarioError, configured_client, prepared_request,
+    settle,
 };
 use super::{Method, Scenario, Step};
 use crate::server::Server;
@@ -77,17 +78,7 @@ impl Scenario {
         tracker: &ConnectionTracker,
         seen: &Responses,
     ) -> bool {
-        let mut request = match self.request.method {
-            Method::Get => client.get(url),
-            Method::Head => client.head(url),
-            Method::Post => client.post(url).body(self.request_body()),
-        };
-        if self.request.connection_close {
-            request = request.header(CONNECTION, HeaderValue::from_static("close"));
-        }
-        if self.request.http_1_0 {
-            request = request.version(Version::HTTP_10);
-        }
+        let request = prepared_request!(self, client, url);
         match request.send() {
             Ok(mut response) => {
                 seen.record(

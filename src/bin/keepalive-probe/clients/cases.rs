@@ -238,58 +238,37 @@ pub fn why(client: Client) -> &'static str {
     }
 }
 
-/// Whether `observed` is how `expected` says `connections` connections end.
-pub fn endings_hold(expected: Ended, connections: usize, observed: &Endings) -> bool {
+/// The endings `expected` stands for, counted; `None` where they race.
+fn counted(expected: Ended, connections: usize) -> Option<Endings> {
     match expected {
-        Ended::All(ending) => *observed == Endings::all(ending, connections),
+        Ended::All(ending) => Some(Endings::all(ending, connections)),
         Ended::Each(endings) => {
             let mut counted = Endings::default();
             for ending in endings {
-                *slot(&mut counted, *ending) += 1;
+                counted.add(*ending);
             }
-            *observed == counted
+            Some(counted)
         }
+        Ended::Racing => None,
+    }
+}
+
+/// Whether `observed` is how `expected` says `connections` connections end.
+pub fn endings_hold(expected: Ended, connections: usize, observed: &Endings) -> bool {
+    match counted(expected, connections) {
+        Some(counted) => *observed == counted,
         // FIN or RST, every connection closed.
-        Ended::Racing => {
+        None => {
             observed.client_closed + observed.client_reset == connections
                 && observed.server_closed + observed.open == 0
         }
     }
 }
 
-/// The endings in brief, as the table prints them: `5 RST`, `2 RST + 1 FIN`, `5 FIN/RST`.
+/// The endings in brief, as the table prints them: `5 RST`, `1 FIN + 2 RST`, `5 FIN/RST`.
 pub fn describe_endings(expected: Ended, connections: usize) -> String {
-    match expected {
-        Ended::All(ending) => format!("{connections} {}", word(ending)),
-        Ended::Each(endings) => {
-            let mut parts: Vec<(usize, &str)> = Vec::new();
-            for ending in endings {
-                match parts.iter_mut().find(|(_, w)| *w == word(*ending)) {
-                    Some((n, _)) => *n += 1,
-                    None => parts.push((1, word(*ending))),
-                }
-            }
-            let parts: Vec<String> = parts.iter().map(|(n, w)| format!("{n} {w}")).collect();
-            parts.join(" + ")
-        }
-        Ended::Racing => format!("{connections} FIN/RST"),
-    }
-}
-
-fn word(ending: Ending) -> &'static str {
-    match ending {
-        Ending::ClientClosed => "FIN",
-        Ending::ClientReset => "RST",
-        Ending::ServerClosed => "server",
-        Ending::Open => "open",
-    }
-}
-
-fn slot(endings: &mut Endings, ending: Ending) -> &mut usize {
-    match ending {
-        Ending::ClientClosed => &mut endings.client_closed,
-        Ending::ClientReset => &mut endings.client_reset,
-        Ending::ServerClosed => &mut endings.server_closed,
-        Ending::Open => &mut endings.open,
+    match counted(expected, connections) {
+        Some(counted) => super::run::endings(&counted),
+        None => format!("{connections} FIN/RST"),
     }
 }
