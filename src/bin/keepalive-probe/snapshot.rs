@@ -101,9 +101,10 @@ impl Snapshot {
         for connection in &self.ledger.connections {
             let plural = if connection.requests == 1 { "" } else { "s" };
             let tls = connection.tls.as_ref().map_or_else(String::new, |tls| {
-                let agreed: Vec<&str> = [tls.version.as_deref(), tls.alpn.as_deref()]
+                let agreed: String = [tls.version.as_deref(), tls.alpn.as_deref()]
                     .into_iter()
                     .flatten()
+                    .map(|word| format!(" {word}"))
                     .collect();
                 let why = tls
                     .failure
@@ -114,7 +115,7 @@ impl Snapshot {
                     Handshake::Resumed => "resumed",
                     Handshake::Failed => "failed",
                 };
-                format!("; {kind} TLS handshake {}{why}", agreed.join(" "))
+                format!("; {kind} TLS handshake{agreed}{why}")
             });
             writeln!(
                 out,
