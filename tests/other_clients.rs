@@ -1,6 +1,7 @@
-//! Other languages' HTTP clients through the counting server: every client × case of
-//! `keepalive-probe clients` is a test of its own (`go1.27 / body unread, 64 KiB`), exact where
-//! the client has an exact answer and checked for what is exact where it races.
+//! Other languages' HTTP clients through the counting server: every client of
+//! `keepalive-probe clients` is a test of its own (`go1.27`), which runs all its cases in one
+//! driver process and fails naming each case that was not as expected: exact where the client
+//! has an exact answer, checked for what is exact where it races.
 //!
 //! A client whose toolchain is missing here is reported as *ignored*, with the reason and the
 //! install command — never as passed. CI installs them all and sets
@@ -33,10 +34,9 @@ fn main() -> ExitCode {
         )
         .with_ignored_flag(missing.contains_key("go1.19")),
     ];
-    for (client, case) in cases() {
-        let name = format!("{client} / {case}");
+    for client in clients() {
         let reason = missing.get(&client).cloned();
-        let trial = Trial::test(name, move || run_case(&client, &case));
+        let trial = Trial::test(client.clone(), move || run_client(&client));
         trials.push(match reason {
             Some(reason) => {
                 eprintln!("ignoring {}: {reason}", trial.name());
@@ -62,52 +62,54 @@ fn missing_toolchains() -> HashMap<String, String> {
         .collect()
 }
 
-/// Every client × case that applies, from the expectations (`--markdown` needs no toolchain).
-fn cases() -> Vec<(String, String)> {
+/// Every client, by its column name (`--markdown` needs no toolchain).
+fn clients() -> Vec<String> {
     let output = Command::new(BINARY)
         .args(["clients", "--markdown"])
         .output()
         .expect("the binary runs");
     let table = String::from_utf8_lossy(&output.stdout);
-    let mut lines = table.lines().filter(|line| line.starts_with('|'));
-    let header: Vec<String> = cells(lines.next().expect("a header row"));
-    lines
-        .skip(1)
-        .flat_map(|row| {
-            let row = cells(row);
-            let case = row[0].clone();
-            header[1..]
-                .iter()
-                .zip(&row[1..])
-                .filter(|(_, cell)| *cell != "n/a")
-                .map(move |(client, _)| (client.clone(), case.clone()))
-                .collect::<Vec<_>>()
-        })
-        .collect()
-}
-
-fn cells(row: &str) -> Vec<String> {
-    row.trim_matches('|')
+    let header = table
+        .lines()
+        .find(|line| line.starts_with('|'))
+        .expect("a header row");
+    header
+        .trim_matches('|')
         .split('|')
+        .skip(1)
         .map(|cell| cell.trim().to_owned())
         .collect()
 }
 
-fn run_case(client: &str, case: &str) -> Result<(), Failed> {
+/// Every case of `client`, in one run: each row must pass or not apply, and there must be rows.
+fn run_client(client: &str) -> Result<(), Failed> {
     let output = Command::new(BINARY)
-        .args(["clients", "--json", "--client", client, "--filter", case])
+        .args(["clients", "--json", "--client", client])
         .output()
         .map_err(|error| format!("the binary runs: {error}"))?;
     let stdout = String::from_utf8_lossy(&output.stdout);
-    let row: Value = stdout
+    let rows: Vec<Value> = stdout
         .lines()
-        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
-        .find(|row| row["case"] == case)
-        .ok_or_else(|| format!("no row for {client} / {case}: {stdout}"))?;
-    if row["verdict"] == "pass" {
+        .map(serde_json::from_str)
+        .collect::<Result<_, _>>()
+        .map_err(|error| format!("not JSON lines ({error}): {stdout}"))?;
+    let ran = rows.iter().filter(|row| row["verdict"] == "pass").count();
+    let failures: Vec<String> = rows
+        .iter()
+        .filter(|row| row["verdict"] != "pass" && row["verdict"] != "n/a")
+        .map(|row| format!("{row}"))
+        .collect();
+    if failures.is_empty() && ran > 0 && output.status.success() {
         Ok(())
     } else {
-        Err(format!("{row}").into())
+        Err(format!(
+            "{} of {} cases failed (exit {}):\n{}",
+            failures.len(),
+            rows.len(),
+            output.status,
+            failures.join("\n")
+        )
+        .into())
     }
 }
 

@@ -1,12 +1,22 @@
 // The seed article's client: a plain http.Client, each response closed with
 // `defer resp.Body.Close()`, its body read with io.ReadAll or not.
 //
-// Usage: go-client URL COUNT MODE, MODE one of read, unread, close (read, and ask the server to
-// close with Connection: close). Prints "reused: …" with httptrace's GotConnInfo.Reused per
-// request: Go's own view of reuse.
+// Usage: go-client URL COUNT MODE [URL COUNT MODE]...
+//
+// Each URL COUNT MODE triple is a job, run one after another, each with a transport of its own
+// (a clone of http.DefaultTransport: what a fresh process would use). MODE is read, unread or
+// close (read, and ask the server to close with Connection: close); `+session-cache` after it
+// sets TLSClientConfig.ClientSessionCache, without which Go never resumes a TLS session
+// (crypto/tls `loadSession` returns early when the cache is nil). HTTPS URLs trust the system
+// roots, which SSL_CERT_FILE replaces.
+//
+// Prints one line per job, Go's own view: "connections=N" new connections (httptrace's
+// GotConnInfo.Reused false), and for HTTPS "resumed=K", how many of them resumed a session
+// (Response.TLS.DidResume).
 package main
 
 import (
+	"crypto/tls"
 	"fmt"
 	"io"
 	"net/http"
@@ -18,47 +28,75 @@ import (
 )
 
 func main() {
-	if len(os.Args) != 4 {
-		fmt.Fprintln(os.Stderr, "usage: go-client URL COUNT read|unread|close")
+	jobs := os.Args[1:]
+	if len(jobs) == 0 || len(jobs)%3 != 0 {
+		fmt.Fprintln(os.Stderr, "usage: go-client URL COUNT MODE [URL COUNT MODE]...")
 		os.Exit(2)
 	}
-	url, mode := os.Args[1], os.Args[3]
-	count, err := strconv.Atoi(os.Args[2])
-	if err != nil || count < 1 || count > 1000 {
-		fmt.Fprintln(os.Stderr, "COUNT must be a number from 1 to 1000")
-		os.Exit(2)
-	}
-	client := &http.Client{Timeout: 10 * time.Second}
-	var reused []string
-	for i := 0; i < count; i++ {
-		r, err := get(client, url, mode)
+	for i := 0; i < len(jobs); i += 3 {
+		view, err := job(jobs[i], jobs[i+1], jobs[i+2])
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}
-		reused = append(reused, strconv.FormatBool(r))
+		fmt.Println(view)
 	}
-	fmt.Println("reused:", strings.Join(reused, ","))
 }
 
-func get(client *http.Client, url, mode string) (bool, error) {
+func job(url, countText, modeText string) (string, error) {
+	count, err := strconv.Atoi(countText)
+	if err != nil || count < 1 || count > 1000 {
+		return "", fmt.Errorf("COUNT must be a number from 1 to 1000, not %q", countText)
+	}
+	mode, option, _ := strings.Cut(modeText, "+")
+	if (mode != "read" && mode != "unread" && mode != "close") || (option != "" && option != "session-cache") {
+		return "", fmt.Errorf("MODE must be read, unread or close, optionally +session-cache, not %q", modeText)
+	}
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	if option == "session-cache" {
+		transport.TLSClientConfig = &tls.Config{ClientSessionCache: tls.NewLRUClientSessionCache(0)}
+	}
+	client := &http.Client{Transport: transport, Timeout: 10 * time.Second}
+	connections, resumed := 0, 0
+	for i := 0; i < count; i++ {
+		reused, didResume, err := get(client, url, mode)
+		if err != nil {
+			return "", err
+		}
+		if !reused {
+			connections++
+			if didResume {
+				resumed++
+			}
+		}
+	}
+	view := fmt.Sprintf("connections=%d", connections)
+	if strings.HasPrefix(url, "https:") {
+		view += fmt.Sprintf(" resumed=%d", resumed)
+	}
+	return view, nil
+}
+
+func get(client *http.Client, url, mode string) (reused, didResume bool, err error) {
 	req, err := http.NewRequest("GET", url, nil)
 	if err != nil {
-		return false, err
+		return false, false, err
 	}
 	req.Close = mode == "close"
-	var reused bool
 	trace := &httptrace.ClientTrace{GotConn: func(info httptrace.GotConnInfo) { reused = info.Reused }}
 	req = req.WithContext(httptrace.WithClientTrace(req.Context(), trace))
 	resp, err := client.Do(req)
 	if err != nil {
-		return false, err
+		return false, false, err
 	}
 	defer resp.Body.Close()
+	if resp.TLS != nil {
+		didResume = resp.TLS.DidResume
+	}
 	if mode != "unread" {
 		if _, err := io.ReadAll(resp.Body); err != nil {
-			return false, err
+			return false, false, err
 		}
 	}
-	return reused, nil
+	return reused, didResume, nil
 }

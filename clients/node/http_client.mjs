@@ -1,30 +1,51 @@
-// Node's http module with its global Agent (keep-alive on by default since Node 19), as its users
-// write it: http.get(url, callback), then read the body or not. Prints "reused: …" from
-// request.reusedSocket, Node's own view of reuse.
-// Usage: node http_client.mjs URL COUNT MODE, MODE one of read, unread, close.
+// Node's http and https modules with their global Agents (keep-alive on by default since Node 19),
+// as their users write them: get(url, callback), then read the body or not.
+// Usage: node http_client.mjs URL COUNT MODE [URL COUNT MODE]...
+// Each triple is a job, run one after another; MODE is read, unread or close. The global Agent
+// pools per host and port: every job has a server, so a pool, of its own. HTTPS trusts
+// NODE_EXTRA_CA_CERTS.
+// Prints one line per job, Node's own view: "connections=N", requests whose `reusedSocket` was
+// false, and for HTTPS "resumed=K", how many of those sockets resumed a TLS session
+// (`TLSSocket.isSessionReused()`).
 import http from "node:http";
+import https from "node:https";
 
-const [url, countText, mode] = process.argv.slice(2);
-const count = Number(countText);
-const headers = mode === "close" ? { connection: "close" } : {};
-
-function get() {
+function get(url, mode) {
+  const headers = mode === "close" ? { connection: "close" } : {};
+  const module = url.startsWith("https:") ? https : http;
   return new Promise((resolve, reject) => {
-    const request = http.get(url, { headers, timeout: 10000 }, (response) => {
+    const request = module.get(url, { headers, timeout: 10000 }, (response) => {
+      const seen = {
+        reused: request.reusedSocket,
+        resumed: Boolean(response.socket?.isSessionReused?.()),
+      };
       if (mode === "unread") {
         response.destroy();
-        resolve(request.reusedSocket);
+        resolve(seen);
       } else {
         response.resume();
-        response.on("end", () => resolve(request.reusedSocket));
+        response.on("end", () => resolve(seen));
       }
     });
     request.on("error", reject);
   });
 }
 
-const reused = [];
-for (let i = 0; i < count; i++) {
-  reused.push(await get());
+const jobs = process.argv.slice(2);
+if (jobs.length === 0 || jobs.length % 3 !== 0) {
+  console.error("usage: node http_client.mjs URL COUNT MODE [URL COUNT MODE]...");
+  process.exit(2);
 }
-console.log(`reused: ${reused.join(",")}`);
+for (let i = 0; i < jobs.length; i += 3) {
+  const [url, count, mode] = [jobs[i], Number(jobs[i + 1]), jobs[i + 2]];
+  let connections = 0;
+  let resumed = 0;
+  for (let n = 0; n < count; n++) {
+    const seen = await get(url, mode);
+    if (!seen.reused) {
+      connections++;
+      if (seen.resumed) resumed++;
+    }
+  }
+  console.log(`connections=${connections}` + (url.startsWith("https:") ? ` resumed=${resumed}` : ""));
+}

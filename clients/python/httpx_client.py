@@ -1,23 +1,51 @@
 """An httpx.Client, as its users write it: client.get(url), or a streamed response closed unread.
 
-Usage: httpx_client.py URL COUNT MODE, MODE one of read, unread, close.
+Usage: httpx_client.py URL COUNT MODE [URL COUNT MODE]...
+
+Each URL COUNT MODE triple is a job with a Client of its own, run one after another. MODE is
+read, unread or close (read, with Connection: close). HTTPS trusts SSL_CERT_FILE, as httpx does.
+
+Prints one line per job, httpx's own view: "connections=N", the new sockets its responses came
+on, and for HTTPS "resumed=K", how many of them resumed a TLS session (the `ssl_object`'s
+session_reused). httpcore never offers a session to a new connection, so K is 0.
 """
 import sys
 
-import httpx
 
+def job(httpx, url, count, mode):
+    streams, resumed = [], []
 
-def main():
-    url, count, mode = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+    def observe(response):
+        # Before the body is read: the stream is still open.
+        stream = response.extensions["network_stream"]
+        if not any(stream is seen for seen in streams):
+            streams.append(stream)
+            ssl_object = stream.get_extra_info("ssl_object")
+            resumed.append(bool(ssl_object and ssl_object.session_reused))
+
     headers = {"Connection": "close"} if mode == "close" else {}
-    with httpx.Client(timeout=10) as client:
+    with httpx.Client(timeout=10, event_hooks={"response": [observe]}) as client:
         for _ in range(count):
             if mode == "unread":
                 with client.stream("GET", url, headers=headers):
                     pass
             else:
                 client.get(url, headers=headers).read()
-    print("done")
+    view = f"connections={len(streams)}"
+    if url.startswith("https:"):
+        view += f" resumed={sum(resumed)}"
+    return view
+
+
+def main():
+    import httpx
+
+    jobs = sys.argv[1:]
+    if not jobs or len(jobs) % 3:
+        sys.exit("usage: httpx_client.py URL COUNT MODE [URL COUNT MODE]...")
+    for i in range(0, len(jobs), 3):
+        url, count, mode = jobs[i], int(jobs[i + 1]), jobs[i + 2]
+        print(job(httpx, url, count, mode), flush=True)
 
 
 main()

@@ -1,17 +1,33 @@
 """A requests.Session, as its users write it: session.get(url), then read .content or not.
 
-Usage: requests_client.py URL COUNT MODE, MODE one of read, unread, close. With `unread` the
-response is requested with stream=True and closed without reading (otherwise requests reads the
-body itself). Prints "connections: N": urllib3's own count of connections its pool opened.
+Usage: requests_client.py URL COUNT MODE [URL COUNT MODE]...
+
+Each URL COUNT MODE triple is a job with a Session of its own, run one after another. MODE is
+read, unread (requested with stream=True and closed unread; otherwise requests reads the body
+itself) or close (read, with Connection: close). HTTPS trusts REQUESTS_CA_BUNDLE, as requests
+always does.
+
+Prints one line per job, requests' own view: "connections=N", the new sockets its responses came
+on, and for HTTPS "resumed=K", how many of them resumed a TLS session (SSLSocket.session_reused).
+urllib3 never offers a session to a new socket (urllib3 issue 590), so K is 0.
 """
 import sys
 
-import requests
 
+def job(requests, url, count, mode):
+    sockets, resumed = [], []
 
-def main():
-    url, count, mode = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+    def observe(response, **_):
+        # Before requests reads the body. The socket is the http.client response's own: after a
+        # response that closes the connection, http.client has already let go of it
+        # (`HTTPConnection.getresponse` → `close` when `will_close`).
+        sock = response.raw._original_response.fp.raw._sock
+        if not any(sock is seen for seen in sockets):
+            sockets.append(sock)
+            resumed.append(bool(getattr(sock, "session_reused", False)))
+
     session = requests.Session()
+    session.hooks["response"].append(observe)
     headers = {"Connection": "close"} if mode == "close" else {}
     for _ in range(count):
         response = session.get(url, headers=headers, stream=(mode == "unread"), timeout=10)
@@ -19,9 +35,22 @@ def main():
             response.close()
         else:
             response.content
-    pool = session.get_adapter(url).poolmanager.connection_from_url(url)
-    print(f"connections: {pool.num_connections}")
     session.close()
+    view = f"connections={len(sockets)}"
+    if url.startswith("https:"):
+        view += f" resumed={sum(resumed)}"
+    return view
+
+
+def main():
+    import requests
+
+    jobs = sys.argv[1:]
+    if not jobs or len(jobs) % 3:
+        sys.exit("usage: requests_client.py URL COUNT MODE [URL COUNT MODE]...")
+    for i in range(0, len(jobs), 3):
+        url, count, mode = jobs[i], int(jobs[i + 1]), jobs[i + 2]
+        print(job(requests, url, count, mode), flush=True)
 
 
 main()

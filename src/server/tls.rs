@@ -127,9 +127,16 @@ impl Tls {
         let ca_key = rcgen::KeyPair::generate().map_err(setup_error)?;
         let mut ca_params = rcgen::CertificateParams::new(Vec::new()).map_err(setup_error)?;
         ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-        ca_params
-            .distinguished_name
-            .push(rcgen::DnType::CommonName, "keepalive-probe test CA");
+        // A name of its own: OpenSSL picks an issuer by its name, so two CAs of one name in a
+        // client's trust file (one per server) would fail each other's certificates.
+        let key_prefix: String = ca_key.public_key_raw()[..8]
+            .iter()
+            .map(|byte| format!("{byte:02x}"))
+            .collect();
+        ca_params.distinguished_name.push(
+            rcgen::DnType::CommonName,
+            format!("keepalive-probe test CA {key_prefix}"),
+        );
         ca_params.key_usages = vec![
             rcgen::KeyUsagePurpose::KeyCertSign,
             rcgen::KeyUsagePurpose::DigitalSignature,

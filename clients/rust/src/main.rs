@@ -2,25 +2,31 @@
 //! blocking), ureq 3, hyper-util's legacy `Client`, and reqwest behind reqwest-middleware with
 //! reqwest-retry's `RetryTransientMiddleware`.
 //!
-//! Usage: keepalive-probe-rust-clients CLIENT URL COUNT MODE
+//! Usage: keepalive-probe-rust-clients CLIENT URL COUNT MODE [URL COUNT MODE]...
 //!   CLIENT: reqwest, reqwest-blocking, ureq, hyper-util or reqwest-retry
 //!   MODE:   read (the body to its end), unread (dropped unread) or close (read, and send
 //!           `Connection: close`)
 //!
-//! Each makes COUNT sequential requests and prints `done`. The async clients run on a
-//! current-thread runtime, so the only races left are between this process and the server.
+//! Each URL COUNT MODE triple is a job: a client of its own making COUNT sequential requests,
+//! then `done` on a line. Jobs run one after another. The async clients run on a current-thread
+//! runtime, so the only races left are between this process and the server. HTTPS URLs trust
+//! only the PEM certificates in `$KEEPALIVE_PROBE_CA`, over rustls with ring (installed as this
+//! process's default provider), each client with its own TLS configuration and so its own
+//! session cache: rustls resumes by default (`Resumption::default`).
 
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 use http_body_util::{BodyExt, Empty};
 use hyper::body::Bytes;
 use hyper_util::client::legacy::Client as HyperClient;
-use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use reqwest_middleware::ClientBuilder;
 use reqwest_retry::RetryTransientMiddleware;
 use reqwest_retry::policies::ExponentialBackoff;
+use rustls::pki_types::CertificateDer;
+use rustls::pki_types::pem::PemObject;
 
 type Failure = Box<dyn std::error::Error + Send + Sync>;
 
@@ -31,45 +37,84 @@ enum Mode {
     Close,
 }
 
+/// One URL COUNT MODE triple.
+struct Job<'a> {
+    url: &'a str,
+    count: usize,
+    mode: Mode,
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let [client, url, count, mode] = args.as_slice() else {
-        eprintln!("usage: keepalive-probe-rust-clients CLIENT URL COUNT MODE");
+    let Some((client, triples)) = args.split_first() else {
+        eprintln!("usage: keepalive-probe-rust-clients CLIENT URL COUNT MODE [URL COUNT MODE]...");
         return ExitCode::from(2);
     };
-    let (Ok(count), Some(mode)) = (count.parse::<usize>(), parse_mode(mode)) else {
-        eprintln!("COUNT is a number and MODE one of read, unread, close");
+    let Some(jobs) = parse_jobs(triples) else {
+        eprintln!("jobs are URL COUNT MODE triples: COUNT a number, MODE read, unread or close");
         return ExitCode::from(2);
     };
-    let ran = match client.as_str() {
-        "reqwest" => runtime().and_then(|rt| rt.block_on(reqwest_async(url, count, mode))),
-        "reqwest-blocking" => reqwest_blocking(url, count, mode),
-        "ureq" => ureq_agent(url, count, mode),
-        "hyper-util" => runtime().and_then(|rt| rt.block_on(hyper_util_client(url, count, mode))),
-        "reqwest-retry" => runtime().and_then(|rt| rt.block_on(reqwest_retry(url, count, mode))),
-        other => {
-            eprintln!("unknown client {other:?}");
+    // Our own process: the one place a process-wide provider may be installed.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let certificates = match trusted_certificates() {
+        Ok(certificates) => certificates,
+        Err(error) => {
+            eprintln!("$KEEPALIVE_PROBE_CA: {error}");
             return ExitCode::from(2);
         }
     };
-    match ran {
-        Ok(()) => {
-            println!("done");
-            ExitCode::SUCCESS
-        }
-        Err(error) => {
+    for job in &jobs {
+        let ran = match client.as_str() {
+            "reqwest" => runtime().and_then(|rt| rt.block_on(reqwest_async(job, &certificates))),
+            "reqwest-blocking" => reqwest_blocking(job, &certificates),
+            "ureq" => ureq_agent(job, &certificates),
+            "hyper-util" => {
+                runtime().and_then(|rt| rt.block_on(hyper_util_client(job, &certificates)))
+            }
+            "reqwest-retry" => {
+                runtime().and_then(|rt| rt.block_on(reqwest_retry(job, &certificates)))
+            }
+            other => {
+                eprintln!("unknown client {other:?}");
+                return ExitCode::from(2);
+            }
+        };
+        if let Err(error) = ran {
             eprintln!("{client}: {error}");
-            ExitCode::FAILURE
+            return ExitCode::FAILURE;
         }
+        println!("done");
     }
+    ExitCode::SUCCESS
 }
 
-fn parse_mode(text: &str) -> Option<Mode> {
-    match text {
-        "read" => Some(Mode::Read),
-        "unread" => Some(Mode::Unread),
-        "close" => Some(Mode::Close),
-        _ => None,
+fn parse_jobs(triples: &[String]) -> Option<Vec<Job<'_>>> {
+    if triples.is_empty() || !triples.len().is_multiple_of(3) {
+        return None;
+    }
+    triples
+        .chunks(3)
+        .map(|job| {
+            let mode = match job[2].as_str() {
+                "read" => Mode::Read,
+                "unread" => Mode::Unread,
+                "close" => Mode::Close,
+                _ => return None,
+            };
+            Some(Job {
+                url: &job[0],
+                count: job[1].parse().ok()?,
+                mode,
+            })
+        })
+        .collect()
+}
+
+/// The certificates in the PEM file `$KEEPALIVE_PROBE_CA` names; none when it is unset.
+fn trusted_certificates() -> Result<Vec<CertificateDer<'static>>, Failure> {
+    match std::env::var_os("KEEPALIVE_PROBE_CA") {
+        None => Ok(Vec::new()),
+        Some(path) => Ok(CertificateDer::pem_file_iter(path)?.collect::<Result<_, _>>()?),
     }
 }
 
@@ -79,16 +124,31 @@ fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
         .build()?)
 }
 
-/// `reqwest::Client`, one for the whole run.
-async fn reqwest_async(url: &str, count: usize, mode: Mode) -> Result<(), Failure> {
-    let client = reqwest::Client::builder().no_proxy().build()?;
-    for _ in 0..count {
-        let mut request = client.get(url);
-        if mode == Mode::Close {
+fn reqwest_certificates(
+    certificates: &[CertificateDer<'static>],
+) -> Result<Vec<reqwest::Certificate>, Failure> {
+    Ok(certificates
+        .iter()
+        .map(|der| reqwest::Certificate::from_der(der))
+        .collect::<Result<_, _>>()?)
+}
+
+/// `reqwest::Client`, one per job.
+async fn reqwest_async(
+    job: &Job<'_>,
+    certificates: &[CertificateDer<'static>],
+) -> Result<(), Failure> {
+    let client = reqwest::Client::builder()
+        .no_proxy()
+        .tls_certs_only(reqwest_certificates(certificates)?)
+        .build()?;
+    for _ in 0..job.count {
+        let mut request = client.get(job.url);
+        if job.mode == Mode::Close {
             request = request.header("connection", "close");
         }
         let response = request.send().await?;
-        if mode != Mode::Unread {
+        if job.mode != Mode::Unread {
             response.bytes().await?;
         }
     }
@@ -96,15 +156,21 @@ async fn reqwest_async(url: &str, count: usize, mode: Mode) -> Result<(), Failur
 }
 
 /// `reqwest::blocking::Client`.
-fn reqwest_blocking(url: &str, count: usize, mode: Mode) -> Result<(), Failure> {
-    let client = reqwest::blocking::Client::builder().no_proxy().build()?;
-    for _ in 0..count {
-        let mut request = client.get(url);
-        if mode == Mode::Close {
+fn reqwest_blocking(
+    job: &Job<'_>,
+    certificates: &[CertificateDer<'static>],
+) -> Result<(), Failure> {
+    let client = reqwest::blocking::Client::builder()
+        .no_proxy()
+        .tls_certs_only(reqwest_certificates(certificates)?)
+        .build()?;
+    for _ in 0..job.count {
+        let mut request = client.get(job.url);
+        if job.mode == Mode::Close {
             request = request.header("connection", "close");
         }
         let response = request.send()?;
-        if mode != Mode::Unread {
+        if job.mode != Mode::Unread {
             response.bytes()?;
         }
     }
@@ -112,36 +178,58 @@ fn reqwest_blocking(url: &str, count: usize, mode: Mode) -> Result<(), Failure> 
 }
 
 /// ureq 3's `Agent`, which pools connections.
-fn ureq_agent(url: &str, count: usize, mode: Mode) -> Result<(), Failure> {
+fn ureq_agent(job: &Job<'_>, certificates: &[CertificateDer<'static>]) -> Result<(), Failure> {
+    let roots: Vec<ureq::tls::Certificate<'static>> = certificates
+        .iter()
+        .map(|der| ureq::tls::Certificate::from_der(der).to_owned())
+        .collect();
+    let tls = ureq::tls::TlsConfig::builder()
+        .root_certs(ureq::tls::RootCerts::Specific(Arc::new(roots)))
+        .build();
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
+        .tls_config(tls)
         .build()
         .into();
-    for _ in 0..count {
-        let mut request = agent.get(url);
-        if mode == Mode::Close {
+    for _ in 0..job.count {
+        let mut request = agent.get(job.url);
+        if job.mode == Mode::Close {
             request = request.header("connection", "close");
         }
         let mut response = request.call()?;
-        if mode != Mode::Unread {
+        if job.mode != Mode::Unread {
             response.body_mut().read_to_vec()?;
         }
     }
     Ok(())
 }
 
-/// hyper-util's legacy `Client` over its `HttpConnector`, as SDKs built on it use it.
-async fn hyper_util_client(url: &str, count: usize, mode: Mode) -> Result<(), Failure> {
-    let client: HyperClient<HttpConnector, Empty<Bytes>> =
-        HyperClient::builder(TokioExecutor::new()).build_http();
-    let uri: hyper::Uri = url.parse()?;
-    for _ in 0..count {
+/// hyper-util's legacy `Client`, as SDKs built on it use it: over hyper-rustls' `HttpsConnector`
+/// (plain HTTP too), which wraps hyper-util's `HttpConnector`.
+async fn hyper_util_client(
+    job: &Job<'_>,
+    certificates: &[CertificateDer<'static>],
+) -> Result<(), Failure> {
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add_parsable_certificates(certificates.iter().cloned());
+    let tls = rustls::ClientConfig::builder()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let connector = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_tls_config(tls)
+        .https_or_http()
+        .enable_http1()
+        .build();
+    let client: HyperClient<_, Empty<Bytes>> =
+        HyperClient::builder(TokioExecutor::new()).build(connector);
+    let uri: hyper::Uri = job.url.parse()?;
+    for _ in 0..job.count {
         let mut request = hyper::Request::get(uri.clone());
-        if mode == Mode::Close {
+        if job.mode == Mode::Close {
             request = request.header("connection", "close");
         }
         let response = client.request(request.body(Empty::new())?).await?;
-        if mode != Mode::Unread {
+        if job.mode != Mode::Unread {
             response.into_body().collect().await?;
         }
     }
@@ -150,20 +238,27 @@ async fn hyper_util_client(url: &str, count: usize, mode: Mode) -> Result<(), Fa
 
 /// reqwest behind reqwest-middleware with `RetryTransientMiddleware`, which retries 5xx answers.
 /// The backoff is 1 ms so a run takes no time; the retry decisions are the crate's own.
-async fn reqwest_retry(url: &str, count: usize, mode: Mode) -> Result<(), Failure> {
+async fn reqwest_retry(
+    job: &Job<'_>,
+    certificates: &[CertificateDer<'static>],
+) -> Result<(), Failure> {
     let policy = ExponentialBackoff::builder()
         .retry_bounds(Duration::from_millis(1), Duration::from_millis(1))
         .build_with_max_retries(5);
-    let client = ClientBuilder::new(reqwest::Client::builder().no_proxy().build()?)
+    let reqwest = reqwest::Client::builder()
+        .no_proxy()
+        .tls_certs_only(reqwest_certificates(certificates)?)
+        .build()?;
+    let client = ClientBuilder::new(reqwest)
         .with(RetryTransientMiddleware::new_with_policy(policy))
         .build();
-    for _ in 0..count {
-        let mut request = client.get(url);
-        if mode == Mode::Close {
+    for _ in 0..job.count {
+        let mut request = client.get(job.url);
+        if job.mode == Mode::Close {
             request = request.header("connection", "close");
         }
         let response = request.send().await?;
-        if mode != Mode::Unread {
+        if job.mode != Mode::Unread {
             response.bytes().await?;
         }
     }

@@ -1,7 +1,7 @@
 //! The scenarios every client runs, and each client's exact expectation with the reason, found in
 //! that client's source.
 
-use keepalive_probe::{Ending, Endings};
+use keepalive_probe::{Ending, Endings, Handshakes};
 
 use super::catalog::{Client, Mode};
 
@@ -22,6 +22,12 @@ pub struct Case {
     /// The server answers 503 with the body this many times before a 200: a case for clients
     /// that retry. The client then makes one call.
     pub transient_errors: usize,
+    /// HTTPS (HTTP/1.1 over TLS 1.3, the server's session cache on), the client trusting the
+    /// server's CA.
+    pub tls: bool,
+    /// The client is given a TLS session cache it has not by default: Go's
+    /// `TLSClientConfig.ClientSessionCache`.
+    pub session_cache: bool,
 }
 
 impl Case {
@@ -44,11 +50,13 @@ const fn case(name: &'static str, body_bytes: usize, mode: Mode) -> Case {
         server_keep_alive: true,
         response_connection_close: false,
         transient_errors: 0,
+        tls: false,
+        session_cache: false,
     }
 }
 
 /// Every row, in reading order.
-pub const CASES: [Case; 12] = [
+pub const CASES: [Case; 15] = [
     case("body read to the end (64 KiB)", 64 * KIB, Mode::Read),
     case("body unread, 2 B", 2, Mode::Unread),
     case("body unread, 4 KiB", 4 * KIB, Mode::Unread),
@@ -73,16 +81,35 @@ pub const CASES: [Case; 12] = [
         transient_errors: 2,
         ..case("503 twice (1 MiB pages), then 200", 1024 * KIB, Mode::Read)
     },
+    Case {
+        tls: true,
+        ..case("HTTPS, body read to the end (64 KiB)", 64 * KIB, Mode::Read)
+    },
+    Case {
+        tls: true,
+        ..case("HTTPS, request Connection: close", 2, Mode::Close)
+    },
+    Case {
+        tls: true,
+        session_cache: true,
+        ..case(
+            "HTTPS, Connection: close, Go's ClientSessionCache set",
+            2,
+            Mode::Close,
+        )
+    },
 ];
 
 /// What a client must do in a case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Expect {
-    /// Exactly these requests per connection, in accept order, ended so.
-    Exact(&'static [usize], Ended),
+    /// Exactly these requests per connection, in accept order, ended so, after these TLS
+    /// handshakes (none over plain HTTP).
+    Exact(&'static [usize], Ended, Handshakes),
     /// No exact count exists (a race on the wall clock); what is exact: every request served once,
-    /// none failed, every connection closed, and the first connection carries the first request.
-    Race,
+    /// none failed, every connection closed, the first connection carries the first request, and,
+    /// where the client's code bounds it, at most this many connections.
+    Race(Option<usize>),
     /// The client has no way to do this (curl always reads the body).
     NotApplicable,
 }
@@ -159,7 +186,57 @@ fn unread_ending(client: Client, case: &Case) -> Ending {
 
 /// The expectation for `client` in `case`.
 pub fn expect(client: Client, case: &Case) -> Expect {
-    use Expect::{Exact, NotApplicable, Race};
+    if case.session_cache && !matches!(client, Client::Go119 | Client::Go127) {
+        // Only Go has a session cache to switch on: the others resume by default or never can.
+        return Expect::NotApplicable;
+    }
+    match expect_connections(client, case) {
+        Expect::Exact(per_connection, ended, _) if case.tls => Expect::Exact(
+            per_connection,
+            ended,
+            handshakes(client, case, per_connection.len()),
+        ),
+        expected => expected,
+    }
+}
+
+/// The TLS handshakes of `connections` new connections: the first is full; the others resume
+/// if the client keeps the session the first one was given. Every connection of a case starts
+/// after the one before it has read a response, and a TLS 1.3 server sends its session tickets
+/// before that response, so the client has a ticket by then.
+fn handshakes(client: Client, case: &Case, connections: usize) -> Handshakes {
+    let resumes = match client {
+        // crypto/tls `Conn.loadSession` returns at once when `ClientSessionCache` is nil, its
+        // default in net/http's `Transport`.
+        Client::Go119 | Client::Go127 => case.session_cache,
+        // The ssl module resumes only when handed a session (`SSLContext.wrap_socket(session=)`);
+        // neither urllib3 (issue 590) nor httpcore ever hands one.
+        Client::PythonRequests | Client::PythonHttpx => false,
+        // Node's `tls.connect` keeps sessions per agent (`maxCachedSessions`, 100), undici's
+        // connector a `SessionCache`; curl caches sessions in its handle; rustls resumes by
+        // default (`Resumption::default`, an in-memory cache in the client's `ClientConfig`).
+        _ => true,
+    };
+    let resumed = if resumes { connections - 1 } else { 0 };
+    Handshakes {
+        full: connections - resumed,
+        resumed,
+        failed: 0,
+    }
+}
+
+/// The connections and their endings for `client` in `case`, with no handshakes.
+fn expect_connections(client: Client, case: &Case) -> Expect {
+    use Expect::{NotApplicable, Race};
+    // net/http's `Transport.getConn` dials at most once per request (`queueForDial`); a dial that
+    // loses the race to a drained connection leaves its connection idle, for a later request or
+    // for none, so the connections never outnumber the requests.
+    let go_127_race = Race(Some(REQUESTS));
+    // undici's `_resume` connects a Client for the request at the head of its queue and, once
+    // connected, drops a request that was aborted meanwhile without writing it: a connection may
+    // carry nothing, and no bound follows from the code.
+    let undici_race = Race(None);
+    let exact = |per_connection, ended| Expect::Exact(per_connection, ended, Handshakes::default());
     let hyper_based = matches!(
         client,
         Client::Reqwest | Client::ReqwestBlocking | Client::HyperUtil | Client::ReqwestRetry
@@ -167,7 +244,7 @@ pub fn expect(client: Client, case: &Case) -> Expect {
     if case.transient_errors > 0 {
         // Only a wrapper that retries has anything to show here.
         return if client == Client::ReqwestRetry {
-            Exact(RETRIED, Ended::Each(RETRIED_ENDINGS))
+            exact(RETRIED, Ended::Each(RETRIED_ENDINGS))
         } else {
             NotApplicable
         };
@@ -175,30 +252,30 @@ pub fn expect(client: Client, case: &Case) -> Expect {
     if case.mode == Mode::Close || !case.server_keep_alive || case.response_connection_close {
         // Every client honours Connection: close, in either direction, and the server closes
         // first: it answers the last request of the connection and ends it.
-        return Exact(EACH, Ended::All(Ending::ServerClosed));
+        return exact(EACH, Ended::All(Ending::ServerClosed));
     }
     // A body that arrived whole with the headers: undici's Client is still "needs drain" when
     // the next fetch is dispatched, whether or not the body was read.
     let complete_with_headers = !case.chunked && case.body_bytes <= 4 * KIB;
     let clean = Ended::All(Ending::ClientClosed);
     match (client, case.mode) {
-        (Client::NodeFetch, Mode::Read) => Exact(ALTERNATING, clean),
-        (_, Mode::Read) => Exact(ONE, clean),
+        (Client::NodeFetch, Mode::Read) => exact(ALTERNATING, clean),
+        (_, Mode::Read) => exact(ONE, clean),
         (Client::Curl, _) => NotApplicable,
-        (Client::Go127, _) if case.chunked || case.body_bytes <= 256 * KIB => Race,
-        (Client::NodeFetch, _) if complete_with_headers => Exact(ALTERNATING, clean),
-        (Client::NodeFetch, _) => Race,
+        (Client::Go127, _) if case.chunked || case.body_bytes <= 256 * KIB => go_127_race,
+        (Client::NodeFetch, _) if complete_with_headers => exact(ALTERNATING, clean),
+        (Client::NodeFetch, _) => undici_race,
         // hyper read a body this small ahead with the headers: dropping it costs nothing.
-        _ if hyper_based && complete_with_headers => Exact(ONE, clean),
-        _ if hyper_based && case.body_bytes < BEYOND_RECEIVE_BUFFER => Exact(EACH, Ended::Racing),
+        _ if hyper_based && complete_with_headers => exact(ONE, clean),
+        _ if hyper_based && case.body_bytes < BEYOND_RECEIVE_BUFFER => exact(EACH, Ended::Racing),
         // A 64 KiB response crosses a loopback segment (MSS 65483): ureq's one read may end at
         // the segment boundary or take all, so what is left unread at the drop races.
         (Client::Ureq, _)
             if case.body_bytes >= 64 * KIB && case.body_bytes < BEYOND_RECEIVE_BUFFER =>
         {
-            Exact(EACH, Ended::Racing)
+            exact(EACH, Ended::Racing)
         }
-        _ => Exact(EACH, Ended::All(unread_ending(client, case))),
+        _ => exact(EACH, Ended::All(unread_ending(client, case))),
     }
 }
 
@@ -270,5 +347,23 @@ pub fn describe_endings(expected: Ended, connections: usize) -> String {
     match counted(expected, connections) {
         Some(counted) => super::run::endings(&counted),
         None => format!("{connections} FIN/RST"),
+    }
+}
+
+/// The handshakes in brief, after a comma: `, 1 full + 4 resumed`; nothing over plain HTTP.
+pub fn describe_handshakes(handshakes: &Handshakes) -> String {
+    let parts: Vec<String> = [
+        (handshakes.full, "full"),
+        (handshakes.resumed, "resumed"),
+        (handshakes.failed, "failed"),
+    ]
+    .iter()
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, what)| format!("{n} {what}"))
+    .collect();
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(", {}", parts.join(" + "))
     }
 }

@@ -54,6 +54,40 @@ pub enum Client {
     ReqwestRetry,
 }
 
+/// One case for a driver: `count` requests to `url`, each body handled as `mode`.
+#[derive(Debug, Clone)]
+pub struct Job {
+    pub url: String,
+    pub count: usize,
+    pub mode: Mode,
+    /// Give the client a TLS session cache (only Go's driver takes this).
+    pub session_cache: bool,
+}
+
+/// One curl invocation for every job: a group of URLs per job, separated by `--next`. curl's
+/// connection cache and TLS session cache last the whole invocation, keyed by host and port, and
+/// every job has a server of its own. Each URL takes its own `-o`: one `-o` covers only the
+/// first. `-w` prints `num_connects` per transfer: curl's own view.
+fn curl(jobs: &[Job], ca: Option<&Path>) -> Command {
+    let mut command = Command::new("curl");
+    for (index, job) in jobs.iter().enumerate() {
+        if index > 0 {
+            command.arg("--next");
+        }
+        command.args(["-s", "-S", "-f", "-w", "%{num_connects}\\n"]);
+        if let Some(ca) = ca {
+            command.arg("--cacert").arg(ca);
+        }
+        if job.mode == Mode::Close {
+            command.args(["-H", "Connection: close"]);
+        }
+        for _ in 0..job.count {
+            command.args(["-o", "/dev/null", &job.url]);
+        }
+    }
+    command
+}
+
 /// What a driver does with each response body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -132,10 +166,10 @@ impl Client {
         }
     }
 
-    /// The command that runs `count` requests to `url` in `mode`, once the toolchain is ready;
-    /// `Err` says why it cannot run here. Go drivers are built once into `target/clients/`.
-    pub fn command(self, url: &str, count: usize, mode: Mode) -> Result<Command, Unavailable> {
-        let count = count.to_string();
+    /// The command that runs `jobs` one after another in one process (a client of its own per
+    /// job), trusting the certificates in `ca` for HTTPS, once the toolchain is ready; `Err` says
+    /// why it cannot run here. Go drivers are built once into `target/clients/`.
+    pub fn command(self, jobs: &[Job], ca: Option<&Path>) -> Result<Command, Unavailable> {
         let mut command = match self {
             Client::Go119 => Command::new(go_driver("go-1.19", &go_119()?)?),
             Client::Go127 => Command::new(go_driver("go-1.27", &go_127()?)?),
@@ -147,13 +181,7 @@ impl Client {
                 } else {
                     "http_client.mjs"
                 };
-                require(
-                    "node",
-                    &[
-                        "-e",
-                        "process.exit(Number(process.versions.node.split('.')[0]) >= 19 ? 0 : 1)",
-                    ],
-                )?;
+                self.available()?;
                 let mut command = Command::new("node");
                 command.arg(home().join("clients/node").join(script));
                 command
@@ -165,20 +193,30 @@ impl Client {
             | Client::ReqwestRetry => rust_driver::command(self.name())?,
             Client::Curl => {
                 self.available()?;
-                let mut command = Command::new("curl");
-                command.args(["-s", "-w", "%{num_connects}\\n"]);
-                if mode == Mode::Close {
-                    command.args(["-H", "Connection: close"]);
-                }
-                // One curl invocation, the URL `count` times: curl's own connection cache. Each
-                // URL takes its own `-o`: one `-o` covers only the first.
-                for _ in 0..count.parse().unwrap_or(1) {
-                    command.args(["-o", "/dev/null", url]);
-                }
-                return Ok(command);
+                return Ok(curl(jobs, ca));
             }
         };
-        command.args([url, &count, mode.word()]);
+        for job in jobs {
+            let mode = if job.session_cache {
+                format!("{}+session-cache", job.mode.word())
+            } else {
+                job.mode.word().to_owned()
+            };
+            command.args([&job.url, &job.count.to_string(), &mode]);
+        }
+        if let Some(ca) = ca {
+            // Where each client looks for the certificates to trust, as its users set it: Go's
+            // and httpx's `SSL_CERT_FILE`, requests' `REQUESTS_CA_BUNDLE`, Node's
+            // `NODE_EXTRA_CA_CERTS`; the Rust driver reads ours.
+            for variable in [
+                "SSL_CERT_FILE",
+                "REQUESTS_CA_BUNDLE",
+                "NODE_EXTRA_CA_CERTS",
+                "KEEPALIVE_PROBE_CA",
+            ] {
+                command.env(variable, ca);
+            }
+        }
         Ok(command)
     }
 

@@ -2,7 +2,7 @@
 //! they end: FIN (closed by the client, everything read), RST (reset by the client, bytes
 //! unread) or server (closed by the server).
 
-use super::cases::{CASES, Expect, describe_endings, expect, why};
+use super::cases::{CASES, Expect, describe_endings, describe_handshakes, expect, why};
 use super::catalog::Client;
 
 pub fn table() -> String {
@@ -17,10 +17,13 @@ pub fn table() -> String {
         out.push_str(&format!("| {} |", case.name));
         for client in Client::ALL {
             let cell = match expect(client, case) {
-                Expect::Exact(per_connection, ended) => {
-                    describe_endings(ended, per_connection.len())
-                }
-                Expect::Race => "racy".to_owned(),
+                Expect::Exact(per_connection, ended, handshakes) => format!(
+                    "{}{}",
+                    describe_endings(ended, per_connection.len()),
+                    describe_handshakes(&handshakes)
+                ),
+                Expect::Race(None) => "racy".to_owned(),
+                Expect::Race(Some(at_most)) => format!("racy, ≤ {at_most}"),
                 Expect::NotApplicable => "n/a".to_owned(),
             };
             out.push_str(&format!(" {cell} |"));

@@ -1,10 +1,10 @@
 //! `keepalive-probe clients`: the same scenarios against other languages' HTTP clients, through
 //! the counting server — one table of connection reuse across clients and versions.
 //!
-//! Each client is a small driver program in `clients/` (Go, Python, Node) or curl itself, run as
-//! `keepalive-probe run` runs a command: the server's URL on its command line, its connections
-//! counted by the ledger. A client whose toolchain is missing is reported as skipped, with the
-//! command that installs it — never as passed.
+//! Each client is a small driver program in `clients/` (Go, Python, Node, Rust) or curl itself,
+//! run once per client with every case on its command line (a server per case, its URL, count
+//! and mode), its connections counted by each server's ledger. A client whose toolchain is
+//! missing is reported as skipped, with the command that installs it — never as passed.
 
 mod cases;
 mod catalog;
@@ -21,7 +21,8 @@ use self::cases::{CASES, Case, Expect, expect};
 use self::catalog::Client;
 use self::run::Observation;
 
-/// Run the scenarios against other HTTP clients (Go 1.19 and 1.27, Python, Node, curl).
+/// Run the scenarios against other HTTP clients (Go 1.19 and 1.27, Python, Node, curl, Rust),
+/// over HTTP and HTTPS.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
 Exit status: 0 when every case that ran was as expected; 1 when one was not; 2 for usage errors
@@ -35,13 +36,13 @@ pub struct Args {
     #[arg(long, conflicts_with_all = ["json", "repeat"])]
     markdown: bool,
     /// Only this client (by its column name: go1.19, go1.27, requests, httpx, node-fetch,
-    /// node-http, curl). Repeatable.
+    /// node-http, curl, reqwest, reqwest-blocking, ureq, hyper-util, reqwest-retry). Repeatable.
     #[arg(long, value_name = "NAME")]
     client: Vec<String>,
     /// Only the cases whose name contains this text.
     #[arg(long, value_name = "TEXT")]
     filter: Option<String>,
-    /// Run each case this many times and print every outcome seen: how to find out whether a
+    /// Run the table this many times and print every outcome seen: how to find out whether a
     /// count is exact.
     #[arg(long, value_name = "N", default_value_t = 1)]
     repeat: usize,
@@ -97,8 +98,10 @@ pub fn main(args: Args) -> ExitCode {
         })
         .collect();
     if clients.is_empty() || cases.is_empty() {
+        let names: Vec<&str> = Client::ALL.iter().map(|client| client.name()).collect();
         eprintln!(
-            "error: no client or no case matches (clients: go1.19, go1.27, requests, httpx, node-fetch, node-http, curl)"
+            "error: no client or no case matches (clients: {})",
+            names.join(", ")
         );
         return ExitCode::from(2);
     }
@@ -109,46 +112,35 @@ pub fn main(args: Args) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let (mut passed, mut failed, mut skipped) = (0, 0, 0);
-    for client in clients {
-        let version = client.version();
-        for case in &cases {
-            let expected = expect(client, case);
-            let mut observed = BTreeMap::new();
-            let mut client_view = None;
-            let mut skip = None;
-            let mut verdict = "pass";
-            if expected == Expect::NotApplicable {
-                verdict = "n/a";
-            } else {
-                for _ in 0..args.repeat.max(1) {
-                    match runtime.block_on(run::case(client, case)) {
-                        Ok(observation) => {
-                            if !holds(expected, &observation) {
-                                verdict = "fail";
-                            }
-                            *observed.entry(observation.summary()).or_default() += 1;
-                            client_view = observation.client_view;
-                        }
-                        Err(run::CaseError::Missing(reason)) => {
-                            skip = Some(reason);
-                            verdict = "skipped";
-                            break;
-                        }
-                        Err(run::CaseError::Failed(reason)) => {
-                            *observed.entry(reason).or_default() += 1;
-                            verdict = "fail";
-                        }
-                    }
-                }
+    let cases: Vec<Case> = cases.into_iter().copied().collect();
+    let repeat = args.repeat.max(1);
+    // Every client at once: each case has a server of its own, so clients cannot meet.
+    let runs: Vec<Vec<Outcome>> = runtime.block_on(async {
+        let tasks: Vec<_> = clients
+            .iter()
+            .map(|&client| tokio::spawn(run_client(client, cases.clone(), repeat)))
+            .collect();
+        let mut runs = Vec::with_capacity(tasks.len());
+        for task in tasks {
+            match task.await {
+                Ok(outcomes) => runs.push(outcomes),
+                // A bug of ours, not a client's failure: as loud as it was.
+                Err(error) => std::panic::resume_unwind(error.into_panic()),
             }
-            match verdict {
+        }
+        runs
+    });
+    let (mut passed, mut failed, mut skipped) = (0, 0, 0);
+    for (client, outcomes) in clients.iter().copied().zip(runs) {
+        let version = client.version();
+        for (case, outcome) in cases.iter().zip(outcomes) {
+            match outcome.verdict {
                 "pass" => passed += 1,
                 "fail" => failed += 1,
                 "skipped" => skipped += 1,
                 _ => {}
             }
-            if let (Some(reason), true) = (&skip, args.require_all) {
+            if let (Some(reason), true) = (&outcome.skip, args.require_all) {
                 eprintln!(
                     "error: {}: {reason} (install: {})",
                     client.name(),
@@ -156,16 +148,17 @@ pub fn main(args: Args) -> ExitCode {
                 );
                 return ExitCode::from(2);
             }
-            let skipped_because =
-                skip.map(|reason| format!("{reason}; install: {}", client.install_hint()));
+            let skipped_because = outcome
+                .skip
+                .map(|reason| format!("{reason}; install: {}", client.install_hint()));
             let row = Row {
                 client: client.name(),
                 version: version.clone(),
                 case: case.name,
-                expected: describe(expected),
-                observed,
-                verdict,
-                client_view,
+                expected: describe(outcome.expected),
+                observed: outcome.observed,
+                verdict: outcome.verdict,
+                client_view: outcome.client_view,
                 skipped: skipped_because.as_deref(),
             };
             if args.json {
@@ -191,32 +184,124 @@ pub fn main(args: Args) -> ExitCode {
     }
 }
 
+/// What one client did in one case, over every repeat.
+#[derive(Debug)]
+struct Outcome {
+    expected: Expect,
+    /// Each outcome seen, with how many times.
+    observed: BTreeMap<String, usize>,
+    verdict: &'static str,
+    client_view: Option<String>,
+    /// Why the client could not run here.
+    skip: Option<String>,
+}
+
+/// Runs `client` through every case that applies to it, `repeat` times, one driver process per
+/// round; one outcome per case, in order.
+async fn run_client(client: Client, cases: Vec<Case>, repeat: usize) -> Vec<Outcome> {
+    let mut outcomes: Vec<Outcome> = cases
+        .iter()
+        .map(|case| {
+            let expected = expect(client, case);
+            Outcome {
+                expected,
+                observed: BTreeMap::new(),
+                verdict: if expected == Expect::NotApplicable {
+                    "n/a"
+                } else {
+                    "pass"
+                },
+                client_view: None,
+                skip: None,
+            }
+        })
+        .collect();
+    let applicable: Vec<usize> = (0..cases.len())
+        .filter(|&index| outcomes[index].expected != Expect::NotApplicable)
+        .collect();
+    if applicable.is_empty() {
+        return outcomes;
+    }
+    let batch: Vec<&Case> = applicable.iter().map(|&index| &cases[index]).collect();
+    for _ in 0..repeat {
+        match run::cases(client, &batch).await {
+            Ok(observations) => {
+                for (&index, observation) in applicable.iter().zip(observations) {
+                    let outcome = &mut outcomes[index];
+                    if !holds(outcome.expected, &observation) {
+                        outcome.verdict = "fail";
+                    }
+                    *outcome.observed.entry(observation.summary()).or_default() += 1;
+                    outcome.client_view = observation.client_view;
+                }
+            }
+            Err(run::CaseError::Missing(reason)) => {
+                for &index in &applicable {
+                    outcomes[index].verdict = "skipped";
+                    outcomes[index].skip = Some(reason.clone());
+                }
+                break;
+            }
+            Err(run::CaseError::Failed(reason)) => {
+                for &index in &applicable {
+                    *outcomes[index].observed.entry(reason.clone()).or_default() += 1;
+                    outcomes[index].verdict = "fail";
+                }
+            }
+        }
+    }
+    outcomes
+}
+
 /// Whether an observation is what the expectation says.
 fn holds(expected: Expect, observation: &Observation) -> bool {
     match expected {
-        Expect::Exact(per_connection, ended) => {
+        Expect::Exact(per_connection, ended, handshakes) => {
             observation.failed.is_none()
                 && observation.requests_per_connection == per_connection
                 && cases::endings_hold(ended, per_connection.len(), &observation.ended)
+                && observation.tls == handshakes
+                && view_agrees(observation)
         }
-        Expect::Race => {
+        Expect::Race(at_most) => {
             let per_connection = &observation.requests_per_connection;
             observation.failed.is_none()
                 && per_connection.iter().sum::<usize>() == cases::REQUESTS
+                && at_most.is_none_or(|at_most| per_connection.len() <= at_most)
                 && per_connection.first().is_some_and(|&first| first >= 1)
         }
         Expect::NotApplicable => true,
     }
 }
 
+/// Whether the client's own view (`connections=N`, `resumed=K`), where it prints one, agrees
+/// with the server's count of connections and resumed handshakes.
+fn view_agrees(observation: &Observation) -> bool {
+    let Some(view) = &observation.client_view else {
+        return true;
+    };
+    view.split_whitespace()
+        .filter_map(|field| field.split_once('='))
+        .all(|(key, value)| match (key, value.parse::<usize>()) {
+            ("connections", Ok(n)) => n == observation.requests_per_connection.len(),
+            ("resumed", Ok(n)) => n == observation.tls.resumed,
+            _ => true,
+        })
+}
+
 fn describe(expected: Expect) -> String {
     match expected {
-        Expect::Exact(per_connection, ended) => format!(
-            "{per_connection:?} {}",
-            cases::describe_endings(ended, per_connection.len())
+        Expect::Exact(per_connection, ended, handshakes) => format!(
+            "{per_connection:?} {}{}",
+            cases::describe_endings(ended, per_connection.len()),
+            cases::describe_handshakes(&handshakes)
         ),
-        Expect::Race => format!(
+        Expect::Race(None) => format!(
             "race: {} requests served once, none failed",
+            cases::REQUESTS
+        ),
+        Expect::Race(Some(at_most)) => format!(
+            "race: {} requests served once on at most {at_most} connections, none failed",
             cases::REQUESTS
         ),
         Expect::NotApplicable => "n/a".to_owned(),
@@ -238,4 +323,43 @@ fn print_row(row: &Row<'_>) {
         observed.join(", "),
         row.skipped.map(|s| format!(" ({s})")).unwrap_or_default()
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use keepalive_probe::{Endings, Handshakes};
+
+    use super::{Observation, view_agrees};
+
+    fn five_connections_four_resumed(client_view: &str) -> Observation {
+        Observation {
+            requests_per_connection: vec![1; 5],
+            ended: Endings::default(),
+            tls: Handshakes {
+                full: 1,
+                resumed: 4,
+                failed: 0,
+            },
+            failed: None,
+            client_view: Some(client_view.to_owned()),
+        }
+    }
+
+    #[test]
+    fn a_client_view_that_agrees_with_the_server_holds() {
+        assert!(view_agrees(&five_connections_four_resumed(
+            "connections=5 resumed=4"
+        )));
+        assert!(view_agrees(&five_connections_four_resumed("done")));
+    }
+
+    #[test]
+    fn a_client_view_that_disagrees_with_the_server_fails() {
+        assert!(!view_agrees(&five_connections_four_resumed(
+            "connections=1 resumed=4"
+        )));
+        assert!(!view_agrees(&five_connections_four_resumed(
+            "connections=5 resumed=0"
+        )));
+    }
 }

@@ -3,13 +3,14 @@
 
 use std::time::Duration;
 
-use keepalive_probe::{Endings, Server};
+use keepalive_probe::{Endings, Handshakes, Server, TlsSettings};
 use tokio::process::Command;
 
 use super::cases::Case;
-use super::catalog::{Client, Unavailable};
+use super::catalog::{Client, Job, Unavailable};
+use crate::ca_file::CaFile;
 
-/// How long a driver may take for its five requests before it counts as hung.
+/// How long a driver may take per case (five requests) before it counts as hung.
 const DRIVER_LIMIT: Duration = Duration::from_secs(30);
 
 /// How long connections may stay open after the driver exits (its process is gone, so the kernel
@@ -22,9 +23,12 @@ pub struct Observation {
     pub requests_per_connection: Vec<usize>,
     /// How the connections ended.
     pub ended: Endings,
+    /// The TLS handshakes, by kind.
+    pub tls: Handshakes,
     /// Why the run was not clean (the driver failed, or connections stayed open), if it was not.
     pub failed: Option<String>,
-    /// The client's own view of reuse, where it has one: its driver's last line.
+    /// The client's own view of its connections, where it has one: its driver's line for the
+    /// case (`connections=N`, and `resumed=K` over HTTPS).
     pub client_view: Option<String>,
 }
 
@@ -33,9 +37,10 @@ impl Observation {
     /// connections ended, or the failure.
     pub fn summary(&self) -> String {
         let counts = format!(
-            "{:?} {}",
+            "{:?} {}{}",
             self.requests_per_connection,
-            endings(&self.ended)
+            endings(&self.ended),
+            super::cases::describe_handshakes(&self.tls)
         );
         match &self.failed {
             None => counts,
@@ -68,8 +73,71 @@ pub enum CaseError {
     Failed(String),
 }
 
-/// Runs `case` against `client` once.
-pub async fn case(client: Client, case: &Case) -> Result<Observation, CaseError> {
+/// Runs every case in `cases` against `client` once, in one driver process: a counting server
+/// per case, all started first, then the driver with one job per case, then each server's final
+/// count. A process per case cost most of the suite's time in interpreter and runtime starts.
+pub async fn cases(client: Client, cases: &[&Case]) -> Result<Vec<Observation>, CaseError> {
+    let mut servers = Vec::with_capacity(cases.len());
+    for case in cases {
+        servers.push(server_for(case).await?);
+    }
+    let jobs: Vec<Job> = cases
+        .iter()
+        .zip(&servers)
+        .map(|(case, server)| Job {
+            url: if case.chunked {
+                server.url_for("/chunked")
+            } else {
+                server.url()
+            },
+            count: case.calls(),
+            mode: case.mode,
+            session_cache: case.session_cache,
+        })
+        .collect();
+    let ca = trusted_certificates(&servers)?;
+    let command = client
+        .command(&jobs, ca.as_ref().map(|file| file.path()))
+        .map_err(|unavailable| match unavailable {
+            Unavailable::Missing(reason) => CaseError::Missing(reason),
+            Unavailable::Broken(reason) => CaseError::Failed(reason),
+        })?;
+    let limit = DRIVER_LIMIT * u32::try_from(jobs.len()).unwrap_or(u32::MAX);
+    let output = tokio::time::timeout(limit, Command::from(command).kill_on_drop(true).output())
+        .await
+        .map_err(|_| CaseError::Failed(format!("the driver ran longer than {limit:?}")))?
+        .map_err(|error| CaseError::Failed(format!("the driver did not start: {error}")))?;
+    let driver_failed = (!output.status.success()).then(|| {
+        format!(
+            "driver {}: {}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr).trim()
+        )
+    });
+    let views = client_views(client, &jobs, &String::from_utf8_lossy(&output.stdout));
+    let mut observations = Vec::with_capacity(servers.len());
+    for (server, client_view) in servers.iter().zip(views) {
+        let settled = server.report_within(CLOSE_LIMIT).await;
+        let report = match &settled {
+            Ok(report) => report.clone(),
+            Err(still_open) => still_open.report.clone(),
+        };
+        let failed = driver_failed
+            .clone()
+            .or_else(|| settled.err().map(|still_open| still_open.to_string()));
+        observations.push(Observation {
+            requests_per_connection: report.requests_per_connection,
+            ended: report.ended,
+            tls: report.tls,
+            failed,
+            client_view,
+        });
+    }
+    Ok(observations)
+}
+
+/// A counting server set up for `case`.
+async fn server_for(case: &Case) -> Result<Server, CaseError> {
     let mut builder = Server::builder()
         .body_bytes(case.body_bytes)
         .keep_alive(case.server_keep_alive)
@@ -77,49 +145,47 @@ pub async fn case(client: Client, case: &Case) -> Result<Observation, CaseError>
     if case.transient_errors > 0 {
         builder = builder.router(transient_errors_then_ok(case));
     }
-    let server = builder
+    if case.tls {
+        builder = builder.tls(TlsSettings::default());
+    }
+    builder
         .start()
         .await
-        .map_err(|error| CaseError::Failed(error.to_string()))?;
-    let url = if case.chunked {
-        server.url_for("/chunked")
-    } else {
-        server.url()
-    };
-    let command = client
-        .command(&url, case.calls(), case.mode)
-        .map_err(|unavailable| match unavailable {
-            Unavailable::Missing(reason) => CaseError::Missing(reason),
-            Unavailable::Broken(reason) => CaseError::Failed(reason),
-        })?;
-    let output = tokio::time::timeout(
-        DRIVER_LIMIT,
-        Command::from(command).kill_on_drop(true).output(),
-    )
-    .await
-    .map_err(|_| CaseError::Failed(format!("the driver ran longer than {DRIVER_LIMIT:?}")))?
-    .map_err(|error| CaseError::Failed(format!("the driver did not start: {error}")))?;
-    let settled = server.report_within(CLOSE_LIMIT).await;
-    let report = match &settled {
-        Ok(report) => report.clone(),
-        Err(still_open) => still_open.report.clone(),
-    };
-    let failed = if !output.status.success() {
-        Some(format!(
-            "driver {}: {}",
-            output.status,
-            String::from_utf8_lossy(&output.stderr).trim()
-        ))
-    } else {
-        settled.err().map(|still_open| still_open.to_string())
-    };
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    Ok(Observation {
-        requests_per_connection: report.requests_per_connection,
-        ended: report.ended,
-        failed,
-        client_view: stdout.lines().last().map(str::to_owned),
-    })
+        .map_err(|error| CaseError::Failed(error.to_string()))
+}
+
+/// A PEM file with the CA certificate of every HTTPS server (certificates only, never a key), or
+/// `None` when no server speaks HTTPS. Removed when dropped.
+fn trusted_certificates(servers: &[Server]) -> Result<Option<CaFile>, CaseError> {
+    let https: Vec<&Server> = servers
+        .iter()
+        .filter(|server| server.ca_certificate().is_some())
+        .collect();
+    if https.is_empty() {
+        return Ok(None);
+    }
+    CaFile::write_bundle(&https, None)
+        .map(Some)
+        .map_err(|error| CaseError::Failed(format!("cannot write the CA file: {error}")))
+}
+
+/// Each job's line of the driver's own view, in job order: the driver's line per job, or for
+/// curl, which prints `num_connects` per transfer, their sum per job.
+fn client_views(client: Client, jobs: &[Job], stdout: &str) -> Vec<Option<String>> {
+    let mut lines = stdout.lines();
+    jobs.iter()
+        .map(|job| {
+            if client == Client::Curl {
+                let connects: Option<usize> = (&mut lines)
+                    .take(job.count)
+                    .map(|line| line.trim().parse::<usize>().ok())
+                    .sum();
+                connects.map(|n| format!("connections={n}"))
+            } else {
+                lines.next().map(str::to_owned)
+            }
+        })
+        .collect()
 }
 
 /// `GET /`: 503 with the case's body for the first `transient_errors` requests, then 200 with it
