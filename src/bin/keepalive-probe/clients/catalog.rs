@@ -373,13 +373,19 @@ fn python_path() -> PathBuf {
         .unwrap_or_else(|| venv().join("bin/python"))
 }
 
-/// [`python_path`], if it imports requests and httpx (one interpreter start that imports both:
-/// a third of a second, so only `--toolchains` and the version heading ask).
+/// [`python_path`], if requests and httpx are installed in it: their metadata, without importing
+/// them (an import of both takes a third of a second).
 fn python() -> Result<PathBuf, String> {
     let python = python_path();
-    require(&python.to_string_lossy(), &["-c", "import requests, httpx"])
-        .map(|()| python.clone())
-        .map_err(|_| format!("{} with requests and httpx not found", python.display()))
+    require(
+        &python.to_string_lossy(),
+        &[
+            "-c",
+            "import importlib.metadata as m; m.version('requests'); m.version('httpx')",
+        ],
+    )
+    .map(|()| python.clone())
+    .map_err(|_| format!("{} with requests and httpx not found", python.display()))
 }
 
 /// A Python driver. The interpreter must exist; a missing module then fails the driver, with

@@ -115,7 +115,7 @@ pub fn main(args: Args) -> ExitCode {
     let cases: Vec<Case> = cases.into_iter().copied().collect();
     let repeat = args.repeat.max(1);
     // Every client at once: each case has a server of its own, so clients cannot meet.
-    let runs: Vec<Vec<Outcome>> = runtime.block_on(async {
+    let runs: Vec<ClientRun> = runtime.block_on(async {
         let tasks: Vec<_> = clients
             .iter()
             .map(|&client| tokio::spawn(run_client(client, cases.clone(), repeat)))
@@ -131,8 +131,7 @@ pub fn main(args: Args) -> ExitCode {
         runs
     });
     let (mut passed, mut failed, mut skipped) = (0, 0, 0);
-    for (client, outcomes) in clients.iter().copied().zip(runs) {
-        let version = client.version();
+    for (client, ClientRun { version, outcomes }) in clients.iter().copied().zip(runs) {
         for (case, outcome) in cases.iter().zip(outcomes) {
             match outcome.verdict {
                 "pass" => passed += 1,
@@ -196,9 +195,27 @@ struct Outcome {
     skip: Option<String>,
 }
 
+/// One client's run: its version, and one outcome per case, in order.
+#[derive(Debug)]
+struct ClientRun {
+    version: Option<String>,
+    outcomes: Vec<Outcome>,
+}
+
 /// Runs `client` through every case that applies to it, `repeat` times, one driver process per
-/// round; one outcome per case, in order.
-async fn run_client(client: Client, cases: Vec<Case>, repeat: usize) -> Vec<Outcome> {
+/// round, asking its toolchain for its version meanwhile.
+async fn run_client(client: Client, cases: Vec<Case>, repeat: usize) -> ClientRun {
+    let version = tokio::task::spawn_blocking(move || client.version());
+    let outcomes = run_cases(client, &cases, repeat).await;
+    ClientRun {
+        // A version lookup that panicked leaves the heading without one.
+        version: version.await.ok().flatten(),
+        outcomes,
+    }
+}
+
+/// Every case that applies to `client`, `repeat` times; one outcome per case, in order.
+async fn run_cases(client: Client, cases: &[Case], repeat: usize) -> Vec<Outcome> {
     let mut outcomes: Vec<Outcome> = cases
         .iter()
         .map(|case| {
