@@ -143,6 +143,10 @@ impl std::error::Error for UntrackedResponse {}
 
 /// Records every connection a reqwest client opens and tells which one served a response.
 ///
+/// A connection is recorded when reqwest's connector hands it to the pool: over HTTPS, after its
+/// TLS handshake. A socket whose handshake failed is accepted (and counted, as a failed
+/// handshake) by the server, but the tracker never sees it.
+///
 /// Cheap to clone: clones share one record. Install [`layer`](Self::layer) on the client's
 /// builder, then look up each response as it arrives:
 ///

@@ -4,11 +4,17 @@
 //! Each checks two things: the scenario table's own expectation for the same inputs against the
 //! counts written at the test (so the matrix and README cannot drift from the test), and what
 //! really happened when the scenario ran against the table's whole expectation — connections,
-//! requests, how each connection ended, failures.
+//! requests, how each connection ended, failures. Every run also proves the client's view: a
+//! `ConnectionTracker` on each client must agree with the server's ledger ([`run_agreeing`]), so
+//! a scenario added to the table is checked both ways by its own test.
 
 #![allow(dead_code)] // each test file uses some of these
 
-use keepalive_probe::scenario::{Expected, Scenario, counts_only};
+use std::collections::HashMap;
+
+use keepalive_probe::scenario::{
+    Expected, Observed, Outcome, Scenario, ScenarioError, counts_only,
+};
 use keepalive_probe::{Ending, Report};
 use pretty_assertions::assert_eq;
 
@@ -42,7 +48,7 @@ pub fn assert_outcome(
         "the scenario table expects otherwise for {}",
         scenario.title()
     );
-    match scenario.run() {
+    match run_agreeing(&scenario) {
         Ok(outcome) if exact => {
             assert_eq!(&outcome, expected, "{}: {}", scenario.title(), scenario.why)
         }
@@ -67,7 +73,7 @@ pub fn assert_every_connection_ended(scenario: Scenario, ending: Ending) {
         "the scenario table expects otherwise for {}",
         scenario.title()
     );
-    let outcome = match scenario.run() {
+    let outcome = match run_agreeing(&scenario) {
         Ok(outcome) => outcome,
         Err(error) => panic!("{} could not run: {error}", scenario.title()),
     };
@@ -82,4 +88,88 @@ pub fn assert_every_connection_ended(scenario: Scenario, ending: Ending) {
         "(requests served, requests failed, the report): {}",
         scenario.why
     );
+}
+
+/// Runs `scenario` with a tracker on each client and asserts the client's view agrees with the
+/// server's: the tracker opened exactly the connections the server accepted (less those whose TLS
+/// handshake failed), every response's
+/// tracked connection is the one the server named in `x-connection-id` (the tracked connection's
+/// local address is the server connection's peer), and the ledger's requests per connection are
+/// the responses the client received there.
+pub fn run_agreeing(scenario: &Scenario) -> Result<Outcome, ScenarioError> {
+    let observed = scenario.run_observed()?;
+    let title = scenario.title();
+    // A socket whose TLS handshake failed is on the server's books, but the client's connector
+    // never hands it to the pool, so the tracker never sees it.
+    let report = &observed.outcome.report;
+    assert_eq!(
+        observed.tracked.len(),
+        report.accepted - report.tls.failed,
+        "{title}: connections opened, by the tracker and by the server"
+    );
+    assert_eq!(
+        observed.responses.len(),
+        scenario.client_requests() - observed.outcome.failed_requests,
+        "{title}: every response was placed by the tracker"
+    );
+    assert_eq!(
+        served_by_tracker(&observed),
+        served_by_server(&observed),
+        "{title}: the connection behind each response"
+    );
+    // A followed redirect is two server requests for one response the client sees.
+    if scenario.request.path != "/redirect" {
+        assert_eq!(
+            responses_per_named_connection(&observed),
+            observed.outcome.report.requests_per_connection,
+            "{title}: responses the client received per connection, against the ledger"
+        );
+    }
+    Ok(observed.outcome)
+}
+
+/// How many responses the client received on each connection, by the `x-connection-id` each
+/// names, in accept order: counted on the client's side, so a request the ledger dropped or
+/// counted twice shows here. (The header comes from the connection's id, not its count.)
+fn responses_per_named_connection(observed: &Observed) -> Vec<usize> {
+    let mut per_connection = vec![0; observed.snapshot.connections.len()];
+    for seen in &observed.responses {
+        let id = seen
+            .server_named
+            .expect("the counting server names every connection");
+        per_connection[id.get() as usize - 1] += 1;
+    }
+    per_connection
+}
+
+/// Each response's connection as the tracker saw it, by the client's local address, with its
+/// reuse flag.
+fn served_by_tracker(observed: &Observed) -> Vec<(String, bool)> {
+    observed
+        .responses
+        .iter()
+        .map(|seen| {
+            let tracked = observed.tracked[seen.served.connection.get() as usize - 1];
+            (tracked.local.to_string(), seen.served.reused)
+        })
+        .collect()
+}
+
+/// Each response's connection as the server named it, by its peer address, and whether an earlier
+/// response came on it.
+fn served_by_server(observed: &Observed) -> Vec<(String, bool)> {
+    let mut responses_seen: HashMap<u64, usize> = HashMap::new();
+    observed
+        .responses
+        .iter()
+        .map(|seen| {
+            let id = seen
+                .server_named
+                .expect("the counting server names every connection");
+            let connection = &observed.snapshot.connections[id.get() as usize - 1];
+            let seen = responses_seen.entry(id.get()).or_default();
+            *seen += 1;
+            (connection.peer.to_string(), *seen > 1)
+        })
+        .collect()
 }

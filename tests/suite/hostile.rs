@@ -19,9 +19,7 @@ use rstest::rstest;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-#[path = "support/raw_tcp.rs"]
-mod raw_tcp;
-use raw_tcp::{GET_AND_CLOSE, connect, exchange, read_until_closed};
+use crate::support::raw_tcp::{GET_AND_CLOSE, connect, exchange, read_until_closed};
 
 /// The report after one hostile connection, ended by `hostile`, and then one well-behaved request
 /// that asked the server to close: the hostile one is accepted but carries nothing, the served

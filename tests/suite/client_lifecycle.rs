@@ -6,9 +6,7 @@ use keepalive_probe::{Consume, Ending, Report, Server, StartError, scenario};
 use pretty_assertions::assert_eq;
 use rstest::rstest;
 
-#[path = "support/expect.rs"]
-mod expect;
-use expect::assert_connections;
+use crate::support::expect::assert_connections;
 
 /// While the client lives its idle connections stay open; dropping it drops the pool, each idle
 /// connection's `SendRequest` goes with it, the connection task sees its request channel closed

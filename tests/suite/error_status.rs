@@ -5,9 +5,7 @@
 
 use keepalive_probe::scenario;
 
-#[path = "support/expect.rs"]
-mod expect;
-use expect::assert_connections;
+use crate::support::expect::assert_connections;
 
 /// A 500 with a 2-byte body, `error_for_status()?`: hyper read the whole body ahead with the
 /// headers (the response fits hyper's first 8 KiB read), so the connection was already idle when

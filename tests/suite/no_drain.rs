@@ -25,9 +25,7 @@ use keepalive_probe::Consume;
 use keepalive_probe::scenario::{self, KIB, MIB};
 use rstest::rstest;
 
-#[path = "support/expect.rs"]
-mod expect;
-use expect::assert_connections;
+use crate::support::expect::assert_connections;
 
 /// A `Content-Length` body that fits, with its ~160 bytes of headers, into hyper's first 8 KiB
 /// read is complete before the caller sees the response: `Conn::poll_read_body` reached the end

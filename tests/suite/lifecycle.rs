@@ -17,9 +17,7 @@ use tokio::net::TcpStream;
 use tokio::runtime::Handle;
 use tokio::sync::mpsc;
 
-#[path = "support/raw_tcp.rs"]
-mod raw_tcp;
-use raw_tcp::{GET_AND_CLOSE, send};
+use crate::support::raw_tcp::{GET_AND_CLOSE, send};
 
 /// How the server is stopped.
 #[derive(Debug, Clone, Copy)]

@@ -21,9 +21,7 @@
 use keepalive_probe::scenario::{self, Scenario};
 use rstest::rstest;
 
-#[path = "support/expect.rs"]
-mod expect;
-use expect::assert_connections;
+use crate::support::expect::assert_connections;
 
 /// Five sequential `GET /`, 2-byte bodies read to the end, keep-alive off one of four ways: five
 /// connections, one request each.

@@ -14,9 +14,7 @@
 use keepalive_probe::scenario::{self, KIB, MIB};
 use rstest::rstest;
 
-#[path = "support/expect.rs"]
-mod expect;
-use expect::assert_connections;
+use crate::support::expect::assert_connections;
 
 /// Five POSTs whose handler answers without reading the body: a body the server had read ahead
 /// with the head, or could finish with its one drain read, costs nothing. With these set-ups that

@@ -11,9 +11,7 @@
 use keepalive_probe::{ConnectionId, Ending, Leak, Report, ResetConnection, Server};
 use pretty_assertions::assert_eq;
 
-#[path = "support/client.rs"]
-mod support_client;
-use support_client::client;
+use crate::support::client::client;
 
 const MIB: usize = 1024 * 1024;
 

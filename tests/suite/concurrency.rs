@@ -6,9 +6,7 @@
 use keepalive_probe::scenario;
 use rstest::rstest;
 
-#[path = "support/expect.rs"]
-mod expect;
-use expect::assert_connections;
+use crate::support::expect::assert_connections;
 
 /// K requests at once on a fresh client: every checkout finds the pool empty, so each starts its
 /// own connect (`one_connection_for`), and no HTTP/1.1 connection can take a second request

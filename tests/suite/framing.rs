@@ -6,9 +6,7 @@
 use keepalive_probe::scenario::{self, KIB, MIB};
 use rstest::rstest;
 
-#[path = "support/expect.rs"]
-mod expect;
-use expect::assert_connections;
+use crate::support::expect::assert_connections;
 
 /// A chunked body (`/chunked`, 16 KiB chunks, no `Content-Length`) read to the end: the
 /// zero-length last chunk ends the message, hyper's chunked decoder reports end of stream, and

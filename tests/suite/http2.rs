@@ -5,9 +5,7 @@
 use keepalive_probe::scenario;
 use rstest::rstest;
 
-#[path = "support/expect.rs"]
-mod expect;
-use expect::assert_connections;
+use crate::support::expect::assert_connections;
 
 /// K requests at once on a fresh client with `http2_prior_knowledge()`: the first checkout takes
 /// hyper-util's HTTP/2 connecting lock (`pool::Pool::connecting`), the others wait on their

@@ -15,9 +15,7 @@ use keepalive_probe::{
 };
 use pretty_assertions::assert_eq;
 
-#[path = "support/client.rs"]
-mod support_client;
-use support_client::client;
+use crate::support::client::client;
 
 /// A flaky upstream: the first two calls get a 503 with a 64 KiB error page, then a 200 with JSON.
 fn flaky_router() -> Router {

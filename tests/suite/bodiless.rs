@@ -8,9 +8,7 @@
 
 use keepalive_probe::scenario;
 
-#[path = "support/expect.rs"]
-mod expect;
-use expect::assert_connections;
+use crate::support::expect::assert_connections;
 
 /// `HEAD /`: the `Content-Length` header describes the body a `GET` would get; none follows.
 #[test]

@@ -7,9 +7,7 @@
 use keepalive_probe::scenario;
 use rstest::rstest;
 
-#[path = "support/expect.rs"]
-mod expect;
-use expect::assert_connections;
+use crate::support::expect::assert_connections;
 
 /// reqwest's `json()` reads the whole body (`Response::do_bytes`) before
 /// `serde_json::from_slice`: one connection for five requests, `Content-Length` or chunked.

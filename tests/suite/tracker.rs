@@ -1,100 +1,14 @@
 //! The client's view: a `ConnectionTracker` on the reqwest client sees every connection the client
-//! opens and which one served each response, against any server. Here it is proved against the
-//! counting server's ledger on every scenario of the table, and against wiremock, a server we did
-//! not write.
+//! opens and which one served each response, against any server. Against the counting server's
+//! ledger it is proved by every scenario test, which runs with a tracker on each client and checks
+//! that the two agree (`support/expect.rs`); here against wiremock, a server we did not write, and
+//! for blocking clients, HTTP/2 and repeated questions.
 #![cfg(feature = "scenarios")]
 
-use std::collections::HashMap;
-
-use keepalive_probe::scenario::{self, Observed};
 use keepalive_probe::{ClientReport, ConnectionTracker, Server};
 use pretty_assertions::assert_eq;
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};
-
-/// Every scenario of the table, run with a tracker on each client: the tracker opened exactly the
-/// connections the server accepted, every response's tracked connection is the one the server
-/// named in `x-connection-id` (the tracked connection's local address is the server connection's
-/// peer), and the ledger's requests per connection are the responses the client received there.
-/// A scenario added to the table is checked here without a line of change.
-#[test]
-fn tracker_agrees_with_the_ledger_on_every_scenario() {
-    for scenario in scenario::table() {
-        let title = scenario.title();
-        let observed = scenario
-            .run_observed()
-            .unwrap_or_else(|error| panic!("{title} could not run: {error}"));
-        assert_eq!(
-            observed.tracked.len(),
-            observed.outcome.report.accepted,
-            "{title}: connections opened"
-        );
-        assert_eq!(
-            observed.responses.len(),
-            scenario.client_requests() - observed.outcome.failed_requests,
-            "{title}: every response was placed by the tracker"
-        );
-        assert_eq!(
-            served_by_tracker(&observed),
-            served_by_server(&observed),
-            "{title}: the connection behind each response"
-        );
-        // A followed redirect is two server requests for one response the client sees.
-        if scenario.request.path != "/redirect" {
-            assert_eq!(
-                responses_per_named_connection(&observed),
-                observed.outcome.report.requests_per_connection,
-                "{title}: responses the client received per connection, against the ledger"
-            );
-        }
-    }
-}
-
-/// How many responses the client received on each connection, by the `x-connection-id` each
-/// names, in accept order: counted on the client's side, so a request the ledger dropped or
-/// counted twice shows here. (The header comes from the connection's id, not its count.)
-fn responses_per_named_connection(observed: &Observed) -> Vec<usize> {
-    let mut per_connection = vec![0; observed.snapshot.connections.len()];
-    for seen in &observed.responses {
-        let id = seen
-            .server_named
-            .expect("the counting server names every connection");
-        per_connection[id.get() as usize - 1] += 1;
-    }
-    per_connection
-}
-
-/// Each response's connection as the tracker saw it, by the client's local address, with its
-/// reuse flag.
-fn served_by_tracker(observed: &Observed) -> Vec<(String, bool)> {
-    observed
-        .responses
-        .iter()
-        .map(|seen| {
-            let tracked = observed.tracked[seen.served.connection.get() as usize - 1];
-            (tracked.local.to_string(), seen.served.reused)
-        })
-        .collect()
-}
-
-/// Each response's connection as the server named it, by its peer address, and whether an earlier
-/// response came on it.
-fn served_by_server(observed: &Observed) -> Vec<(String, bool)> {
-    let mut responses_seen: HashMap<u64, usize> = HashMap::new();
-    observed
-        .responses
-        .iter()
-        .map(|seen| {
-            let id = seen
-                .server_named
-                .expect("the counting server names every connection");
-            let connection = &observed.snapshot.connections[id.get() as usize - 1];
-            let seen = responses_seen.entry(id.get()).or_default();
-            *seen += 1;
-            (connection.peer.to_string(), *seen > 1)
-        })
-        .collect()
-}
 
 /// The wrapper from README's leak example: `error_for_status()?` before reading the body.
 async fn fetch_leaky(client: &reqwest::Client, url: &str, tracker: &ConnectionTracker) {

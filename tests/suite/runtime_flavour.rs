@@ -7,9 +7,7 @@
 use keepalive_probe::Ending;
 use keepalive_probe::scenario;
 
-#[path = "support/expect.rs"]
-mod expect;
-use expect::{assert_connections, assert_every_connection_ended};
+use crate::support::expect::{assert_connections, assert_every_connection_ended};
 
 /// 1 MiB bodies dropped unread, two worker threads: each connection is closed, never pooled, so
 /// no race can reuse one — exactly one connection per request, as on one thread.

@@ -12,9 +12,7 @@
 use keepalive_probe::scenario::{self, KIB, MIB};
 use rstest::rstest;
 
-#[path = "support/expect.rs"]
-mod expect;
-use expect::assert_connections;
+use crate::support::expect::assert_connections;
 
 /// N sequential requests, each body read to the end: exactly one connection, carrying all N.
 /// The body size does not matter — empty, two bytes, 64 KiB or 1 MiB — because reuse depends on

@@ -9,9 +9,7 @@
 
 use keepalive_probe::scenario;
 
-#[path = "support/expect.rs"]
-mod expect;
-use expect::{assert_connections, assert_outcome};
+use crate::support::expect::{assert_connections, assert_outcome};
 
 /// `pool_idle_timeout(5 s)`, then a 10-second pause: at checkout hyper-util's `IdlePopper::pop`
 /// skips an entry whose `Expiration::expires` says it has been idle longer than the timeout

@@ -44,19 +44,22 @@ impl TestFunction {
     }
 }
 
-/// Every test function in tests/*.rs.
+/// Every test function in the suite's modules (`tests/suite/*.rs`) and the binaries of their own
+/// (`tests/*.rs`: the HTTPS rows are tested in `tests/tls.rs`).
 fn scenario_tests() -> Vec<TestFunction> {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests");
     let mut tests = Vec::new();
-    for entry in std::fs::read_dir(dir).expect("tests/ is readable") {
-        let path = entry.expect("a directory entry").path();
-        if path.extension().is_none_or(|ext| ext != "rs") {
-            continue;
+    for dir in ["tests", "tests/suite"] {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
+        for entry in std::fs::read_dir(&dir).expect("the test directory is readable") {
+            let path = entry.expect("a directory entry").path();
+            if path.extension().is_none_or(|ext| ext != "rs") {
+                continue;
+            }
+            let source = std::fs::read_to_string(&path).expect("test sources are UTF-8 text");
+            let file = syn::parse_file(&source)
+                .unwrap_or_else(|error| panic!("{} does not parse: {error}", path.display()));
+            tests.extend(file.items.iter().filter_map(test_function));
         }
-        let source = std::fs::read_to_string(&path).expect("test sources are UTF-8 text");
-        let file = syn::parse_file(&source)
-            .unwrap_or_else(|error| panic!("{} does not parse: {error}", path.display()));
-        tests.extend(file.items.iter().filter_map(test_function));
     }
     tests
 }

@@ -4,9 +4,7 @@
 
 use keepalive_probe::scenario;
 
-#[path = "support/expect.rs"]
-mod expect;
-use expect::assert_connections;
+use crate::support::expect::assert_connections;
 
 /// `GET /redirect` → 302 → `GET /`, five times, 2-byte bodies: the 302's body arrived with its
 /// headers, so the connection is idle when reqwest sends the next hop. One connection, ten

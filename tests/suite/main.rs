@@ -1,0 +1,42 @@
+//! The suite: every integration test in one binary, each file a module.
+//!
+//! One binary links once, where thirty linked thirty times (most of a contributor's cold build),
+//! and its tests run in parallel with each other, where cargo runs binaries one after another.
+//! Every test binds its own server on `127.0.0.1:0`, so nothing is shared but the process: the
+//! scale tests raise the open-file soft limit for all (never lower it), and signals go only to
+//! children in process groups of their own.
+//!
+//! Apart, as binaries of their own: `tests/tls.rs` (feature `https-scenarios`), and the
+//! libtest-mimic harnesses that decide at run time whether a toolchain is here
+//! (`tests/other_clients.rs`, `tests/cli_run_python.rs`, `tests/tracker_python.rs`).
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod bodiless;
+mod cli_matrix;
+mod cli_run;
+mod cli_run_signals;
+mod cli_serve;
+mod client_lifecycle;
+mod concurrency;
+mod disabled;
+mod error_status;
+mod framing;
+mod hostile;
+mod http2;
+mod idle_timeout;
+mod json;
+mod keepalive;
+mod lifecycle;
+mod matrix;
+mod multi_thread;
+mod no_drain;
+mod own_routes;
+mod redirects;
+mod request_body;
+mod runtime_flavour;
+mod scale;
+mod timeline;
+mod tracker;
+mod wrapper;
