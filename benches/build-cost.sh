@@ -17,6 +17,8 @@
 #                              the CLI, every test target)
 #   keepalive-probe-lib        cargo build --lib --no-default-features: what a user who adds us as
 #                              a dev-dependency with default-features = false compiles for us
+#   keepalive-probe-lib-tls    the same with --features tls: what HTTPS adds (rustls, ring's C,
+#                              rcgen)
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -78,6 +80,7 @@ echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 cold floor "$floor/Cargo.toml" --tests
 cold keepalive-probe "$crate/Cargo.toml" --tests
 cold keepalive-probe-lib "$crate/Cargo.toml" --lib --no-default-features
+cold keepalive-probe-lib-tls "$crate/Cargo.toml" --lib --no-default-features --features tls
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 packages "$floor/Cargo.toml" >"$work/floor.packages"
