@@ -9,10 +9,12 @@ Prints one line per job, httpx's own view: "connections=N", the new sockets its 
 on, and for HTTPS "resumed=K", how many of them resumed a TLS session (the `ssl_object`'s
 session_reused). httpcore never offers a session to a new connection, so K is 0.
 """
-import sys
+import httpx
+
+from jobs import run, view
 
 
-def job(httpx, url, count, mode):
+def job(url, count, mode):
     streams, resumed = [], []
 
     def observe(response):
@@ -31,21 +33,7 @@ def job(httpx, url, count, mode):
                     pass
             else:
                 client.get(url, headers=headers).read()
-    view = f"connections={len(streams)}"
-    if url.startswith("https:"):
-        view += f" resumed={sum(resumed)}"
-    return view
+    return view(url, len(streams), resumed)
 
 
-def main():
-    import httpx
-
-    jobs = sys.argv[1:]
-    if not jobs or len(jobs) % 3:
-        sys.exit("usage: httpx_client.py URL COUNT MODE [URL COUNT MODE]...")
-    for i in range(0, len(jobs), 3):
-        url, count, mode = jobs[i], int(jobs[i + 1]), jobs[i + 2]
-        print(job(httpx, url, count, mode), flush=True)
-
-
-main()
+run("httpx_client.py", job)

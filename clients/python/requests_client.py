@@ -11,10 +11,12 @@ Prints one line per job, requests' own view: "connections=N", the new sockets it
 on, and for HTTPS "resumed=K", how many of them resumed a TLS session (SSLSocket.session_reused).
 urllib3 never offers a session to a new socket (urllib3 issue 590), so K is 0.
 """
-import sys
+import requests
+
+from jobs import run, view
 
 
-def job(requests, url, count, mode):
+def job(url, count, mode):
     sockets, resumed = [], []
 
     def observe(response, **_):
@@ -36,21 +38,7 @@ def job(requests, url, count, mode):
         else:
             response.content
     session.close()
-    view = f"connections={len(sockets)}"
-    if url.startswith("https:"):
-        view += f" resumed={sum(resumed)}"
-    return view
+    return view(url, len(sockets), resumed)
 
 
-def main():
-    import requests
-
-    jobs = sys.argv[1:]
-    if not jobs or len(jobs) % 3:
-        sys.exit("usage: requests_client.py URL COUNT MODE [URL COUNT MODE]...")
-    for i in range(0, len(jobs), 3):
-        url, count, mode = jobs[i], int(jobs[i + 1]), jobs[i + 2]
-        print(job(requests, url, count, mode), flush=True)
-
-
-main()
+run("requests_client.py", job)

@@ -352,18 +352,14 @@ pub fn describe_endings(expected: Ended, connections: usize) -> String {
 
 /// The handshakes in brief, after a comma: `, 1 full + 4 resumed`; nothing over plain HTTP.
 pub fn describe_handshakes(handshakes: &Handshakes) -> String {
-    let parts: Vec<String> = [
+    let brief = super::run::counts_in_brief(&[
         (handshakes.full, "full"),
         (handshakes.resumed, "resumed"),
         (handshakes.failed, "failed"),
-    ]
-    .iter()
-    .filter(|(n, _)| *n > 0)
-    .map(|(n, what)| format!("{n} {what}"))
-    .collect();
-    if parts.is_empty() {
-        String::new()
+    ]);
+    if brief.is_empty() {
+        brief
     } else {
-        format!(", {}", parts.join(" + "))
+        format!(", {brief}")
     }
 }

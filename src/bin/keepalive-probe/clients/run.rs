@@ -51,16 +51,21 @@ impl Observation {
 
 /// Endings in brief: `5 RST`, `1 FIN`, `4 server`, joined with `+`.
 pub fn endings(ended: &Endings) -> String {
-    let parts: Vec<String> = [
+    counts_in_brief(&[
         (ended.client_closed, "FIN"),
         (ended.client_reset, "RST"),
         (ended.server_closed, "server"),
         (ended.open, "open"),
-    ]
-    .iter()
-    .filter(|(n, _)| *n > 0)
-    .map(|(n, what)| format!("{n} {what}"))
-    .collect();
+    ])
+}
+
+/// Counts in brief, the non-zero ones joined with `+`: `1 full + 4 resumed`.
+pub fn counts_in_brief(counts: &[(usize, &str)]) -> String {
+    let parts: Vec<String> = counts
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, what)| format!("{n} {what}"))
+        .collect();
     parts.join(" + ")
 }
 
