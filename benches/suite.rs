@@ -4,7 +4,8 @@
 //! times, `SUITE_RUNS` times (default 3; `SUITE_QUICK=1` or `-- --quick`: once):
 //!
 //! - every test binary run one after the other, as `cargo test` runs them — the time a contributor
-//!   waits for `cargo test` once the build is warm, per binary, so a slow file stands out;
+//!   waits for `cargo test` once the build is warm, per binary (the integration tests are one
+//!   binary, `suite`; `cargo nextest run --test suite` shows each test's time);
 //! - `cargo nextest run --cargo-quiet`, if nextest is installed — one process per test, in
 //!   parallel, which is what CI runs; this includes nextest's own up-to-date check of the build
 //!   (a fraction of a second).

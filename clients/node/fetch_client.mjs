@@ -10,6 +10,10 @@ if (jobs.length === 0 || jobs.length % 3 !== 0) {
 }
 for (let i = 0; i < jobs.length; i += 3) {
   const [url, count, mode] = [jobs[i], Number(jobs[i + 1]), jobs[i + 2]];
+  if (!["read", "unread", "close"].includes(mode)) {
+    console.error(`MODE must be read, unread or close, not ${JSON.stringify(mode)}`);
+    process.exit(2);
+  }
   const headers = mode === "close" ? { connection: "close" } : {};
   for (let n = 0; n < count; n++) {
     const response = await fetch(url, { headers, signal: AbortSignal.timeout(10000) });

@@ -27,6 +27,8 @@ function get(url, mode) {
         response.on("end", () => resolve(seen));
       }
     });
+    // `timeout` only emits an event: end the request, which rejects with the error.
+    request.on("timeout", () => request.destroy(new Error(`no answer from ${url} in 10 s`)));
     request.on("error", reject);
   });
 }
@@ -38,6 +40,10 @@ if (jobs.length === 0 || jobs.length % 3 !== 0) {
 }
 for (let i = 0; i < jobs.length; i += 3) {
   const [url, count, mode] = [jobs[i], Number(jobs[i + 1]), jobs[i + 2]];
+  if (!["read", "unread", "close"].includes(mode)) {
+    console.error(`MODE must be read, unread or close, not ${JSON.stringify(mode)}`);
+    process.exit(2);
+  }
   let connections = 0;
   let resumed = 0;
   for (let n = 0; n < count; n++) {

@@ -8,7 +8,10 @@ def run(script, job):
     if not jobs or len(jobs) % 3:
         sys.exit(f"usage: {script} URL COUNT MODE [URL COUNT MODE]...")
     for i in range(0, len(jobs), 3):
-        print(job(jobs[i], int(jobs[i + 1]), jobs[i + 2]), flush=True)
+        mode = jobs[i + 2]
+        if mode not in ("read", "unread", "close"):
+            sys.exit(f"{script}: MODE must be read, unread or close, not {mode!r}")
+        print(job(jobs[i], int(jobs[i + 1]), mode), flush=True)
 
 
 def view(url, connections, resumed):

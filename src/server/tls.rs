@@ -129,7 +129,8 @@ impl Tls {
         ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
         // A name of its own: OpenSSL picks an issuer by its name, so two CAs of one name in a
         // client's trust file (one per server) would fail each other's certificates.
-        let key_prefix: String = ca_key.public_key_raw()[..8]
+        // (An uncompressed P-256 point starts with 0x04 whatever the key: skip that byte.)
+        let key_prefix: String = ca_key.public_key_raw()[1..9]
             .iter()
             .map(|byte| format!("{byte:02x}"))
             .collect();

@@ -1,6 +1,6 @@
 //! The suite: every integration test in one binary, each file a module.
 //!
-//! One binary links once, where thirty linked thirty times (most of a contributor's cold build),
+//! One binary links once, where 27 linked one by one (most of a contributor's cold build),
 //! and its tests run in parallel with each other, where cargo runs binaries one after another.
 //! Every test binds its own server on `127.0.0.1:0`, so nothing is shared but the process: the
 //! scale tests raise the open-file soft limit for all (never lower it), and signals go only to

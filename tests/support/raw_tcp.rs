@@ -1,7 +1,5 @@
 //! A client that decides every byte on the wire: raw `TcpStream`s against the counting server,
 //! for tests that need what no HTTP client would send (as hyper-util keeps its `test_utils`).
-//! Each test binary compiles its own copy of this module and uses part of it.
-#![allow(dead_code, reason = "each test binary uses a subset of these helpers")]
 
 use keepalive_probe::Server;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};

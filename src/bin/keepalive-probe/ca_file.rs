@@ -1,5 +1,6 @@
 //! The HTTPS server's certificate authority, written where a client can read it: curl's
-//! `--cacert {ca}`, Go's `SSL_CERT_FILE`, Node's `NODE_EXTRA_CA_CERTS`, requests' `verify=`. The
+//! `--cacert {ca}`, Go's `SSL_CERT_FILE`, Node's `NODE_EXTRA_CA_CERTS`, requests'
+//! `REQUESTS_CA_BUNDLE` or `verify=`. The
 //! file holds the certificate only; the server's private keys never leave the process.
 
 use std::io;

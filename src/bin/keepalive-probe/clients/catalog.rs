@@ -74,7 +74,15 @@ fn curl(jobs: &[Job], ca: Option<&Path>) -> Command {
         if index > 0 {
             command.arg("--next");
         }
-        command.args(["-s", "-S", "-f", "-w", "%{num_connects}\\n"]);
+        command.args([
+            "-s",
+            "-S",
+            "-f",
+            "--max-time",
+            "10",
+            "-w",
+            "%{num_connects}\\n",
+        ]);
         if let Some(ca) = ca {
             command.arg("--cacert").arg(ca);
         }
@@ -141,6 +149,28 @@ impl Client {
             Client::HyperUtil => "hyper-util",
             Client::ReqwestRetry => "reqwest-retry",
         }
+    }
+
+    /// Whether the driver prints the client's own view of its connections (`connections=N`, and
+    /// `resumed=K` over HTTPS) for each case: Go's httptrace and `Response.TLS`, the sockets
+    /// Python's responses came on, Node http's `reusedSocket` and `isSessionReused()`, curl's
+    /// `num_connects`. fetch and the Rust clients offer none.
+    pub fn view(self) -> bool {
+        matches!(
+            self,
+            Client::Go119
+                | Client::Go127
+                | Client::PythonRequests
+                | Client::PythonHttpx
+                | Client::NodeHttp
+                | Client::Curl
+        )
+    }
+
+    /// Whether that view, over HTTPS, also says how many new connections resumed a session:
+    /// curl's `-w` has no such variable.
+    pub fn views_resumption(self) -> bool {
+        self.view() && self != Client::Curl
     }
 
     /// How to get the toolchain, for the message that says it is missing: the venv's path is

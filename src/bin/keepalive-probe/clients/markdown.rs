@@ -1,6 +1,8 @@
 //! README's table: cases as rows, clients as columns, each cell the expected connections and how
 //! they end: FIN (closed by the client, everything read), RST (reset by the client, bytes
-//! unread) or server (closed by the server).
+//! unread) or server (closed by the server); over HTTPS, then the handshakes (`1 full + 4
+//! resumed`). `racy` marks a count with no exact answer, `racy, ≤ N` one the client's code
+//! bounds.
 
 use super::cases::{CASES, Expect, describe_endings, describe_handshakes, expect, why};
 use super::catalog::Client;

@@ -1,5 +1,5 @@
-//! Running one case: a counting server set up for it, the client's driver against it, the ledger's
-//! final count.
+//! Running a client through its cases: a counting server set up for each, the client's driver
+//! against them all in one process, each ledger's final count and the driver's own view.
 
 use std::time::Duration;
 
@@ -101,12 +101,18 @@ pub async fn cases(client: Client, cases: &[&Case]) -> Result<Vec<Observation>, 
         })
         .collect();
     let ca = trusted_certificates(&servers)?;
-    let command = client
-        .command(&jobs, ca.as_ref().map(|file| file.path()))
-        .map_err(|unavailable| match unavailable {
-            Unavailable::Missing(reason) => CaseError::Missing(reason),
-            Unavailable::Broken(reason) => CaseError::Failed(reason),
-        })?;
+    // Finding the toolchain runs programs (and, the first time, builds the Go driver): off the
+    // runtime's threads, which serve every client's servers at once.
+    let (jobs_for_command, ca_path) =
+        (jobs.clone(), ca.as_ref().map(|file| file.path().to_owned()));
+    let command =
+        tokio::task::spawn_blocking(move || client.command(&jobs_for_command, ca_path.as_deref()))
+            .await
+            .map_err(|error| CaseError::Failed(format!("finding the driver failed: {error}")))?
+            .map_err(|unavailable| match unavailable {
+                Unavailable::Missing(reason) => CaseError::Missing(reason),
+                Unavailable::Broken(reason) => CaseError::Failed(reason),
+            })?;
     let limit = DRIVER_LIMIT * u32::try_from(jobs.len()).unwrap_or(u32::MAX);
     let output = tokio::time::timeout(limit, Command::from(command).kill_on_drop(true).output())
         .await
@@ -181,11 +187,14 @@ fn client_views(client: Client, jobs: &[Job], stdout: &str) -> Vec<Option<String
     jobs.iter()
         .map(|job| {
             if client == Client::Curl {
-                let connects: Option<usize> = (&mut lines)
+                let connects: Option<Vec<usize>> = (&mut lines)
                     .take(job.count)
                     .map(|line| line.trim().parse::<usize>().ok())
-                    .sum();
-                connects.map(|n| format!("connections={n}"))
+                    .collect();
+                // A job whose transfers did not all print has no view.
+                connects
+                    .filter(|connects| connects.len() == job.count)
+                    .map(|connects| format!("connections={}", connects.iter().sum::<usize>()))
             } else {
                 lines.next().map(str::to_owned)
             }
@@ -216,4 +225,60 @@ fn transient_errors_then_ok(case: &Case) -> axum::Router {
             async move { (status, body).into_response() }
         }),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::client_views;
+    use crate::clients::catalog::{Client, Job, Mode};
+
+    fn jobs(counts: &[usize]) -> Vec<Job> {
+        counts
+            .iter()
+            .map(|&count| Job {
+                url: "http://127.0.0.1:1/".to_owned(),
+                count,
+                mode: Mode::Read,
+                session_cache: false,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_driver_line_per_job_is_each_jobs_view() {
+        assert_eq!(
+            client_views(
+                Client::Go119,
+                &jobs(&[5, 5]),
+                "connections=1\nconnections=5\n"
+            ),
+            [
+                Some("connections=1".to_owned()),
+                Some("connections=5".to_owned())
+            ]
+        );
+    }
+
+    #[test]
+    fn curls_transfers_are_summed_per_job() {
+        assert_eq!(
+            client_views(Client::Curl, &jobs(&[2, 3]), "1\n0\n1\n1\n1\n"),
+            [
+                Some("connections=1".to_owned()),
+                Some("connections=3".to_owned())
+            ]
+        );
+    }
+
+    #[test]
+    fn a_driver_that_stopped_early_leaves_the_later_jobs_without_a_view() {
+        assert_eq!(
+            client_views(Client::Curl, &jobs(&[2, 2]), "1\n0\n1\n"),
+            [Some("connections=1".to_owned()), None]
+        );
+        assert_eq!(
+            client_views(Client::Go119, &jobs(&[5, 5]), "connections=1\n"),
+            [Some("connections=1".to_owned()), None]
+        );
+    }
 }
