@@ -77,7 +77,7 @@ fn one_request_each(connections: usize) -> Report {
 /// the ~28,000-port range however often the suite runs. A client that closed first (reqwest with
 /// `pool_max_idle_per_host(0)`) would hold a port in TIME_WAIT per connection instead.
 #[tokio::test]
-#[ignore = "3 s in a debug build; CI runs it: cargo test --test suite scale:: -- --ignored"]
+#[ignore = "3.6 s in a debug build; CI runs it: cargo test --test suite scale:: -- --ignored"]
 async fn ten_thousand_sequential_connections_are_counted_exactly() {
     let server = Server::start().await.expect("starts");
 

@@ -29,7 +29,8 @@ enum Command {
     Matrix(matrix::Args),
     /// Serve and count until SIGINT or SIGTERM, then print the report.
     Serve(serve::Args),
-    /// Run the scenarios against other HTTP clients (Go, Python, Node, curl) and compare.
+    /// Run the scenarios against other HTTP clients (Go, Python, Node, curl, Rust), over HTTP and
+    /// HTTPS, and compare.
     Clients(clients::Args),
     /// Serve, run a command against the server, and report (or check) the connections it opened.
     Run(run::Args),

@@ -21,8 +21,7 @@ use self::cases::{CASES, Case, Expect, expect};
 use self::catalog::Client;
 use self::run::Observation;
 
-/// Run the scenarios against other HTTP clients (Go 1.19 and 1.27, Python, Node, curl, Rust),
-/// over HTTP and HTTPS.
+/// The options of `clients`.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
 Exit status: 0 when every case that ran was as expected; 1 when one was not; 2 for usage errors
