@@ -10,6 +10,8 @@
 import http from "node:http";
 import https from "node:https";
 
+import { jobs } from "./jobs.mjs";
+
 function get(url, mode) {
   const headers = mode === "close" ? { connection: "close" } : {};
   const module = url.startsWith("https:") ? https : http;
@@ -33,17 +35,7 @@ function get(url, mode) {
   });
 }
 
-const jobs = process.argv.slice(2);
-if (jobs.length === 0 || jobs.length % 3 !== 0) {
-  console.error("usage: node http_client.mjs URL COUNT MODE [URL COUNT MODE]...");
-  process.exit(2);
-}
-for (let i = 0; i < jobs.length; i += 3) {
-  const [url, count, mode] = [jobs[i], Number(jobs[i + 1]), jobs[i + 2]];
-  if (!["read", "unread", "close"].includes(mode)) {
-    console.error(`MODE must be read, unread or close, not ${JSON.stringify(mode)}`);
-    process.exit(2);
-  }
+for (const { url, count, mode } of jobs("http_client.mjs")) {
   let connections = 0;
   let resumed = 0;
   for (let n = 0; n < count; n++) {

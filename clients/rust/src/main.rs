@@ -133,25 +133,40 @@ fn reqwest_certificates(
         .collect::<Result<_, _>>()?)
 }
 
+/// A job's requests on an async reqwest client or one wrapped in middleware (the two share the
+/// builder's methods, not a trait): `Connection: close` in `close` mode, the body read unless
+/// `unread`.
+macro_rules! async_requests {
+    ($client:expr, $job:expr) => {
+        for _ in 0..$job.count {
+            let mut request = $client.get($job.url);
+            if $job.mode == Mode::Close {
+                request = request.header("connection", "close");
+            }
+            let response = request.send().await?;
+            if $job.mode != Mode::Unread {
+                response.bytes().await?;
+            }
+        }
+    };
+}
+
+/// The async `reqwest::Client` a job's reqwest and reqwest-retry clients are built on: no proxy,
+/// trusting only the given certificates.
+fn reqwest_client(certificates: &[CertificateDer<'static>]) -> Result<reqwest::Client, Failure> {
+    Ok(reqwest::Client::builder()
+        .no_proxy()
+        .tls_certs_only(reqwest_certificates(certificates)?)
+        .build()?)
+}
+
 /// `reqwest::Client`, one per job.
 async fn reqwest_async(
     job: &Job<'_>,
     certificates: &[CertificateDer<'static>],
 ) -> Result<(), Failure> {
-    let client = reqwest::Client::builder()
-        .no_proxy()
-        .tls_certs_only(reqwest_certificates(certificates)?)
-        .build()?;
-    for _ in 0..job.count {
-        let mut request = client.get(job.url);
-        if job.mode == Mode::Close {
-            request = request.header("connection", "close");
-        }
-        let response = request.send().await?;
-        if job.mode != Mode::Unread {
-            response.bytes().await?;
-        }
-    }
+    let client = reqwest_client(certificates)?;
+    async_requests!(client, job);
     Ok(())
 }
 
@@ -245,22 +260,9 @@ async fn reqwest_retry(
     let policy = ExponentialBackoff::builder()
         .retry_bounds(Duration::from_millis(1), Duration::from_millis(1))
         .build_with_max_retries(5);
-    let reqwest = reqwest::Client::builder()
-        .no_proxy()
-        .tls_certs_only(reqwest_certificates(certificates)?)
-        .build()?;
-    let client = ClientBuilder::new(reqwest)
+    let client = ClientBuilder::new(reqwest_client(certificates)?)
         .with(RetryTransientMiddleware::new_with_policy(policy))
         .build();
-    for _ in 0..job.count {
-        let mut request = client.get(job.url);
-        if job.mode == Mode::Close {
-            request = request.header("connection", "close");
-        }
-        let response = request.send().await?;
-        if job.mode != Mode::Unread {
-            response.bytes().await?;
-        }
-    }
+    async_requests!(client, job);
     Ok(())
 }
