@@ -329,7 +329,7 @@ exec 4<&0
             "--json",
             "--quiet",
             "--close-grace",
-            "0.2",
+            "0.05",
             "--",
             "bash",
             "-c",
@@ -360,7 +360,7 @@ exec 4<&0
     assert_eq!(outcome.code, 0, "{outcome:?}");
     assert_eq!(
         outcome.stderr,
-        "warning: 1 connection(s) still open 0.2 s after the command exited; reporting anyway\n"
+        "warning: 1 connection(s) still open 0.05 s after the command exited; reporting anyway\n"
     );
     assert_eq!(
         outcome.report(),

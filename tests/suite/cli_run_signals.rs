@@ -119,7 +119,7 @@ fn sigint_to_the_process_group_still_prints_the_report() {
 /// still prints.
 #[test]
 fn a_command_ignoring_the_signal_is_killed_after_the_patience() {
-    let (child, stdout) = start(STUBBORN_CLIENT, &["--kill-after", "0.2"]);
+    let (child, stdout) = start(STUBBORN_CLIENT, &["--kill-after", "0.05"]);
     send(child.id() as i32, libc::SIGTERM);
     let (code, report, stderr) = finish(child, stdout);
     assert_eq!(code, 128 + libc::SIGTERM, "{stderr}");

@@ -18,26 +18,46 @@
 //!   response.
 #![cfg(feature = "scenarios")]
 
-use keepalive_probe::scenario::{self, Scenario};
-use rstest::rstest;
+use keepalive_probe::scenario;
 
 use crate::support::expect::assert_connections;
 
-/// Five sequential `GET /`, 2-byte bodies read to the end, keep-alive off one of four ways: five
-/// connections, one request each.
-#[rstest]
-#[case::client_pool_disabled_opens_a_connection_per_request(
-    scenario::families::client_pool_disabled_opens_a_connection_per_request()
-)]
-#[case::request_connection_close_opens_a_connection_per_request(
-    scenario::families::request_connection_close_opens_a_connection_per_request()
-)]
-#[case::server_keep_alive_disabled_opens_a_connection_per_request(
-    scenario::families::server_keep_alive_disabled_opens_a_connection_per_request()
-)]
-#[case::server_connection_close_header_opens_a_connection_per_request(
-    scenario::families::server_connection_close_header_opens_a_connection_per_request()
-)]
-fn keep_alive_off_opens_a_connection_per_request(#[case] scenario: Scenario) {
-    assert_connections(scenario, [1, 1, 1, 1, 1]);
+/// Five sequential `GET /`, 2-byte bodies read to the end, keep-alive off by `pool_max_idle_per_host(0)`:
+/// five connections, one request each.
+#[test]
+fn client_pool_disabled_opens_a_connection_per_request() {
+    assert_connections(
+        scenario::families::client_pool_disabled_opens_a_connection_per_request(),
+        [1, 1, 1, 1, 1],
+    );
+}
+
+/// Five sequential `GET /`, 2-byte bodies read to the end, keep-alive off by `Connection: close` on each request:
+/// five connections, one request each.
+#[test]
+fn request_connection_close_opens_a_connection_per_request() {
+    assert_connections(
+        scenario::families::request_connection_close_opens_a_connection_per_request(),
+        [1, 1, 1, 1, 1],
+    );
+}
+
+/// Five sequential `GET /`, 2-byte bodies read to the end, keep-alive off on the server:
+/// five connections, one request each.
+#[test]
+fn server_keep_alive_disabled_opens_a_connection_per_request() {
+    assert_connections(
+        scenario::families::server_keep_alive_disabled_opens_a_connection_per_request(),
+        [1, 1, 1, 1, 1],
+    );
+}
+
+/// Five sequential `GET /`, 2-byte bodies read to the end, keep-alive off by a handler answering `Connection: close`:
+/// five connections, one request each.
+#[test]
+fn server_connection_close_header_opens_a_connection_per_request() {
+    assert_connections(
+        scenario::families::server_connection_close_header_opens_a_connection_per_request(),
+        [1, 1, 1, 1, 1],
+    );
 }

@@ -4,19 +4,20 @@
 #![cfg(feature = "scenarios")]
 
 use keepalive_probe::scenario::{self, KIB, MIB};
-use rstest::rstest;
 
 use crate::support::expect::assert_connections;
 
 /// A chunked body (`/chunked`, 16 KiB chunks, no `Content-Length`) read to the end: the
 /// zero-length last chunk ends the message, hyper's chunked decoder reports end of stream, and
 /// the connection goes idle exactly as with `Content-Length`.
-#[rstest]
-fn chunked_full_read_reuses_one_connection(#[values(2, 64 * KIB, MIB)] body_bytes: usize) {
-    assert_connections(
-        scenario::families::chunked_full_read_reuses_one_connection(body_bytes, 10),
-        [10],
-    );
+#[test]
+fn chunked_full_read_reuses_one_connection() {
+    for body_bytes in [2, 64 * KIB, MIB] {
+        assert_connections(
+            scenario::families::chunked_full_read_reuses_one_connection(body_bytes, 10),
+            [10],
+        );
+    }
 }
 
 /// Requests sent as HTTP/1.0: without `Connection: keep-alive`, an HTTP/1.0 exchange ends with

@@ -10,20 +10,20 @@
 #![cfg(feature = "scenarios")]
 
 use keepalive_probe::scenario::{self, KIB, MIB};
-use rstest::rstest;
 
 use crate::support::expect::assert_connections;
 
 /// N sequential requests, each body read to the end: exactly one connection, carrying all N.
 /// The body size does not matter — empty, two bytes, 64 KiB or 1 MiB — because reuse depends on
 /// the body being finished, not on how long it took to read.
-#[rstest]
-fn full_read_reuses_one_connection(
-    #[values(0, 2, 64 * KIB, MIB)] body_bytes: usize,
-    #[values(1, 2, 10)] requests: usize,
-) {
-    assert_connections(
-        scenario::families::full_read_reuses_one_connection(body_bytes, requests),
-        [requests],
-    );
+#[test]
+fn full_read_reuses_one_connection() {
+    for body_bytes in [0, 2, 64 * KIB, MIB] {
+        for requests in [1, 2, 10] {
+            assert_connections(
+                scenario::families::full_read_reuses_one_connection(body_bytes, requests),
+                [requests],
+            );
+        }
+    }
 }

@@ -11,7 +11,6 @@ use std::io::ErrorKind;
 
 use keepalive_probe::{Ending, Event, Report, Server};
 use pretty_assertions::assert_eq;
-use rstest::rstest;
 use tokio::io::AsyncReadExt;
 use tokio::net::TcpStream;
 use tokio::runtime::Handle;
@@ -71,11 +70,7 @@ async fn closed_by_server(mut stream: TcpStream) {
 /// all four records (`Closed` events); the runtime has exactly the tasks it had before the server
 /// started (the accept loop and every connection task are gone); and the port can be bound again
 /// (std's listener sets `SO_REUSEADDR`, so the server's TIME_WAIT connections do not hold it).
-#[rstest]
-#[case::shutdown(Stop::Shutdown)]
-#[case::drop(Stop::Drop)]
-#[tokio::test]
-async fn stopping_with_connections_in_flight_frees_tasks_sockets_and_port(#[case] stop: Stop) {
+async fn stopping_with_connections_in_flight_frees_tasks_sockets_and_port(stop: Stop) {
     let tasks_before = Handle::current().metrics().num_alive_tasks();
     let (on_event, mut events) = ledger_events();
     let server = Server::builder()
@@ -110,6 +105,16 @@ async fn stopping_with_connections_in_flight_frees_tasks_sockets_and_port(#[case
     wait_for(&mut events, false, 4).await;
     assert_eq!(Handle::current().metrics().num_alive_tasks(), tasks_before);
     std::net::TcpListener::bind(addr).expect("the port is free again");
+}
+
+#[tokio::test]
+async fn shutdown_with_connections_in_flight_frees_tasks_sockets_and_port() {
+    stopping_with_connections_in_flight_frees_tasks_sockets_and_port(Stop::Shutdown).await;
+}
+
+#[tokio::test]
+async fn drop_with_connections_in_flight_frees_tasks_sockets_and_port() {
+    stopping_with_connections_in_flight_frees_tasks_sockets_and_port(Stop::Drop).await;
 }
 
 /// One request on a fresh connection, answered; returns the connection id the response names.

@@ -37,6 +37,7 @@ mod redirects;
 mod request_body;
 mod runtime_flavour;
 mod scale;
+mod test_functions;
 mod timeline;
 mod tracker;
 mod wrapper;

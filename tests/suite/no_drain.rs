@@ -23,24 +23,28 @@
 
 use keepalive_probe::Consume;
 use keepalive_probe::scenario::{self, KIB, MIB};
-use rstest::rstest;
 
 use crate::support::expect::assert_connections;
+
+/// Both ways to let a body go: unread, and after its first chunk (the module's docs say why they
+/// behave alike).
+const BOTH_CONSUMES: [Consume; 2] = [Consume::Unread, Consume::FirstChunk];
 
 /// A `Content-Length` body that fits, with its ~160 bytes of headers, into hyper's first 8 KiB
 /// read is complete before the caller sees the response: `Conn::poll_read_body` reached the end
 /// of the message during the read-ahead and set `Reading::KeepAlive`. Dropping it costs nothing.
-#[rstest]
-fn dropped_body_that_arrived_with_the_headers_still_reuses(
-    #[values(0, 2, KIB, 4 * KIB)] body_bytes: usize,
-    #[values(Consume::Unread, Consume::FirstChunk)] consume: Consume,
-) {
-    assert_connections(
-        scenario::families::dropped_body_that_arrived_with_the_headers_still_reuses(
-            body_bytes, consume,
-        ),
-        [5],
-    );
+#[test]
+fn dropped_body_that_arrived_with_the_headers_still_reuses() {
+    for body_bytes in [0, 2, KIB, 4 * KIB] {
+        for consume in BOTH_CONSUMES {
+            assert_connections(
+                scenario::families::dropped_body_that_arrived_with_the_headers_still_reuses(
+                    body_bytes, consume,
+                ),
+                [5],
+            );
+        }
+    }
 }
 
 /// An 8 KiB body (8351 bytes with headers) overflows the first 8192-byte read, so `try_send_request`
@@ -51,16 +55,16 @@ fn dropped_body_that_arrived_with_the_headers_still_reuses(
 /// connection 2 idle. The full first read doubled connection 1's next read to 16 KiB, so from
 /// request 2 on each response arrives whole with its headers and connection 1 is back on top of
 /// the idle stack at once. Connection 2 never carries a request: `[5, 0]`.
-#[rstest]
-fn dropped_body_finished_by_the_drain_read_races_an_extra_connection(
-    #[values(Consume::Unread, Consume::FirstChunk)] consume: Consume,
-) {
-    assert_connections(
-        scenario::families::dropped_body_finished_by_the_drain_read_races_an_extra_connection(
-            consume,
-        ),
-        [5, 0],
-    );
+#[test]
+fn dropped_body_finished_by_the_drain_read_races_an_extra_connection() {
+    for consume in BOTH_CONSUMES {
+        assert_connections(
+            scenario::families::dropped_body_finished_by_the_drain_read_races_an_extra_connection(
+                consume,
+            ),
+            [5, 0],
+        );
+    }
 }
 
 /// A 16 KiB body: request 2 races as above and gets connection 1; connection 2 goes idle. Response
@@ -69,16 +73,16 @@ fn dropped_body_finished_by_the_drain_read_races_an_extra_connection(
 /// 2's first 8 KiB read is again unfinished, so request 4 takes connection 1, whose 32 KiB read
 /// now holds the whole response: it is back on top at once and serves request 5. Served by
 /// connections 1, 1, 2, 1, 1: `[4, 1]`.
-#[rstest]
-fn dropped_body_two_reads_long_shares_requests_between_two_connections(
-    #[values(Consume::Unread, Consume::FirstChunk)] consume: Consume,
-) {
-    assert_connections(
-        scenario::families::dropped_body_two_reads_long_shares_requests_between_two_connections(
-            consume,
-        ),
-        [4, 1],
-    );
+#[test]
+fn dropped_body_two_reads_long_shares_requests_between_two_connections() {
+    for consume in BOTH_CONSUMES {
+        assert_connections(
+            scenario::families::dropped_body_two_reads_long_shares_requests_between_two_connections(
+                consume,
+            ),
+            [4, 1],
+        );
+    }
 }
 
 /// A small chunked body arrives whole in one read, terminator included, but hyper's chunked
@@ -88,41 +92,43 @@ fn dropped_body_two_reads_long_shares_requests_between_two_connections(
 /// has started a connect. Request 2 gets connection 1 from `put`, connection 2 goes idle, and from
 /// then on each checkout finds only the connection not used last: served by 1, 1, 2, 1, 2 —
 /// `[3, 2]`.
-#[rstest]
-fn dropped_chunked_body_finished_by_the_drain_read_alternates_two_connections(
-    #[values(2, KIB, 4 * KIB)] body_bytes: usize,
-    #[values(Consume::Unread, Consume::FirstChunk)] consume: Consume,
-) {
-    assert_connections(
-        scenario::families::dropped_chunked_body_finished_by_the_drain_read_alternates_two_connections(
-            body_bytes, consume,
-        ),
-        [3, 2],
-    );
+#[test]
+fn dropped_chunked_body_finished_by_the_drain_read_alternates_two_connections() {
+    for body_bytes in [2, KIB, 4 * KIB] {
+        for consume in BOTH_CONSUMES {
+            assert_connections(
+                scenario::families::dropped_chunked_body_finished_by_the_drain_read_alternates_two_connections(
+                    body_bytes, consume,
+                ),
+                [3, 2],
+            );
+        }
+    }
 }
 
 /// A body hyper cannot finish with one drain read (32 KiB and up on a fresh connection) is
 /// abandoned: `poll_drain_or_close_read` reads once, is not at the end, and `close_read` disables
 /// keep-alive. Every request pays a new TCP handshake — Go's leak, in reqwest.
-#[rstest]
-fn dropped_large_body_forces_new_connection(
-    #[values(32 * KIB, 64 * KIB, MIB)] body_bytes: usize,
-    #[values(Consume::Unread, Consume::FirstChunk)] consume: Consume,
-) {
-    assert_connections(
-        scenario::families::dropped_large_body_forces_new_connection(body_bytes, consume),
-        [1, 1, 1, 1, 1],
-    );
+#[test]
+fn dropped_large_body_forces_new_connection() {
+    for body_bytes in [32 * KIB, 64 * KIB, MIB] {
+        for consume in BOTH_CONSUMES {
+            assert_connections(
+                scenario::families::dropped_large_body_forces_new_connection(body_bytes, consume),
+                [1, 1, 1, 1, 1],
+            );
+        }
+    }
 }
 
 /// A chunked body of several 16 KiB chunks: the drain read returns the next chunk's data, not the
 /// end of the message, so hyper closes — whatever the total size.
-#[rstest]
-fn dropped_multi_chunk_body_forces_new_connection(
-    #[values(Consume::Unread, Consume::FirstChunk)] consume: Consume,
-) {
-    assert_connections(
-        scenario::families::dropped_multi_chunk_body_forces_new_connection(consume),
-        [1, 1, 1, 1, 1],
-    );
+#[test]
+fn dropped_multi_chunk_body_forces_new_connection() {
+    for consume in BOTH_CONSUMES {
+        assert_connections(
+            scenario::families::dropped_multi_chunk_body_forces_new_connection(consume),
+            [1, 1, 1, 1, 1],
+        );
+    }
 }

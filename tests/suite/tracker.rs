@@ -1,18 +1,18 @@
 //! The client's view: a `ConnectionTracker` on the reqwest client sees every connection the client
 //! opens and which one served each response, against any server. Against the counting server's
 //! ledger it is proved by every scenario test, which runs with a tracker on each client and checks
-//! that the two agree (`support/expect.rs`); here against wiremock, a server we did not write, and
-//! for blocking clients, HTTP/2 and repeated questions.
+//! that the two agree (`support/expect.rs`); here against a plain `axum::serve`, a server without
+//! the ledger, and for blocking clients, HTTP/2 and repeated questions. (`tests/tracker_python.rs`
+//! runs it against Python's `http.server`, a server that shares no code with ours.)
 #![cfg(feature = "scenarios")]
 
 use keepalive_probe::{ClientReport, ConnectionTracker, Server};
 use pretty_assertions::assert_eq;
-use wiremock::matchers::method;
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use reqwest::StatusCode;
 
 /// The wrapper from README's leak example: `error_for_status()?` before reading the body.
 async fn fetch_leaky(client: &reqwest::Client, url: &str, tracker: &ConnectionTracker) {
-    let mut response = client.get(url).send().await.expect("wiremock answers");
+    let mut response = client.get(url).send().await.expect("the server answers");
     tracker.connection_of(&mut response).expect("tracked");
     if let Ok(response) = response.error_for_status() {
         response.bytes().await.expect("the body arrives");
@@ -21,45 +21,48 @@ async fn fetch_leaky(client: &reqwest::Client, url: &str, tracker: &ConnectionTr
 
 /// The fixed wrapper: the body is read whatever the status.
 async fn fetch_reading(client: &reqwest::Client, url: &str, tracker: &ConnectionTracker) {
-    let mut response = client.get(url).send().await.expect("wiremock answers");
+    let mut response = client.get(url).send().await.expect("the server answers");
     tracker.connection_of(&mut response).expect("tracked");
     response.bytes().await.expect("the body arrives");
 }
 
-/// A wiremock mock answering 503 with a 1 MiB page, and a client with a tracker.
-async fn wiremock_with_a_large_error_page() -> (MockServer, reqwest::Client, ConnectionTracker) {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(503).set_body_bytes(vec![b'x'; 1024 * 1024]))
-        .mount(&server)
-        .await;
+/// A plain axum server (no ledger) answering every `GET /` with 503 and a 1 MiB page, its URL,
+/// and a client with a tracker.
+async fn plain_server_with_a_large_error_page() -> (String, reqwest::Client, ConnectionTracker) {
+    let error_page = || async { (StatusCode::SERVICE_UNAVAILABLE, vec![b'x'; 1024 * 1024]) };
+    let app = axum::Router::new().route("/", axum::routing::get(error_page));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("binds");
+    let url = format!("http://{}/", listener.local_addr().expect("bound"));
+    tokio::spawn(async move { axum::serve(listener, app).await });
     let tracker = ConnectionTracker::new();
     let client = reqwest::Client::builder()
         .no_proxy()
         .connector_layer(tracker.layer())
         .build()
         .expect("a plain-HTTP client builds");
-    (server, client, tracker)
+    (url, client, tracker)
 }
 
-/// Against wiremock, five calls of the leaky wrapper open five connections: hyper cannot drain
+/// Against a server without the ledger, five calls of the leaky wrapper open five connections: hyper cannot drain
 /// a 1 MiB body it was not asked to read (`poll_drain_or_close_read`), whoever the server is.
 #[tokio::test(flavor = "current_thread")]
-async fn tracker_catches_the_error_for_status_leak_against_wiremock() {
-    let (server, client, tracker) = wiremock_with_a_large_error_page().await;
+async fn tracker_catches_the_error_for_status_leak_against_a_plain_server() {
+    let (url, client, tracker) = plain_server_with_a_large_error_page().await;
     for _ in 0..5 {
-        fetch_leaky(&client, &server.uri(), &tracker).await;
+        fetch_leaky(&client, &url, &tracker).await;
     }
     assert_eq!(tracker.report(), ClientReport::of([1, 1, 1, 1, 1]));
 }
 
-/// The fixed wrapper against the same mock: one connection, every response after the first a
+/// The fixed wrapper against the same server: one connection, every response after the first a
 /// reuse.
 #[tokio::test(flavor = "current_thread")]
-async fn tracker_passes_the_fixed_wrapper_against_wiremock() {
-    let (server, client, tracker) = wiremock_with_a_large_error_page().await;
+async fn tracker_passes_the_fixed_wrapper_against_a_plain_server() {
+    let (url, client, tracker) = plain_server_with_a_large_error_page().await;
     for _ in 0..5 {
-        fetch_reading(&client, &server.uri(), &tracker).await;
+        fetch_reading(&client, &url, &tracker).await;
     }
     assert_eq!(tracker.report(), ClientReport::of([5]));
 }
