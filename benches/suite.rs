@@ -5,7 +5,12 @@
 //!
 //! - every test binary run one after the other, as `cargo test` runs them — the time a contributor
 //!   waits for `cargo test` once the build is warm, per binary (the integration tests are one
-//!   binary, `suite`; `cargo nextest run --test suite` shows each test's time);
+//!   binary, `suite`; `cargo nextest run --test suite` shows each test's time), and the Rust-only
+//!   binaries' share (all but `other_clients`);
+//! - with `SUITE_RELEASE=1` (or `-- --release`), the same for a release build
+//!   (`cargo test --release`), beside it in the same run: a debug build runs hyper, tokio and
+//!   serde_json unoptimised (`perf` put 41% of a debug `suite` run's CPU in the binary itself and
+//!   44% in the kernel, loopback TCP and process starts);
 //! - `cargo nextest run --cargo-quiet`, if nextest is installed — one process per test, in
 //!   parallel, which is what CI runs; this includes nextest's own up-to-date check of the build
 //!   (a fraction of a second).
@@ -40,37 +45,12 @@ fn main() -> Result<(), Box<dyn Error>> {
         Err(_) => 3,
     };
 
-    let binaries = build_test_binaries()?;
-    println!(
-        "suite: {} test binaries, {runs} run(s) each way",
-        binaries.len()
-    );
-
-    let mut sequential = Vec::with_capacity(runs);
-    let mut per_binary = vec![Vec::with_capacity(runs); binaries.len()];
-    let mut tests = 0;
-    for _ in 0..runs {
-        let start = Instant::now();
-        tests = 0;
-        for (binary, times) in binaries.iter().zip(&mut per_binary) {
-            let (elapsed, passed) = run_test_binary(binary)?;
-            times.push(elapsed);
-            tests += passed;
-        }
-        sequential.push(start.elapsed());
+    let release = std::env::args().any(|arg| arg == "--release")
+        || std::env::var_os("SUITE_RELEASE").is_some_and(|value| value != "0");
+    time_cargo_test(false, runs)?;
+    if release {
+        time_cargo_test(true, runs)?;
     }
-
-    println!();
-    println!("{:<40} {:>10}", "test binary", "median");
-    for (binary, times) in binaries.iter().zip(per_binary) {
-        println!("{:<40} {:>9.2}s", binary.name, median(times).as_secs_f64());
-    }
-    println!(
-        "{:<40} {:>9.2}s   ({tests} tests)",
-        "all, one after the other (cargo test)",
-        median(sequential).as_secs_f64()
-    );
-
     match time_nextest(runs)? {
         Some(elapsed) => println!(
             "{:<40} {:>9.2}s",
@@ -82,6 +62,62 @@ fn main() -> Result<(), Box<dyn Error>> {
     Ok(())
 }
 
+/// Times every test binary of one profile, `runs` times, one after the other as `cargo test` runs
+/// them, and prints each one's median, the whole run's, and the Rust-only binaries' (all but
+/// `other_clients`, which drives other languages' clients).
+fn time_cargo_test(release: bool, runs: usize) -> Result<(), Box<dyn Error>> {
+    let profile = if release { "release" } else { "dev" };
+    let binaries = build_test_binaries(release)?;
+    println!(
+        "suite ({profile}): {} test binaries, {runs} run(s)",
+        binaries.len()
+    );
+    let mut sequential = Vec::with_capacity(runs);
+    let mut rust_only = Vec::with_capacity(runs);
+    let mut per_binary = vec![Vec::with_capacity(runs); binaries.len()];
+    let mut tests = 0;
+    for _ in 0..runs {
+        tests = 0;
+        let mut rust_only_time = Duration::ZERO;
+        let start = Instant::now();
+        for (binary, times) in binaries.iter().zip(&mut per_binary) {
+            let (elapsed, passed) = run_test_binary(binary)?;
+            times.push(elapsed);
+            tests += passed;
+            if binary.name != OTHER_CLIENTS {
+                rust_only_time += elapsed;
+            }
+        }
+        sequential.push(start.elapsed());
+        rust_only.push(rust_only_time);
+    }
+
+    println!();
+    println!(
+        "{:<40} {:>10}",
+        format!("test binary ({profile})"),
+        "median"
+    );
+    for (binary, times) in binaries.iter().zip(per_binary) {
+        println!("{:<40} {:>9.2}s", binary.name, median(times).as_secs_f64());
+    }
+    println!(
+        "{:<40} {:>9.2}s   ({tests} tests)",
+        "all, one after the other (cargo test)",
+        median(sequential).as_secs_f64()
+    );
+    println!(
+        "{:<40} {:>9.2}s",
+        "Rust only (all but other_clients)",
+        median(rust_only).as_secs_f64()
+    );
+    println!();
+    Ok(())
+}
+
+/// The one test binary that is not Rust-only: it drives Go, Python, Node and curl.
+const OTHER_CLIENTS: &str = "test other_clients";
+
 /// A test executable cargo built, named as `cargo test` names it.
 #[derive(Debug, Clone)]
 struct TestBinary {
@@ -90,13 +126,14 @@ struct TestBinary {
 }
 
 /// Builds every test target (untimed) and returns the executables, from cargo's JSON messages.
-fn build_test_binaries() -> Result<Vec<TestBinary>, Box<dyn Error>> {
+fn build_test_binaries(release: bool) -> Result<Vec<TestBinary>, Box<dyn Error>> {
     let output = Command::new(cargo())
         .args([
             "test",
             "--no-run",
             "--message-format=json-render-diagnostics",
         ])
+        .args(release.then_some("--release"))
         .current_dir(CRATE_ROOT)
         .stderr(Stdio::inherit())
         .output()?;

@@ -34,17 +34,55 @@ pub enum Consume {
 }
 
 /// A response that could not be consumed.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug)]
 pub enum ConsumeError {
     /// The body could not be read.
-    #[error(transparent)]
-    Http(#[from] reqwest::Error),
+    Http(reqwest::Error),
     /// The body could not be read (blocking client).
-    #[error(transparent)]
-    Io(#[from] std::io::Error),
+    Io(std::io::Error),
     /// The body is not the JSON it should be.
-    #[error("the body is not JSON: {0}")]
-    Json(#[from] serde_json::Error),
+    Json(serde_json::Error),
+}
+
+// Written out rather than derived, as the library's other errors are: thiserror's proc macro
+// was this crate's only reason to compile it.
+impl std::fmt::Display for ConsumeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ConsumeError::Http(error) => error.fmt(f),
+            ConsumeError::Io(error) => error.fmt(f),
+            ConsumeError::Json(error) => write!(f, "the body is not JSON: {error}"),
+        }
+    }
+}
+
+impl std::error::Error for ConsumeError {
+    /// A read error stands for itself (its source is its own); a JSON error is the cause.
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ConsumeError::Http(error) => error.source(),
+            ConsumeError::Io(error) => error.source(),
+            ConsumeError::Json(error) => Some(error),
+        }
+    }
+}
+
+impl From<reqwest::Error> for ConsumeError {
+    fn from(error: reqwest::Error) -> Self {
+        ConsumeError::Http(error)
+    }
+}
+
+impl From<std::io::Error> for ConsumeError {
+    fn from(error: std::io::Error) -> Self {
+        ConsumeError::Io(error)
+    }
+}
+
+impl From<serde_json::Error> for ConsumeError {
+    fn from(error: serde_json::Error) -> Self {
+        ConsumeError::Json(error)
+    }
 }
 
 /// The blocking `FirstChunk` read: larger than any frame hyper hands over (its read buffer is

@@ -39,23 +39,50 @@ pub struct Outcome {
 }
 
 /// A scenario that could not be run at all (as opposed to one whose counts differ).
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug)]
 pub enum ScenarioError {
     /// The tokio runtime could not be built.
-    #[error("cannot build the runtime: {0}")]
     Runtime(std::io::Error),
     /// The counting server did not start.
-    #[error(transparent)]
-    Server(#[from] StartError),
+    Server(StartError),
     /// The reqwest client could not be built.
-    #[error("cannot build the client: {0}")]
     Client(reqwest::Error),
     /// The scenario asks for something its runtime cannot do.
-    #[error("{0}")]
     Unsupported(&'static str),
     /// Connections were still open long after the client was dropped.
-    #[error("connections still open {SETTLE_LIMIT:?} after the client was dropped: {0:?}")]
     StillOpen(Report),
+}
+
+// Written out rather than derived, as the library's other errors are. Each message carries its
+// cause, so only the server's error, which stands for itself, passes a source on.
+impl std::fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ScenarioError::Runtime(error) => write!(f, "cannot build the runtime: {error}"),
+            ScenarioError::Server(error) => error.fmt(f),
+            ScenarioError::Client(error) => write!(f, "cannot build the client: {error}"),
+            ScenarioError::Unsupported(what) => f.write_str(what),
+            ScenarioError::StillOpen(report) => write!(
+                f,
+                "connections still open {SETTLE_LIMIT:?} after the client was dropped: {report:?}"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ScenarioError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ScenarioError::Server(error) => error.source(),
+            _ => None,
+        }
+    }
+}
+
+impl From<StartError> for ScenarioError {
+    fn from(error: StartError) -> Self {
+        ScenarioError::Server(error)
+    }
 }
 
 /// How long connections may stay open after the client is dropped before the run is called hung.

@@ -6,9 +6,9 @@
 //! scale tests raise the open-file soft limit for all (never lower it), and signals go only to
 //! children in process groups of their own.
 //!
-//! Apart, as binaries of their own: `tests/tls.rs` (feature `https-scenarios`), and the
-//! libtest-mimic harnesses that decide at run time whether a toolchain is here
-//! (`tests/other_clients.rs`, `tests/cli_run_python.rs`, `tests/tracker_python.rs`).
+//! Apart, as binaries of their own: `tests/tls.rs` (feature `https-scenarios`), and
+//! `tests/other_clients/`, the libtest-mimic harness that decides at run time whether each
+//! client's toolchain (and python3) is here.
 
 #[path = "../support/mod.rs"]
 mod support;

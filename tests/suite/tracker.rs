@@ -2,7 +2,7 @@
 //! opens and which one served each response, against any server. Against the counting server's
 //! ledger it is proved by every scenario test, which runs with a tracker on each client and checks
 //! that the two agree (`support/expect.rs`); here against a plain `axum::serve`, a server without
-//! the ledger, and for blocking clients, HTTP/2 and repeated questions. (`tests/tracker_python.rs`
+//! the ledger, and for blocking clients, HTTP/2 and repeated questions. (`tests/other_clients/python.rs`
 //! runs it against Python's `http.server`, a server that shares no code with ours.)
 #![cfg(feature = "scenarios")]
 

@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::OnceLock;
 
 use super::rust_driver;
 
@@ -256,13 +257,7 @@ impl Client {
             Client::Go119 => go_119().map(drop),
             Client::Go127 => go_127().map(drop),
             Client::PythonRequests | Client::PythonHttpx => python().map(drop),
-            Client::NodeFetch | Client::NodeHttp => require(
-                "node",
-                &[
-                    "-e",
-                    "process.exit(Number(process.versions.node.split('.')[0]) >= 19 ? 0 : 1)",
-                ],
-            ),
+            Client::NodeFetch | Client::NodeHttp => node(),
             Client::Curl => require("curl", &["--version"]),
             _ => rust_driver::driver().map(drop),
         }
@@ -312,6 +307,22 @@ fn require(program: &str, args: &[&str]) -> Result<(), String> {
         Ok(_) => Err(format!("{program} is too old")),
         Err(_) => Err(format!("{program} not found")),
     }
+}
+
+/// Node 19 or later on PATH (`fetch` without a flag, `http.Agent`'s keep-alive default); asked
+/// once per process, as both Node clients need the same answer.
+fn node() -> Result<(), String> {
+    static NODE: OnceLock<Result<(), String>> = OnceLock::new();
+    NODE.get_or_init(|| {
+        require(
+            "node",
+            &[
+                "-e",
+                "process.exit(Number(process.versions.node.split('.')[0]) >= 19 ? 0 : 1)",
+            ],
+        )
+    })
+    .clone()
 }
 
 /// Debian's Go: the `go` on PATH, if it is 1.19.
@@ -404,18 +415,24 @@ fn python_path() -> PathBuf {
 }
 
 /// [`python_path`], if requests and httpx are installed in it: their metadata, without importing
-/// them (an import of both takes a third of a second).
+/// them (an import of both takes a third of a second). Asked once per process, as both Python
+/// clients need the same answer.
 fn python() -> Result<PathBuf, String> {
-    let python = python_path();
-    require(
-        &python.to_string_lossy(),
-        &[
-            "-c",
-            "import importlib.metadata as m; m.version('requests'); m.version('httpx')",
-        ],
-    )
-    .map(|()| python.clone())
-    .map_err(|_| format!("{} with requests and httpx not found", python.display()))
+    static PYTHON: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    PYTHON
+        .get_or_init(|| {
+            let python = python_path();
+            require(
+                &python.to_string_lossy(),
+                &[
+                    "-c",
+                    "import importlib.metadata as m; m.version('requests'); m.version('httpx')",
+                ],
+            )
+            .map(|()| python.clone())
+            .map_err(|_| format!("{} with requests and httpx not found", python.display()))
+        })
+        .clone()
 }
 
 /// A Python driver. The interpreter must exist; a missing module then fails the driver, with

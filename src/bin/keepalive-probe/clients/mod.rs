@@ -72,8 +72,24 @@ pub fn main(args: Args) -> ExitCode {
         return ExitCode::SUCCESS;
     }
     if args.toolchains {
-        for client in Client::ALL {
-            match client.available() {
+        // Each check starts a toolchain (`go version`, a Python, a Node): all at once, the way
+        // the table runs them, so the answer costs the slowest check, not their sum.
+        let availability: Vec<Result<(), String>> = std::thread::scope(|scope| {
+            let checks: Vec<_> = Client::ALL
+                .into_iter()
+                .map(|client| scope.spawn(move || client.available()))
+                .collect();
+            checks
+                .into_iter()
+                .map(|check| {
+                    check
+                        .join()
+                        .unwrap_or_else(|_| Err("its check panicked".into()))
+                })
+                .collect()
+        });
+        for (client, available) in Client::ALL.into_iter().zip(availability) {
+            match available {
                 Ok(()) => outln!("{}\tok", client.name()),
                 Err(reason) => outln!(
                     "{}\tmissing: {reason}; install: {}",

@@ -7,6 +7,11 @@
 //! A client whose toolchain is missing here is reported as *ignored*, with the reason and the
 //! install command — never as passed. CI installs them all and sets
 //! `KEEPALIVE_PROBE_REQUIRE_CLIENTS=1`, which turns a missing toolchain into a failure.
+//!
+//! The tests that need python3 but not the table live here too (`python.rs`): one binary whose
+//! tests run beside the table, where three ran one after another.
+
+mod python;
 
 use std::collections::HashMap;
 use std::process::{Command, ExitCode};
@@ -15,6 +20,7 @@ use std::sync::OnceLock;
 use libtest_mimic::{Arguments, Failed, Trial};
 use serde_json::Value;
 
+/// The CLI under test.
 const BINARY: &str = env!("CARGO_BIN_EXE_keepalive-probe");
 
 fn main() -> ExitCode {
@@ -50,6 +56,16 @@ fn main() -> ExitCode {
         clients: runnable,
         rows: OnceLock::new(),
     });
+    // The table starts now, in a thread of its own, so that the tests that do not read it run
+    // meanwhile on the harness's threads; its readers wait for it (`OnceLock`), and the tests
+    // that do not read it come first in the list below.
+    if !arguments.list && !arguments.ignored && !table.clients.is_empty() {
+        let table = table.clone();
+        std::thread::spawn(move || {
+            table.rows();
+        });
+    }
+    trials.extend(python::trials());
     for client in clients {
         let reason = missing.get(&client).cloned();
         let table = table.clone();

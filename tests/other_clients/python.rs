@@ -1,0 +1,146 @@
+//! The tests that need python3 besides the clients table: they run only where it is installed.
+//! Elsewhere their trial is marked *ignored* (libtest-mimic decides at run time), and under
+//! `KEEPALIVE_PROBE_REQUIRE_CLIENTS=1` (CI) a missing python3 is a failure.
+//!
+//! - `python_http_client_reuses_one_connection`: `keepalive-probe run` against Python's
+//!   `http.client`, one `HTTPConnection`, three requests, one TCP connection. `http.client` keeps
+//!   the socket open between requests once a response is read to its end
+//!   (`HTTPResponse._close_conn` runs only when the response says `Connection: close`).
+//! - `tracker_sees_one_connection_reused_against_python_http_server`: the connection tracker
+//!   against another process, Python's `http.server` speaking HTTP/1.1 (`protocol_version =
+//!   "HTTP/1.1"`, so it keeps connections open). Five requests with bodies read to the end ride
+//!   one connection: one connect, every response after the first a reuse.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+use keepalive_probe::{ClientReport, ConnectionTracker};
+use libtest_mimic::{Failed, Trial};
+use serde_json::Value;
+
+use crate::BINARY;
+
+/// The python3 tests, ignored with the reason where python3 is missing.
+pub fn trials() -> Vec<Trial> {
+    let trials = vec![
+        Trial::test(
+            "python_http_client_reuses_one_connection",
+            python_http_client_reuses_one_connection,
+        ),
+        Trial::test(
+            "tracker_sees_one_connection_reused_against_python_http_server",
+            tracker_sees_one_connection_reused_against_python_http_server,
+        ),
+    ];
+    let present = Command::new("python3")
+        .arg("--version")
+        .output()
+        .is_ok_and(|output| output.status.success());
+    if present {
+        return trials;
+    }
+    if std::env::var_os("KEEPALIVE_PROBE_REQUIRE_CLIENTS").is_some_and(|v| v == "1") {
+        panic!("python3 is required (KEEPALIVE_PROBE_REQUIRE_CLIENTS=1) but missing");
+    }
+    eprintln!("python3 not found: ignoring its tests (install: apt-get install -y python3)");
+    trials
+        .into_iter()
+        .map(|trial| trial.with_ignored_flag(true).with_kind("needs python3"))
+        .collect()
+}
+
+fn python_http_client_reuses_one_connection() -> Result<(), Failed> {
+    let script = "\
+import http.client, os, urllib.parse
+url = urllib.parse.urlsplit(os.environ['KEEPALIVE_PROBE_URL'])
+connection = http.client.HTTPConnection(url.hostname, url.port)
+for _ in range(3):
+    connection.request('GET', '/')
+    print(connection.getresponse().read().decode())
+connection.close()
+";
+    let output = Command::new(BINARY)
+        .args(["run", "--json", "--quiet", "--expect-connections", "1"])
+        .args(["--", "python3", "-c", script])
+        .output()
+        .map_err(|error| format!("the binary runs: {error}"))?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    if output.status.code() != Some(0) {
+        return Err(format!("exit {:?}: {stdout}", output.status.code()).into());
+    }
+    let report: Value = stdout
+        .lines()
+        .last()
+        .and_then(|line| serde_json::from_str(line).ok())
+        .ok_or_else(|| format!("no JSON report: {stdout}"))?;
+    let observed = (
+        &report["accepted"],
+        &report["requests"],
+        &report["connections"][0]["requests"],
+    );
+    if observed != (&Value::from(1), &Value::from(3), &Value::from(3)) {
+        return Err(format!("expected 1 connection carrying 3 requests: {report}").into());
+    }
+    Ok(())
+}
+
+/// A minimal HTTP/1.1 server on an ephemeral port; prints the port, then serves until killed.
+const SERVER: &str = r#"
+import http.server
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def do_GET(self):
+        body = b"ok" * 1024
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *args):
+        pass
+server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+print(server.server_address[1], flush=True)
+server.serve_forever()
+"#;
+
+/// Kills the server however the test ends.
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn tracker_sees_one_connection_reused_against_python_http_server() -> Result<(), Failed> {
+    let mut child = Command::new("python3")
+        .args(["-c", SERVER])
+        .stdout(Stdio::piped())
+        .spawn()
+        .map_err(|error| format!("python3 starts: {error}"))?;
+    let stdout = child.stdout.take().ok_or("stdout is piped")?;
+    let server = Killed(child);
+    // The port line is printed once the socket listens: no waiting beyond reading it.
+    let mut port = String::new();
+    BufReader::new(stdout).read_line(&mut port)?;
+    let url = format!("http://127.0.0.1:{}/", port.trim());
+
+    let tracker = ConnectionTracker::new();
+    let client = reqwest::blocking::Client::builder()
+        .no_proxy()
+        .connector_layer(tracker.layer())
+        .build()?;
+    let mut reused = Vec::new();
+    for _ in 0..5 {
+        let mut response = client.get(&url).send()?;
+        reused.push(tracker.connection_in(response.extensions_mut())?.reused);
+        response.bytes()?;
+    }
+    drop(server);
+    let observed = (reused, tracker.report());
+    let expected = (vec![false, true, true, true, true], ClientReport::of([5]));
+    if observed != expected {
+        return Err(format!("expected {expected:?}, observed {observed:?}").into());
+    }
+    Ok(())
+}
