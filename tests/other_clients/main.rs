@@ -1,8 +1,9 @@
 //! Other languages' HTTP clients through the counting server: every client of
 //! `keepalive-probe clients` is a test of its own (`go1.27`), which fails naming each of its cases
 //! that was not as expected: exact where the client has an exact answer, checked for what is exact
-//! where it races. The first test to ask runs the table once, every client side by side (one
-//! driver process each), and every test reads its client's rows from that run.
+//! where it races. The table runs once, every client side by side (one driver process each),
+//! started in a thread of its own before the tests run, and every test reads its client's rows
+//! from that run.
 //!
 //! A client whose toolchain is missing here is reported as *ignored*, with the reason and the
 //! install command — never as passed. CI installs them all and sets
@@ -56,16 +57,19 @@ fn main() -> ExitCode {
         clients: runnable,
         rows: OnceLock::new(),
     });
+    trials.extend(python::trials(required));
     // The table starts now, in a thread of its own, so that the tests that do not read it run
     // meanwhile on the harness's threads; its readers wait for it (`OnceLock`), and the tests
-    // that do not read it come first in the list below.
-    if !arguments.list && !arguments.ignored && !table.clients.is_empty() {
+    // that do not read it come first in the list. Not when nothing will read it: a listing,
+    // `--ignored` (no client's test is ignored but for a missing toolchain, which never runs),
+    // `--bench` (libtest-mimic runs only benches, and these are tests).
+    let runs_tests = !arguments.list && !arguments.ignored && !arguments.bench;
+    if runs_tests && !table.clients.is_empty() {
         let table = table.clone();
         std::thread::spawn(move || {
             table.rows();
         });
     }
-    trials.extend(python::trials());
     for client in clients {
         let reason = missing.get(&client).cloned();
         let table = table.clone();
@@ -114,8 +118,8 @@ fn clients() -> Vec<String> {
         .collect()
 }
 
-/// One run of `clients --json` for every client whose toolchain is here, made by the first test
-/// that asks.
+/// One run of `clients --json` for every client whose toolchain is here and whose test runs,
+/// made once (by `main`'s thread, or by the first test to ask).
 struct Table {
     clients: Vec<String>,
     rows: OnceLock<Result<Vec<Value>, String>>,

@@ -309,7 +309,8 @@ fn port_in_use_exits_two_without_running_the_command() {
 }
 
 /// A command that exits while a process it started still holds a connection: `run` waits its
-/// grace period (5 s), says so on stderr, and reports the connection open.
+/// grace period (`--close-grace`, 5 s unless set; 0.05 s here), says so on stderr, and reports
+/// the connection open.
 #[test]
 fn connection_left_open_is_reported_after_the_grace_period() {
     // bash connects (its /dev/tcp), then leaves a background subshell holding the socket and

@@ -19,9 +19,10 @@ fn table_holds_thirty_or_more_distinct_scenarios() {
 }
 
 /// Every family in the table has an integration test named after it — a `#[test]` or
-/// `#[tokio::test]` function of that name — whose body calls the family. Comments and string
-/// literals are skipped (`test_functions.rs`), so a test deleted with its name left in a comment
-/// or a string does not count.
+/// `#[tokio::test]` function of that name — whose body names the family (every one calls it:
+/// `scenario::families::NAME(…)`). Comments and string literals are skipped
+/// (`test_functions.rs`), so a test deleted with its name left in a comment or a string does not
+/// count.
 #[test]
 fn every_scenario_has_an_integration_test_of_the_same_name() {
     let tests = scenario_tests();

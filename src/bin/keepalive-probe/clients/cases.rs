@@ -107,9 +107,9 @@ pub enum Expect {
     /// handshakes (none over plain HTTP).
     Exact(&'static [usize], Ended, Handshakes),
     /// No exact count exists (a race on the wall clock); what is exact: every request served once,
-    /// none failed, every connection closed, the first connection carries the first request, and,
-    /// where the client's code bounds it, at most this many connections.
-    Race(Option<usize>),
+    /// none failed, every connection closed, the first connection carries the first request, and
+    /// at most this many connections, the bound the client's code sets.
+    Race(usize),
     /// The client has no way to do this (curl always reads the body).
     NotApplicable,
 }
@@ -231,11 +231,16 @@ fn expect_connections(client: Client, case: &Case) -> Expect {
     // net/http's `Transport.getConn` dials at most once per request (`queueForDial`); a dial that
     // loses the race to a drained connection leaves its connection idle, for a later request or
     // for none, so the connections never outnumber the requests.
-    let go_127_race = Race(Some(REQUESTS));
-    // undici's `_resume` connects a Client for the request at the head of its queue and, once
-    // connected, drops a request that was aborted meanwhile without writing it: a connection may
-    // carry nothing, and no bound follows from the code.
-    let undici_race = Race(None);
+    let go_127_race = Race(REQUESTS);
+    // undici dials at most twice per request. `body.cancel()` aborts a request already written
+    // (`writeH1`'s `abort`: `util.destroy(socket, InformationalError("aborted"))`); the socket's
+    // close listener in `connectH1` keeps an `UND_ERR_INFO` request in the queue and makes it
+    // pending again (`kPendingIdx = kRunningIdx`), so `_resume` dials a new connection for it,
+    // then finds it aborted and drops it unwritten. That connection stays idle for a later fetch
+    // or for none. A request is pending once when dispatched and at most once more after its
+    // abort, and only a pending request dials: at most 2 × 5. (The pool's `kGetDispatcher` adds
+    // a Client when every one is marked `kNeedDrain`, which is why a dispatch dials at all.)
+    let undici_race = Race(2 * REQUESTS);
     let exact = |per_connection, ended| Expect::Exact(per_connection, ended, Handshakes::default());
     let hyper_based = matches!(
         client,
@@ -295,7 +300,7 @@ pub fn why(client: Client) -> &'static str {
             "httpcore's `HTTP11Connection._response_closed` keeps the connection only when both h11 sides are `DONE`; a stream closed unread is not, so it closes"
         }
         Client::NodeFetch => {
-            "undici's `Pool[kGetDispatcher]` takes the first client whose `kNeedDrain` is clear; a client that just finished a response is still at 1 until `emitDrain` runs in a queued microtask, so each next fetch opens or takes the other connection: `[3, 2]`; a body cancelled unfinished destroys its socket, and extra connections race in"
+            "undici's `Pool[kGetDispatcher]` takes the first client whose `kNeedDrain` is clear; a client that just finished a response is still at 1 until `emitDrain` runs in a queued microtask, so each next fetch opens or takes the other connection: `[3, 2]`; `body.cancel()` on an unfinished body destroys its socket, and `connectH1`'s close listener puts the aborted request back to pending, so `_resume` dials again for it and drops it unwritten: a connection that carries nothing, at most one per request"
         }
         Client::NodeHttp => {
             "`IncomingMessage.destroy()` destroys the socket, so the global `Agent` (keep-alive on since Node 19) has nothing to reuse"

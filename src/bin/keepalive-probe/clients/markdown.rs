@@ -24,8 +24,7 @@ pub fn table() -> String {
                     describe_endings(ended, per_connection.len()),
                     describe_handshakes(&handshakes)
                 ),
-                Expect::Race(None) => "racy".to_owned(),
-                Expect::Race(Some(at_most)) => format!("racy, ≤ {at_most}"),
+                Expect::Race(at_most) => format!("racy, ≤ {at_most}"),
                 Expect::NotApplicable => "n/a".to_owned(),
             };
             out.push_str(&format!(" {cell} |"));

@@ -81,10 +81,11 @@ pub fn main(args: Args) -> ExitCode {
                 .collect();
             checks
                 .into_iter()
+                // A check that panicked is a bug here, not a missing toolchain: it stays a panic.
                 .map(|check| {
                     check
                         .join()
-                        .unwrap_or_else(|_| Err("its check panicked".into()))
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
                 })
                 .collect()
         });
@@ -305,7 +306,7 @@ fn holds(expected: Expect, observation: &Observation, view: Option<bool>) -> boo
             let per_connection = &observation.requests_per_connection;
             observation.failed.is_none()
                 && per_connection.iter().sum::<usize>() == cases::REQUESTS
-                && at_most.is_none_or(|at_most| per_connection.len() <= at_most)
+                && per_connection.len() <= at_most
                 && per_connection.first().is_some_and(|&first| first >= 1)
         }
         Expect::NotApplicable => true,
@@ -330,11 +331,7 @@ fn describe(expected: Expect) -> String {
             cases::describe_endings(ended, per_connection.len()),
             cases::describe_handshakes(&handshakes)
         ),
-        Expect::Race(None) => format!(
-            "race: {} requests served once, none failed",
-            cases::REQUESTS
-        ),
-        Expect::Race(Some(at_most)) => format!(
+        Expect::Race(at_most) => format!(
             "race: {} requests served once on at most {at_most} connections, none failed",
             cases::REQUESTS
         ),
