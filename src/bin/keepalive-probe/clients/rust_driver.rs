@@ -17,12 +17,20 @@ fn binary() -> PathBuf {
     package().join("target/release/keepalive-probe-rust-clients")
 }
 
-/// How to build it.
+/// How to build it: in the checkout it belongs to, or, away from one (an installed binary), in a
+/// checkout named by `KEEPALIVE_PROBE_CLIENTS_HOME`.
 pub fn build_hint() -> String {
-    format!(
-        "cargo build --release --manifest-path {}",
-        package().join("Cargo.toml").display()
-    )
+    let manifest = package().join("Cargo.toml");
+    if manifest.is_file() {
+        format!(
+            "cargo build --release --manifest-path {}",
+            manifest.display()
+        )
+    } else {
+        "in a checkout of keepalive-probe, cargo build --release --manifest-path \
+         clients/rust/Cargo.toml, then set KEEPALIVE_PROBE_CLIENTS_HOME to that checkout"
+            .to_owned()
+    }
 }
 
 /// The driver, if it is built; `Err` says why not.

@@ -1,0 +1,164 @@
+//! Where the Go, Node and Python drivers (`clients/go`, `clients/node`, `clients/python`) are
+//! run from, and where the Go ones are built.
+//!
+//! A checkout runs them from its own `clients/` (under [`home`]), so an edit to a driver applies
+//! at once and a home of one's own (`KEEPALIVE_PROBE_CLIENTS_HOME`) can hold other drivers.
+//! Anywhere else — an installed `keepalive-probe`, a nextest archive unpacked on another
+//! machine — the copies compiled into this binary are written into the user's cache directory
+//! (`$XDG_CACHE_HOME`, else `~/.cache`), in a directory named by a hash of their contents, and
+//! run from there: the binary needs nothing beside it but the toolchains.
+
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use super::catalog::home;
+
+/// Every driver file as this binary was built with it: its path under `clients/`, its text.
+const EMBEDDED: &[(&str, &str)] = &[
+    ("go/go.mod", include_str!("../../../../clients/go/go.mod")),
+    ("go/main.go", include_str!("../../../../clients/go/main.go")),
+    (
+        "node/fetch_client.mjs",
+        include_str!("../../../../clients/node/fetch_client.mjs"),
+    ),
+    (
+        "node/http_client.mjs",
+        include_str!("../../../../clients/node/http_client.mjs"),
+    ),
+    (
+        "node/jobs.mjs",
+        include_str!("../../../../clients/node/jobs.mjs"),
+    ),
+    (
+        "python/httpx_client.py",
+        include_str!("../../../../clients/python/httpx_client.py"),
+    ),
+    (
+        "python/jobs.py",
+        include_str!("../../../../clients/python/jobs.py"),
+    ),
+    (
+        "python/requests_client.py",
+        include_str!("../../../../clients/python/requests_client.py"),
+    ),
+];
+
+/// The drivers' directories.
+#[derive(Debug)]
+pub struct Drivers {
+    /// Holds `go/`, `node/` and `python/`.
+    pub sources: PathBuf,
+    /// Where Go drivers are built, with their build cache.
+    pub build: PathBuf,
+}
+
+/// The drivers this process runs: the checkout's when [`home`] has `clients/go/main.go`,
+/// otherwise the embedded copies, written once per process. `Err` says why they could not be
+/// written, which is a failure of every driver, not a missing toolchain.
+pub fn drivers() -> Result<&'static Drivers, String> {
+    static DRIVERS: OnceLock<Result<Drivers, String>> = OnceLock::new();
+    DRIVERS
+        .get_or_init(|| {
+            let home = home();
+            if home.join("clients/go/main.go").is_file() {
+                return Ok(Drivers {
+                    sources: home.join("clients"),
+                    build: home.join("target/clients"),
+                });
+            }
+            let root = cache_dir().join(format!("clients-{:016x}", embedded_hash()));
+            write_embedded(&root).map_err(|error| {
+                format!(
+                    "cannot write the driver programs into {}: {error}",
+                    root.display()
+                )
+            })?;
+            Ok(Drivers {
+                sources: root.join("clients"),
+                build: root.join("target"),
+            })
+        })
+        .as_ref()
+        .map_err(Clone::clone)
+}
+
+/// `$XDG_CACHE_HOME/keepalive-probe`, else `~/.cache/keepalive-probe`; the temporary directory
+/// only for a process without a home.
+fn cache_dir() -> PathBuf {
+    std::env::var_os("XDG_CACHE_HOME")
+        .filter(|dir| !dir.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache")))
+        .unwrap_or_else(std::env::temp_dir)
+        .join("keepalive-probe")
+}
+
+fn embedded_hash() -> u64 {
+    let mut hasher = DefaultHasher::new();
+    EMBEDDED.hash(&mut hasher);
+    hasher.finish()
+}
+
+/// Writes every embedded file under `root/clients` whose copy there differs. Each is written
+/// aside and renamed into place, so processes writing at once (nextest runs each client's test
+/// in a process of its own) never run half a file.
+fn write_embedded(root: &std::path::Path) -> std::io::Result<()> {
+    for (path, text) in EMBEDDED {
+        let file = root.join("clients").join(path);
+        if std::fs::read_to_string(&file).is_ok_and(|on_disk| on_disk == *text) {
+            continue;
+        }
+        if let Some(dir) = file.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let part = file.with_extension(format!("part-{}", std::process::id()));
+        std::fs::write(&part, text)?;
+        std::fs::rename(&part, &file)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every file of the checkout's `clients/go`, `clients/node` and `clients/python` is embedded:
+    /// a driver file added without being listed here would be missing from an installed binary.
+    #[test]
+    fn every_driver_file_is_embedded() {
+        let clients = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("clients");
+        let mut on_disk = Vec::new();
+        for language in ["go", "node", "python"] {
+            for entry in std::fs::read_dir(clients.join(language)).expect("a driver directory") {
+                let path = entry.expect("an entry").path();
+                let is_source = path
+                    .extension()
+                    .is_some_and(|ext| ["go", "mod", "mjs", "py"].iter().any(|e| ext == *e));
+                if is_source {
+                    let name = path.file_name().expect("a name").to_string_lossy();
+                    on_disk.push(format!("{language}/{name}"));
+                }
+            }
+        }
+        on_disk.sort();
+        let embedded: Vec<&str> = EMBEDDED.iter().map(|(path, _)| *path).collect();
+        assert_eq!(embedded, on_disk);
+    }
+
+    /// Written twice into the same place, the files come out whole and equal to the embedded
+    /// text; a file changed on disk is put back.
+    #[test]
+    fn embedded_drivers_are_written_and_repaired() {
+        let root = std::env::temp_dir().join(format!("kp-drivers-test-{}", std::process::id()));
+        write_embedded(&root).expect("written");
+        let jobs = root.join("clients/python/jobs.py");
+        std::fs::write(&jobs, "tampered").expect("overwritten");
+        write_embedded(&root).expect("written again");
+        for (path, text) in EMBEDDED {
+            let on_disk = std::fs::read_to_string(root.join("clients").join(path)).expect("read");
+            assert_eq!(&on_disk, text, "{path}");
+        }
+        std::fs::remove_dir_all(&root).expect("removed");
+    }
+}
