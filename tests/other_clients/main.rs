@@ -32,11 +32,12 @@ fn main() -> ExitCode {
         eprintln!("KEEPALIVE_PROBE_REQUIRE_CLIENTS=1 but toolchains are missing: {missing:?}");
         return ExitCode::FAILURE;
     }
+    let table = markdown_table();
+    let clients = clients(&table);
     let mut trials = vec![
-        Trial::test(
-            "readme_other_clients_table_is_generated",
-            readme_table_is_generated,
-        ),
+        Trial::test("readme_other_clients_table_is_generated", move || {
+            readme_table_is_generated(&table)
+        }),
         Trial::test(
             "a_driver_that_fails_to_build_is_a_failure_not_a_skip",
             a_driver_that_fails_to_build_is_a_failure,
@@ -48,7 +49,6 @@ fn main() -> ExitCode {
         )
         .with_ignored_flag(missing.contains_key("node-http")),
     ];
-    let clients = clients();
     // Only the clients whose tests this process runs: nextest runs each test in a process of
     // its own (`--exact NAME`), and every one of them running the whole table would be twelve
     // tables, each with every client at once.
@@ -104,13 +104,17 @@ fn missing_toolchains() -> HashMap<String, String> {
         .collect()
 }
 
-/// Every client, by its column name (`--markdown` needs no toolchain).
-fn clients() -> Vec<String> {
+/// What `keepalive-probe clients --markdown` prints (it needs no toolchain).
+fn markdown_table() -> String {
     let output = Command::new(BINARY)
         .args(["clients", "--markdown"])
         .output()
         .expect("the binary runs");
-    let table = String::from_utf8_lossy(&output.stdout);
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// Every client, by its column name in the markdown table.
+fn clients(table: &str) -> Vec<String> {
     let header = table
         .lines()
         .find(|line| line.starts_with('|'))
@@ -141,12 +145,7 @@ impl Table {
             let output = command
                 .output()
                 .map_err(|error| format!("the binary runs: {error}"))?;
-            let stdout = String::from_utf8_lossy(&output.stdout);
-            stdout
-                .lines()
-                .map(serde_json::from_str)
-                .collect::<Result<_, _>>()
-                .map_err(|error| format!("not JSON lines ({error}): {stdout}"))
+            json_rows(&output.stdout)
         })
     }
 
@@ -179,15 +178,20 @@ impl Table {
     }
 }
 
+/// `clients --json`'s output: one JSON object per line, every line.
+fn json_rows(stdout: &[u8]) -> Result<Vec<Value>, String> {
+    let stdout = String::from_utf8_lossy(stdout);
+    stdout
+        .lines()
+        .map(serde_json::from_str)
+        .collect::<Result<_, _>>()
+        .map_err(|error| format!("not JSON lines ({error}): {stdout}"))
+}
+
 /// README.md's "Other clients" table is exactly what `keepalive-probe clients --markdown` prints.
-fn readme_table_is_generated() -> Result<(), Failed> {
-    let output = Command::new(BINARY)
-        .args(["clients", "--markdown"])
-        .output()
-        .map_err(|error| format!("the binary runs: {error}"))?;
-    let table = String::from_utf8_lossy(&output.stdout);
+fn readme_table_is_generated(table: &str) -> Result<(), Failed> {
     let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))?;
-    if readme.contains(table.as_ref()) {
+    if readme.contains(table) {
         Ok(())
     } else {
         Err("README.md's other-clients table is stale: regenerate it with `cargo run -- clients --markdown`".into())
@@ -217,9 +221,8 @@ fn a_driver_that_fails_to_build_is_a_failure() -> Result<(), Failed> {
         .env("KEEPALIVE_PROBE_CLIENTS_HOME", &home)
         .output()?;
     std::fs::remove_dir_all(&home)?;
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let row: Value = serde_json::from_str(stdout.lines().next().unwrap_or_default())
-        .map_err(|error| format!("not one JSON line ({error}): {stdout}"))?;
+    let rows = json_rows(&output.stdout)?;
+    let row = rows.first().ok_or("no JSON line")?;
     if row["verdict"] == "fail" && !output.status.success() {
         Ok(())
     } else {
@@ -246,19 +249,13 @@ fn away_from_a_checkout_the_drivers_come_from_the_binary() -> Result<(), Failed>
     let written = cache.join("keepalive-probe");
     let drivers_written = std::fs::read_dir(&written).is_ok_and(|mut dirs| dirs.next().is_some());
     std::fs::remove_dir_all(&elsewhere)?;
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let verdicts: Vec<String> = stdout
-        .lines()
-        .map(|line| {
-            let row: Value = serde_json::from_str(line).unwrap_or_default();
-            format!("{} {}: {}", row["client"], row["case"], row["verdict"])
-        })
-        .collect();
-    let passed = verdicts
+    let rows = json_rows(&output.stdout)?;
+    let passed = rows.iter().filter(|row| row["verdict"] == "pass").count();
+    let verdicts: Vec<String> = rows
         .iter()
-        .filter(|line| line.ends_with("\"pass\""))
-        .count();
-    if output.status.success() && passed == 2 && verdicts.len() == 2 && drivers_written {
+        .map(|row| format!("{} {}: {}", row["client"], row["case"], row["verdict"]))
+        .collect();
+    if output.status.success() && passed == 2 && rows.len() == 2 && drivers_written {
         Ok(())
     } else {
         Err(format!(
