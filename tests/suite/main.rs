@@ -14,6 +14,7 @@
 mod support;
 
 mod bodiless;
+mod cli_clients;
 mod cli_matrix;
 mod cli_run;
 mod cli_run_signals;

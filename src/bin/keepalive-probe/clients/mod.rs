@@ -49,7 +49,8 @@ pub struct Args {
     /// A missing toolchain is an error (exit 2) instead of a skip: for CI, which installs them all.
     #[arg(long)]
     require_all: bool,
-    /// List each client with "ok" or why it cannot run here, and run nothing.
+    /// List each client (each --client, if any) with "ok" or why it cannot run here, and run
+    /// nothing.
     #[arg(long, conflicts_with_all = ["json", "markdown", "repeat"])]
     toolchains: bool,
 }
@@ -72,13 +73,22 @@ pub fn main(args: Args) -> ExitCode {
         out!("{}", markdown::table());
         return ExitCode::SUCCESS;
     }
+    let clients: Vec<Client> = Client::ALL
+        .into_iter()
+        .filter(|c| args.client.is_empty() || args.client.iter().any(|name| name == c.name()))
+        .collect();
+    if clients.is_empty() {
+        let names: Vec<&str> = Client::ALL.iter().map(|client| client.name()).collect();
+        eprintln!("error: no client matches (clients: {})", names.join(", "));
+        return ExitCode::from(2);
+    }
     if args.toolchains {
         // Each check starts a toolchain (`go version`, a Python, a Node): all at once, the way
         // the table runs them, so the answer costs the slowest check, not their sum.
         let availability: Vec<Result<(), String>> = std::thread::scope(|scope| {
-            let checks: Vec<_> = Client::ALL
-                .into_iter()
-                .map(|client| scope.spawn(move || client.available()))
+            let checks: Vec<_> = clients
+                .iter()
+                .map(|&client| scope.spawn(move || client.available()))
                 .collect();
             checks
                 .into_iter()
@@ -90,7 +100,7 @@ pub fn main(args: Args) -> ExitCode {
                 })
                 .collect()
         });
-        for (client, available) in Client::ALL.into_iter().zip(availability) {
+        for (client, available) in clients.into_iter().zip(availability) {
             match available {
                 Ok(()) => outln!("{}\tok", client.name()),
                 Err(reason) => outln!(
@@ -102,10 +112,6 @@ pub fn main(args: Args) -> ExitCode {
         }
         return ExitCode::SUCCESS;
     }
-    let clients: Vec<Client> = Client::ALL
-        .into_iter()
-        .filter(|c| args.client.is_empty() || args.client.iter().any(|name| name == c.name()))
-        .collect();
     let cases: Vec<&Case> = CASES
         .iter()
         .filter(|case| {
@@ -114,12 +120,8 @@ pub fn main(args: Args) -> ExitCode {
                 .is_none_or(|text| case.name.contains(text))
         })
         .collect();
-    if clients.is_empty() || cases.is_empty() {
-        let names: Vec<&str> = Client::ALL.iter().map(|client| client.name()).collect();
-        eprintln!(
-            "error: no client or no case matches (clients: {})",
-            names.join(", ")
-        );
+    if cases.is_empty() {
+        eprintln!("error: no case matches --filter");
         return ExitCode::from(2);
     }
     let runtime = match crate::options::runtime() {

@@ -1,0 +1,47 @@
+//! `keepalive-probe clients --toolchains` checks only the clients named with `--client`, in the
+//! table's order, one line each: `NAME<TAB>ok`, or `NAME<TAB>missing: why; install: how`. The
+//! other-clients harness relies on it: under nextest each of its tests runs in a process of its
+//! own and checks only the toolchains that test uses. (The table itself runs in
+//! `tests/other_clients/`, which needs the toolchains.)
+#![cfg(feature = "cli")]
+
+use std::process::Command;
+
+use pretty_assertions::assert_eq;
+
+const BINARY: &str = env!("CARGO_BIN_EXE_keepalive-probe");
+
+#[test]
+fn toolchains_checks_only_the_clients_asked_for() {
+    let output = Command::new(BINARY)
+        .args(["clients", "--toolchains", "--client", "reqwest"])
+        .args(["--client", "curl"])
+        .output()
+        .expect("the binary runs");
+    assert!(output.status.success(), "{output:?}");
+    let stdout = String::from_utf8(output.stdout).expect("UTF-8");
+    let lines: Vec<(&str, &str)> = stdout
+        .lines()
+        .map(|line| line.split_once('\t').expect("NAME<TAB>STATUS"))
+        .collect();
+    let names: Vec<&str> = lines.iter().map(|(name, _)| *name).collect();
+    assert_eq!(names, ["curl", "reqwest"], "{stdout}");
+    for (name, status) in lines {
+        assert!(
+            status == "ok" || (status.starts_with("missing: ") && status.contains("; install: ")),
+            "{name}: {status}"
+        );
+    }
+}
+
+#[test]
+fn toolchains_of_an_unknown_client_is_a_usage_error() {
+    let output = Command::new(BINARY)
+        .args(["clients", "--toolchains", "--client", "cobol"])
+        .output()
+        .expect("the binary runs");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(output.stdout.is_empty(), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("no client matches"), "{stderr}");
+}
