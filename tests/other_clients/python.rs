@@ -21,6 +21,9 @@ use serde_json::Value;
 
 use crate::BINARY;
 
+/// A test that runs the python3 at this path.
+type PythonTest = fn(&Path) -> Result<(), Failed>;
+
 /// The python3 tests, ignored with the reason where python3 is missing; when every toolchain is
 /// `required`, a missing python3 panics instead.
 pub fn trials(required: bool) -> Vec<Trial> {
@@ -28,7 +31,7 @@ pub fn trials(required: bool) -> Vec<Trial> {
     if python.is_none() && required {
         panic!("python3 is required (KEEPALIVE_PROBE_REQUIRE_CLIENTS=1) but missing");
     }
-    let tests: [(&str, fn(&Path) -> Result<(), Failed>); 2] = [
+    let tests: [(&str, PythonTest); 2] = [
         (
             "python_http_client_reuses_one_connection",
             python_http_client_reuses_one_connection,
