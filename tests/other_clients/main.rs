@@ -229,7 +229,10 @@ fn a_driver_that_fails_to_build_is_a_failure() -> Result<(), Failed> {
     let home = std::env::temp_dir().join(format!("broken-driver-{}", std::process::id()));
     let go = home.join("clients/go");
     std::fs::create_dir_all(&go)?;
-    std::fs::write(go.join("go.mod"), "module broken\n\ngo this-is-not-a-version\n")?;
+    std::fs::write(
+        go.join("go.mod"),
+        "module broken\n\ngo this-is-not-a-version\n",
+    )?;
     std::fs::write(go.join("main.go"), "package main\n\nfunc main() {}\n")?;
     let output = Command::new(BINARY)
         .args([
