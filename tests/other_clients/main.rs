@@ -72,7 +72,7 @@ fn main() -> ExitCode {
         clients: runnable,
         rows: OnceLock::new(),
     });
-    trials.extend(python::trials(required));
+    trials.extend(python::trials(required, runs));
     // The table starts now, in a thread of its own, so that the tests that do not read it run
     // meanwhile on the harness's threads; its readers wait for it (`OnceLock`), and the tests
     // that do not read it come first in the list. Not when nothing will read it: a listing,

@@ -25,12 +25,9 @@ use crate::BINARY;
 type PythonTest = fn(&Path) -> Result<(), Failed>;
 
 /// The python3 tests, ignored with the reason where python3 is missing; when every toolchain is
-/// `required`, a missing python3 panics instead.
-pub fn trials(required: bool) -> Vec<Trial> {
-    let python = python3();
-    if python.is_none() && required {
-        panic!("python3 is required (KEEPALIVE_PROBE_REQUIRE_CLIENTS=1) but missing");
-    }
+/// `required`, a missing python3 panics instead. python3 is looked for only if one of them is
+/// `selected` to run: under nextest every test runs in a process of its own.
+pub fn trials(required: bool, selected: impl Fn(&str) -> bool) -> Vec<Trial> {
     let tests: [(&str, PythonTest); 2] = [
         (
             "python_http_client_reuses_one_connection",
@@ -41,17 +38,28 @@ pub fn trials(required: bool) -> Vec<Trial> {
             tracker_sees_one_connection_reused_against_python_http_server,
         ),
     ];
-    if python.is_none() {
+    let needed = tests.iter().any(|(name, _)| selected(name));
+    let python = if needed { python3() } else { None };
+    let missing = needed && python.is_none();
+    if missing && required {
+        panic!("python3 is required (KEEPALIVE_PROBE_REQUIRE_CLIENTS=1) but missing");
+    }
+    if missing {
         eprintln!("python3 not found: ignoring its tests (install: apt-get install -y python3)");
     }
     tests
         .into_iter()
-        .map(|(name, test)| match python.clone() {
-            Some(python) => Trial::test(name, move || test(&python)),
-            // Run anyway (`--include-ignored`), it fails: there is no python3.
-            None => Trial::test(name, || Err("python3 not found".into()))
-                .with_ignored_flag(true)
-                .with_kind("needs python3"),
+        .map(|(name, test)| {
+            let python = python.clone();
+            // Run anyway (`--include-ignored`), a test without python3 fails.
+            let trial = Trial::test(name, move || {
+                test(python.as_deref().ok_or("python3 not found")?)
+            });
+            if missing {
+                trial.with_ignored_flag(true).with_kind("needs python3")
+            } else {
+                trial
+            }
         })
         .collect()
 }
