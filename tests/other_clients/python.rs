@@ -21,13 +21,17 @@ use serde_json::Value;
 
 use crate::BINARY;
 
+/// The kind of these tests where python3 is missing: `--list` prints `[needs python3] NAME`.
+const NEEDS_PYTHON3: &str = "needs python3";
+
 /// A test that runs the python3 at this path.
 type PythonTest = fn(&Path) -> Result<(), Failed>;
 
 /// The python3 tests, ignored with the reason where python3 is missing; when every toolchain is
 /// `required`, a missing python3 panics instead. python3 is looked for only if one of them is
-/// `selected` to run: under nextest every test runs in a process of its own.
-pub fn trials(required: bool, selected: impl Fn(&str) -> bool) -> Vec<Trial> {
+/// `selected` (by name and kind) to run: under nextest every test runs in a process of its own,
+/// by the name `--list` gave it, `[needs python3] NAME` when python3 is missing.
+pub fn trials(required: bool, selected: impl Fn(&str, &str) -> bool) -> Vec<Trial> {
     let tests: [(&str, PythonTest); 2] = [
         (
             "python_http_client_reuses_one_connection",
@@ -38,7 +42,7 @@ pub fn trials(required: bool, selected: impl Fn(&str) -> bool) -> Vec<Trial> {
             tracker_sees_one_connection_reused_against_python_http_server,
         ),
     ];
-    let needed = tests.iter().any(|(name, _)| selected(name));
+    let needed = tests.iter().any(|(name, _)| selected(name, NEEDS_PYTHON3));
     let python = if needed { python3() } else { None };
     let missing = needed && python.is_none();
     if missing && required {
@@ -56,7 +60,7 @@ pub fn trials(required: bool, selected: impl Fn(&str) -> bool) -> Vec<Trial> {
                 test(python.as_deref().ok_or("python3 not found")?)
             });
             if missing {
-                trial.with_ignored_flag(true).with_kind("needs python3")
+                trial.with_ignored_flag(true).with_kind(NEEDS_PYTHON3)
             } else {
                 trial
             }

@@ -1,8 +1,9 @@
-//! `keepalive-probe clients --toolchains` checks only the clients named with `--client`, in the
-//! table's order, one line each: `NAME<TAB>ok`, or `NAME<TAB>missing: why; install: how`. The
-//! other-clients harness relies on it: under nextest each of its tests runs in a process of its
-//! own and checks only the toolchains that test uses. (The table itself runs in
-//! `tests/other_clients/`, which needs the toolchains.)
+//! `keepalive-probe clients --toolchains` answers for the clients named with `--client` and no
+//! others, in the table's order, one line each: `NAME<TAB>ok`, or `NAME<TAB>missing: why;
+//! install: how`; a name it does not know is a usage error. The other-clients harness relies on
+//! it: under nextest each of its tests runs in a process of its own and asks only about the
+//! toolchains that test uses. (The table itself runs in `tests/other_clients/`, which needs the
+//! toolchains.)
 #![cfg(feature = "cli")]
 
 use std::process::Command;
@@ -43,5 +44,18 @@ fn toolchains_of_an_unknown_client_is_a_usage_error() {
     assert_eq!(output.status.code(), Some(2));
     assert!(output.stdout.is_empty(), "{output:?}");
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("no client matches"), "{stderr}");
+    assert!(stderr.contains("no client named cobol"), "{stderr}");
+}
+
+/// One unknown name among known ones is still an error: silently dropped, a misspelt client
+/// would read as checked.
+#[test]
+fn toolchains_with_one_unknown_client_among_known_ones_is_a_usage_error() {
+    let output = Command::new(BINARY)
+        .args(["clients", "--toolchains", "--client", "curl"])
+        .args(["--client", "cobol"])
+        .output()
+        .expect("the binary runs");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(output.stdout.is_empty(), "{output:?}");
 }

@@ -263,21 +263,24 @@ impl Client {
         match self {
             Client::Go119 => go_119().map(drop),
             Client::Go127 => go_127().map(drop),
-            Client::PythonRequests | Client::PythonHttpx => python().map(drop),
+            Client::PythonRequests => python()?.requests.clone().map(drop),
+            Client::PythonHttpx => python()?.httpx.clone().map(drop),
             Client::NodeFetch | Client::NodeHttp => node().map(drop),
             Client::Curl => require("curl", &["--version"]),
             _ => rust_driver::driver().map(drop),
         }
     }
 
-    /// The version the toolchain reports, for the column heading: from the same probes as
-    /// [`Client::available`], which each toolchain answers once per process.
+    /// The version the toolchain reports, for the column heading. Go's, Python's packages' and
+    /// Node's come from the probes [`Client::available`] makes, once per process; curl's from
+    /// `curl --version` (a thousandth of a second); the Rust clients' from their driver's
+    /// `Cargo.lock`.
     pub fn version(self) -> Option<String> {
         match self {
             Client::Go119 => go_119().ok().map(|go| go.version.clone()),
             Client::Go127 => go_127().ok().map(|go| go.version.clone()),
-            Client::PythonRequests => python().ok().map(|python| python.requests.clone()),
-            Client::PythonHttpx => python().ok().map(|python| python.httpx.clone()),
+            Client::PythonRequests => python().ok()?.requests.clone().ok(),
+            Client::PythonHttpx => python().ok()?.httpx.clone().ok(),
             Client::NodeFetch | Client::NodeHttp => node().ok(),
             Client::Curl => {
                 let output = Command::new("curl").arg("--version").output().ok()?;
@@ -306,6 +309,15 @@ fn require(program: &str, args: &[&str]) -> Result<(), String> {
     }
 }
 
+/// Why a probe that ran failed: `WHAT failed (exit status: N)`, then its stderr if it wrote any.
+fn failure(what: &str, output: &std::process::Output) -> String {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    match stderr.trim() {
+        "" => format!("{what} failed ({})", output.status),
+        stderr => format!("{what} failed ({}): {stderr}", output.status),
+    }
+}
+
 /// The version of the Node on PATH (`v20.20.2`), if it is 19 or later (`fetch` without a flag,
 /// `http.Agent`'s keep-alive default). `node --version` answers before Node starts its JavaScript
 /// engine: a hundredth of the time a `node -e` check took (0.13 s of CPU). Asked once per
@@ -317,15 +329,20 @@ fn node() -> Result<String, String> {
             .arg("--version")
             .output()
             .map_err(|_| "node not found".to_owned())?;
+        if !output.status.success() {
+            return Err(failure("node --version", &output));
+        }
         let version = String::from_utf8_lossy(&output.stdout).trim().to_owned();
         let major = version
             .strip_prefix('v')
             .and_then(|version| version.split('.').next())
             .and_then(|major| major.parse::<u32>().ok());
         match major {
-            Some(major) if output.status.success() && major >= 19 => Ok(version),
+            Some(major) if major >= 19 => Ok(version),
             Some(_) => Err(format!("node {version} is too old")),
-            None => Err(format!("node --version printed {version:?}")),
+            None => Err(format!(
+                "node --version printed {version:?}, not vMAJOR.MINOR.PATCH"
+            )),
         }
     })
     .clone()
@@ -437,36 +454,53 @@ fn python_path() -> PathBuf {
         .unwrap_or_else(|| venv().join("bin/python"))
 }
 
-/// [`python_path`], with the versions of requests and httpx installed in it.
+/// What [`python_path`] has: the version of each client's package, or why it has none.
 #[derive(Debug)]
 struct Python {
-    requests: String,
-    httpx: String,
+    requests: Result<String, String>,
+    httpx: Result<String, String>,
 }
 
+/// Prints each package's version on a line of its own, `-` for one that is not installed.
+const PACKAGE_VERSIONS: &str = "\
+import importlib.metadata as m
+for package in ('requests', 'httpx'):
+    try:
+        print(m.version(package))
+    except m.PackageNotFoundError:
+        print('-')
+";
+
 /// [`python_path`]'s requests and httpx, from their metadata without importing them (an import
-/// of both takes a third of a second). Asked once per process, as both Python clients need it.
+/// of both takes a third of a second). `Err` when the interpreter does not run. Asked once per
+/// process, as both Python clients need it.
 fn python() -> Result<&'static Python, String> {
     static PYTHON: OnceLock<Result<Python, String>> = OnceLock::new();
     PYTHON
         .get_or_init(|| {
             let python = python_path();
-            let missing = || format!("{} with requests and httpx not found", python.display());
             let output = Command::new(&python)
-                .args([
-                    "-c",
-                    "import importlib.metadata as m; print(m.version('requests'), m.version('httpx'))",
-                ])
+                .args(["-c", PACKAGE_VERSIONS])
                 .output()
-                .map_err(|_| missing())?;
-            let versions = String::from_utf8_lossy(&output.stdout);
-            match versions.split_whitespace().collect::<Vec<_>>()[..] {
-                [requests, httpx] if output.status.success() => Ok(Python {
-                    requests: requests.to_owned(),
-                    httpx: httpx.to_owned(),
-                }),
-                _ => Err(missing()),
+                .map_err(|_| format!("{} not found", python.display()))?;
+            if !output.status.success() {
+                return Err(failure(&python.display().to_string(), &output));
             }
+            let stdout = String::from_utf8_lossy(&output.stdout);
+            let mut versions = stdout.lines().map(|line| match line.trim() {
+                "-" | "" => None,
+                version => Some(version.to_owned()),
+            });
+            let mut package = |name: &str| {
+                versions
+                    .next()
+                    .flatten()
+                    .ok_or_else(|| format!("{} has no {name}", python.display()))
+            };
+            Ok(Python {
+                requests: package("requests"),
+                httpx: package("httpx"),
+            })
         })
         .as_ref()
         .map_err(Clone::clone)

@@ -73,15 +73,25 @@ pub fn main(args: Args) -> ExitCode {
         out!("{}", markdown::table());
         return ExitCode::SUCCESS;
     }
+    let unknown: Vec<&str> = args
+        .client
+        .iter()
+        .map(String::as_str)
+        .filter(|name| Client::ALL.iter().all(|client| client.name() != *name))
+        .collect();
+    if !unknown.is_empty() {
+        let names: Vec<&str> = Client::ALL.iter().map(|client| client.name()).collect();
+        eprintln!(
+            "error: no client named {} (clients: {})",
+            unknown.join(", "),
+            names.join(", ")
+        );
+        return ExitCode::from(2);
+    }
     let clients: Vec<Client> = Client::ALL
         .into_iter()
         .filter(|c| args.client.is_empty() || args.client.iter().any(|name| name == c.name()))
         .collect();
-    if clients.is_empty() {
-        let names: Vec<&str> = Client::ALL.iter().map(|client| client.name()).collect();
-        eprintln!("error: no client matches (clients: {})", names.join(", "));
-        return ExitCode::from(2);
-    }
     if args.toolchains {
         // Each check starts a toolchain (`go version`, a Python, a Node): all at once, the way
         // the table runs them, so the answer costs the slowest check, not their sum.
