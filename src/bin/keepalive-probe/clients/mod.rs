@@ -26,8 +26,8 @@ use self::run::Observation;
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
 Exit status: 0 when every case that ran was as expected; 1 when one was not; 2 for usage errors
-(a --client or --filter that selects nothing), or, with --require-all, when a client's toolchain
-is missing.")]
+(a --client it does not know, a --filter that selects nothing), or, with --require-all, when a
+client's toolchain is missing.")]
 pub struct Args {
     /// Print one JSON object per case, one per line.
     #[arg(long)]
