@@ -159,13 +159,14 @@ pub fn main(args: Args) -> ExitCode {
         }
         runs
     });
-    let (mut passed, mut failed, mut skipped) = (0, 0, 0);
+    let (mut passed, mut failed, mut skipped, mut not_applicable) = (0, 0, 0, 0);
     for (client, ClientRun { version, outcomes }) in clients.iter().copied().zip(runs) {
         for (case, outcome) in cases.iter().zip(outcomes) {
             match outcome.verdict {
                 "pass" => passed += 1,
                 "fail" => failed += 1,
                 "skipped" => skipped += 1,
+                "n/a" => not_applicable += 1,
                 _ => {}
             }
             if let (Some(reason), true) = (&outcome.skip, args.require_all) {
@@ -200,10 +201,12 @@ pub fn main(args: Args) -> ExitCode {
         }
     }
     // With --json, stdout is JSON lines only: the summary goes to stderr.
+    let summary =
+        format!("{passed} passed, {failed} failed, {skipped} skipped, {not_applicable} n/a");
     if args.json {
-        eprintln!("{passed} passed, {failed} failed, {skipped} skipped");
+        eprintln!("{summary}");
     } else {
-        outln!("{passed} passed, {failed} failed, {skipped} skipped");
+        outln!("{summary}");
     }
     if failed == 0 {
         ExitCode::SUCCESS
