@@ -304,7 +304,7 @@ impl Client {
 fn require(program: &str, args: &[&str]) -> Result<(), String> {
     match Command::new(program).args(args).output() {
         Ok(output) if output.status.success() => Ok(()),
-        Ok(_) => Err(format!("{program} is too old")),
+        Ok(output) => Err(failure(&format!("{program} {}", args.join(" ")), &output)),
         Err(_) => Err(format!("{program} not found")),
     }
 }
