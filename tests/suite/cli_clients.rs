@@ -6,19 +6,25 @@
 //! toolchains.)
 #![cfg(feature = "cli")]
 
-use std::process::Command;
+use std::process::{Command, Output};
 
 use pretty_assertions::assert_eq;
 
 const BINARY: &str = env!("CARGO_BIN_EXE_keepalive-probe");
 
+/// `keepalive-probe clients --toolchains`, with a `--client` for each of `clients`.
+fn toolchains(clients: &[&str]) -> Output {
+    let mut command = Command::new(BINARY);
+    command.args(["clients", "--toolchains"]);
+    for client in clients {
+        command.args(["--client", client]);
+    }
+    command.output().expect("the binary runs")
+}
+
 #[test]
 fn toolchains_checks_only_the_clients_asked_for() {
-    let output = Command::new(BINARY)
-        .args(["clients", "--toolchains", "--client", "reqwest"])
-        .args(["--client", "curl"])
-        .output()
-        .expect("the binary runs");
+    let output = toolchains(&["reqwest", "curl"]);
     assert!(output.status.success(), "{output:?}");
     let stdout = String::from_utf8(output.stdout).expect("UTF-8");
     let lines: Vec<(&str, &str)> = stdout
@@ -37,10 +43,7 @@ fn toolchains_checks_only_the_clients_asked_for() {
 
 #[test]
 fn toolchains_of_an_unknown_client_is_a_usage_error() {
-    let output = Command::new(BINARY)
-        .args(["clients", "--toolchains", "--client", "cobol"])
-        .output()
-        .expect("the binary runs");
+    let output = toolchains(&["cobol"]);
     assert_eq!(output.status.code(), Some(2));
     assert!(output.stdout.is_empty(), "{output:?}");
     let stderr = String::from_utf8_lossy(&output.stderr);
@@ -51,11 +54,7 @@ fn toolchains_of_an_unknown_client_is_a_usage_error() {
 /// would read as checked.
 #[test]
 fn toolchains_with_one_unknown_client_among_known_ones_is_a_usage_error() {
-    let output = Command::new(BINARY)
-        .args(["clients", "--toolchains", "--client", "curl"])
-        .args(["--client", "cobol"])
-        .output()
-        .expect("the binary runs");
+    let output = toolchains(&["curl", "cobol"]);
     assert_eq!(output.status.code(), Some(2));
     assert!(output.stdout.is_empty(), "{output:?}");
 }

@@ -423,6 +423,8 @@ fn go_driver(name: &str, go: &Go) -> Result<PathBuf, Unavailable> {
         return Ok(binary);
     }
     let building = target.join(format!("{name}.building.{}", std::process::id()));
+    // `scripts/build-go-drivers` fills this build cache ahead of time with the same environment;
+    // Go's cache keys include it, so the two stay in step or the warm-up stops paying.
     let status = Command::new(&go.path)
         .args(["build", "-o"])
         .arg(&building)
