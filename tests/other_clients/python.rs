@@ -119,10 +119,16 @@ connection.close()
 }
 
 /// A minimal HTTP/1.1 server on an ephemeral port; prints the port, then serves until killed.
+///
+/// `disable_nagle_algorithm` (`StreamRequestHandler.setup` sets `TCP_NODELAY`): the handler
+/// writes the head (`end_headers` flushes it) and the body in two sends, and with Nagle's
+/// algorithm the body waited for the client's delayed ACK of the head, up to 40 ms per request
+/// on Linux: the test took 0.43 s, 0.22 s with it set.
 const SERVER: &str = r#"
 import http.server
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
     def do_GET(self):
         body = b"ok" * 1024
         self.send_response(200)
