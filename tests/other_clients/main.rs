@@ -27,31 +27,58 @@ const BINARY: &str = env!("CARGO_BIN_EXE_keepalive-probe");
 fn main() -> ExitCode {
     let arguments = Arguments::from_args();
     let required = std::env::var_os("KEEPALIVE_PROBE_REQUIRE_CLIENTS").is_some_and(|v| v == "1");
-    let table = markdown_table();
-    let clients = clients(&table);
+    let table_markdown = markdown_table();
+    let clients = clients(&table_markdown);
     let runs = |name: &str| selected(&arguments, name, "");
+    // Only the clients whose tests this process runs: every process running the whole table
+    // would be, under nextest, twelve tables, each with every client at once.
+    let table = std::sync::Arc::new(Table {
+        clients: clients
+            .iter()
+            .filter(|client| runs(client))
+            .cloned()
+            .collect(),
+        rows: OnceLock::new(),
+    });
+    // The table starts first, in a thread of its own, so that the toolchain check below and the
+    // tests that do not read the table run meanwhile; its readers wait for it (`OnceLock`), and
+    // the tests that do not read it come first in the list. A client whose toolchain is missing
+    // gets rows that say so, which nothing reads: its test is ignored. Not when nothing will read
+    // it: a listing, `--ignored` (no client's test is ignored but for a missing toolchain, which
+    // never runs), `--bench` (libtest-mimic runs only benches, and these are tests).
+    let runs_tests = !arguments.list && !arguments.ignored && !arguments.bench;
+    if runs_tests && !table.clients.is_empty() {
+        let table = table.clone();
+        std::thread::spawn(move || {
+            table.rows();
+        });
+    }
     // Only the toolchains this process's tests use are checked: nextest runs each test in a
     // process of its own (`--exact NAME`), and seventeen processes each checking every
     // toolchain spent more time on checks than on their tests.
-    let mut needed: Vec<&str> = clients
-        .iter()
-        .map(String::as_str)
-        .filter(|client| runs(client))
-        .collect();
+    let mut needed: Vec<&str> = table.clients.iter().map(String::as_str).collect();
     if runs(BROKEN_DRIVER) {
         needed.push("go1.19");
     }
     if runs(AWAY_FROM_A_CHECKOUT) {
         needed.push("node-http");
     }
-    let missing = missing_toolchains(&needed);
+    // Checked beside the python3 tests' own look for python3: both start programs and wait.
+    let (missing, python_trials) = std::thread::scope(|scope| {
+        let missing = scope.spawn(|| missing_toolchains(&needed));
+        let python_trials = python::trials(required, |name, kind| selected(&arguments, name, kind));
+        let missing = missing
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (missing, python_trials)
+    });
     if required && !missing.is_empty() {
         eprintln!("KEEPALIVE_PROBE_REQUIRE_CLIENTS=1 but toolchains are missing: {missing:?}");
         return ExitCode::FAILURE;
     }
     let mut trials = vec![
         Trial::test("readme_other_clients_table_is_generated", move || {
-            readme_table_is_generated(&table)
+            readme_table_is_generated(&table_markdown)
         }),
         Trial::test(BROKEN_DRIVER, a_driver_that_fails_to_build_is_a_failure)
             .with_ignored_flag(missing.contains_key("go1.19")),
@@ -61,32 +88,7 @@ fn main() -> ExitCode {
         )
         .with_ignored_flag(missing.contains_key("node-http")),
     ];
-    // Only the clients whose tests this process runs: every process running the whole table
-    // would be, under nextest, twelve tables, each with every client at once.
-    let runnable: Vec<String> = clients
-        .iter()
-        .filter(|client| runs(client) && !missing.contains_key(*client))
-        .cloned()
-        .collect();
-    let table = std::sync::Arc::new(Table {
-        clients: runnable,
-        rows: OnceLock::new(),
-    });
-    trials.extend(python::trials(required, |name, kind| {
-        selected(&arguments, name, kind)
-    }));
-    // The table starts now, in a thread of its own, so that the tests that do not read it run
-    // meanwhile on the harness's threads; its readers wait for it (`OnceLock`), and the tests
-    // that do not read it come first in the list. Not when nothing will read it: a listing,
-    // `--ignored` (no client's test is ignored but for a missing toolchain, which never runs),
-    // `--bench` (libtest-mimic runs only benches, and these are tests).
-    let runs_tests = !arguments.list && !arguments.ignored && !arguments.bench;
-    if runs_tests && !table.clients.is_empty() {
-        let table = table.clone();
-        std::thread::spawn(move || {
-            table.rows();
-        });
-    }
+    trials.extend(python_trials);
     for client in clients {
         let reason = missing.get(&client).cloned();
         let table = table.clone();
