@@ -28,9 +28,9 @@ const NEEDS_PYTHON3: &str = "needs python3";
 type PythonTest = fn(&Path) -> Result<(), Failed>;
 
 /// The python3 tests, ignored with the reason where python3 is missing; when every toolchain is
-/// `required`, a missing python3 is `Err("python3")` instead. python3 is looked for only if one of them is
-/// `selected` (by name and kind) to run: under nextest every test runs in a process of its own,
-/// by the name `--list` gave it, `[needs python3] NAME` when python3 is missing.
+/// `required`, a missing python3 is `Err("python3")` instead. python3 is looked for only if one
+/// of them is `selected` (by name and kind) to run: under nextest every test runs in a process
+/// of its own, by the name `--list` gave it, `[needs python3] NAME` when python3 is missing.
 pub fn trials(
     required: bool,
     selected: impl Fn(&str, &str) -> bool,
