@@ -6,7 +6,8 @@
 # Usage: benches/build-cost.sh [work-dir]   (default: a fresh directory under /tmp)
 #
 # Every build runs in a fresh target directory under the work directory, one after the other, with
-# cargo's default parallelism, offline. The crate is copied there first (without target/ and .git/),
+# cargo's default parallelism, offline. The crate is copied there first (without .git/ and the
+# build directories, target/ and the Rust clients' driver's clients/rust/target/),
 # so edits made while the script runs cannot break a build halfway. The floor is generated there
 # too (never in the repository) with a copy of our Cargo.lock, so both compile the same versions.
 # Crate counts are the stable figure; wall times move with whatever else the machine compiles.
@@ -17,8 +18,8 @@
 #                              the CLI, every test target)
 #   keepalive-probe-lib        cargo build --lib --no-default-features: what a user who adds us as
 #                              a dev-dependency with default-features = false compiles for us
-#   keepalive-probe-lib-tls    the same with --features tls: what HTTPS adds (rustls, ring's C,
-#                              rcgen)
+#   keepalive-probe-lib-tls    the same with --features tls: what HTTPS adds (rustls, and ring
+#                              with its C)
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -49,7 +50,8 @@ cp "$repo/Cargo.lock" "$floor/Cargo.lock"
 crate=$work/keepalive-probe
 rm -rf "$crate"
 mkdir -p "$crate"
-tar -C "$repo" --exclude=./target --exclude=./.git -cf - . | tar -C "$crate" -xf -
+tar -C "$repo" --exclude=./target --exclude=./.git --exclude=./clients/rust/target -cf - . \
+    | tar -C "$crate" -xf -
 
 # cold NAME MANIFEST [cargo build args...] — prints: NAME, wall seconds, CPU seconds (user + system,
 # this build's processes only, so less sensitive to other builds than wall time), crates compiled.

@@ -13,6 +13,8 @@
 
 mod accept;
 mod builder;
+#[cfg(feature = "tls")]
+mod certificate;
 mod connection;
 mod ending;
 mod http;

@@ -11,6 +11,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::server::TlsStream;
 
+use super::certificate;
 use crate::handshake::{Handshake, TlsSeen};
 use crate::ledger::ConnectionRecord;
 
@@ -124,31 +125,7 @@ impl Tls {
     /// A certificate authority and a certificate for `localhost` and `127.0.0.1` signed by it,
     /// made now, and a rustls server configured as `settings` say.
     pub(super) fn new(settings: TlsSettings) -> Result<Tls, TlsSetupError> {
-        let ca_key = rcgen::KeyPair::generate().map_err(setup_error)?;
-        let mut ca_params = rcgen::CertificateParams::new(Vec::new()).map_err(setup_error)?;
-        ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-        // A name of its own: OpenSSL picks an issuer by its name, so two CAs of one name in a
-        // client's trust file (one per server) would fail each other's certificates.
-        // (An uncompressed P-256 point starts with 0x04 whatever the key: skip that byte.)
-        let key_prefix: String = ca_key.public_key_raw()[1..9]
-            .iter()
-            .map(|byte| format!("{byte:02x}"))
-            .collect();
-        ca_params.distinguished_name.push(
-            rcgen::DnType::CommonName,
-            format!("keepalive-probe test CA {key_prefix}"),
-        );
-        ca_params.key_usages = vec![
-            rcgen::KeyUsagePurpose::KeyCertSign,
-            rcgen::KeyUsagePurpose::DigitalSignature,
-        ];
-        let ca = rcgen::CertifiedIssuer::self_signed(ca_params, ca_key).map_err(setup_error)?;
-        let leaf_key = rcgen::KeyPair::generate().map_err(setup_error)?;
-        let leaf =
-            rcgen::CertificateParams::new(vec!["localhost".to_owned(), "127.0.0.1".to_owned()])
-                .map_err(setup_error)?
-                .signed_by(&leaf_key, &ca)
-                .map_err(setup_error)?;
+        let issued = certificate::issue().map_err(TlsSetupError)?;
 
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let mut config = rustls::ServerConfig::builder_with_provider(provider)
@@ -156,8 +133,11 @@ impl Tls {
             .map_err(setup_error)?
             .with_no_client_auth()
             .with_single_cert(
-                vec![leaf.der().clone(), CertificateDer::from(ca.der().to_vec())],
-                PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(leaf_key.serialize_der())),
+                vec![
+                    CertificateDer::from(issued.leaf_der),
+                    CertificateDer::from(issued.ca_der.clone()),
+                ],
+                PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(issued.leaf_key)),
             )
             .map_err(setup_error)?;
         config.alpn_protocols = if settings.alpn_h2 {
@@ -174,8 +154,8 @@ impl Tls {
         Ok(Tls {
             acceptor: TlsAcceptor::from(Arc::new(config)),
             ca: CaCertificate {
-                pem: ca.pem(),
-                der: ca.der().to_vec(),
+                pem: issued.ca_pem,
+                der: issued.ca_der,
             },
         })
     }
