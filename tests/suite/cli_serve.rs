@@ -1,6 +1,8 @@
 //! `keepalive-probe serve` as a script sees it: read the URL from the first stdout line, point a
-//! real client at it (curl, or a raw `TcpStream` whose address we know), follow the log lines, send
-//! SIGTERM or SIGINT, and read the report from the last line.
+//! real client at it (reqwest's blocking client, or a raw `TcpStream` whose address we know),
+//! follow the log lines, send SIGTERM or SIGINT, and read the report from the last line. (curl
+//! is what `cli_run`'s tests run; here it cost a process start, 11 ms of CPU, per batch of
+//! requests.)
 //!
 //! Every test waits on the server's own log lines ("… closed by the client after …") before it signals, never on
 //! a clock, and binds `127.0.0.1:0`, so the tests run in parallel and give the same result each time.
@@ -14,6 +16,7 @@ use std::thread;
 use std::time::Duration;
 
 use pretty_assertions::assert_eq;
+use reqwest::header::HeaderMap;
 use serde_json::{Value, json};
 
 const BINARY: &str = env!("CARGO_BIN_EXE_keepalive-probe");
@@ -100,10 +103,35 @@ impl Drop for Serve {
     }
 }
 
-fn curl(args: &[&str]) -> String {
-    let output = Command::new("curl").args(args).output().expect("curl runs");
-    assert!(output.status.success(), "curl failed: {output:?}");
-    String::from_utf8(output.stdout).expect("curl printed UTF-8")
+/// `requests` GETs of `url` one after another on one `reqwest::blocking::Client`, with
+/// `headers`, each body read to the end before the next request (an unread body would keep its
+/// connection busy, and the next request would open another); returns each response's headers
+/// and body. The client is dropped at the end, which closes the connection it keeps: what curl
+/// does with several URLs, without a process to start.
+fn get(url: &str, requests: usize, headers: &[(&str, &str)]) -> Vec<(HeaderMap, String)> {
+    let client = reqwest::blocking::Client::builder()
+        .no_proxy()
+        .build()
+        .expect("a client");
+    (0..requests)
+        .map(|_| {
+            let mut request = client.get(url);
+            for (name, value) in headers {
+                request = request.header(*name, *value);
+            }
+            let response = request.send().expect("answered");
+            let head = response.headers().clone();
+            (head, response.text().expect("a body"))
+        })
+        .collect()
+}
+
+/// The bodies [`get`] read.
+fn bodies(url: &str, requests: usize, headers: &[(&str, &str)]) -> Vec<String> {
+    get(url, requests, headers)
+        .into_iter()
+        .map(|(_, body)| body)
+        .collect()
 }
 
 /// The peer of connection `id`, from its line `connection ID accepted from PEER` in `log`.
@@ -142,7 +170,7 @@ fn first_line_is_the_base_url_alone() {
 #[test]
 fn sigterm_prints_the_json_report_and_exits_zero() {
     let serve = Serve::start(&["--json"]);
-    assert_eq!(curl(&["-s", &serve.url, &serve.url, &serve.url]), "okokok");
+    assert_eq!(bodies(&serve.url, 3, &[]), ["ok", "ok", "ok"]);
     let peer = peer_of(&serve.log_until_closed(1), 1);
 
     let (status, rest) = serve.stop("-TERM");
@@ -175,7 +203,7 @@ fn sigterm_prints_the_json_report_and_exits_zero() {
 #[test]
 fn sigint_prints_the_text_report_and_exits_zero() {
     let serve = Serve::start(&[]);
-    curl(&["-s", "-H", "Connection: close", &serve.url, &serve.url]);
+    bodies(&serve.url, 2, &[("connection", "close")]);
     let log = serve.log_until_closed(2);
     let (first, second) = (peer_of(&log, 1), peer_of(&log, 2));
 
@@ -228,9 +256,9 @@ fn log_lines_name_connection_peer_and_request_number() {
 #[test]
 fn quiet_prints_only_the_url_and_the_report() {
     let serve = Serve::start(&["--quiet", "--json"]);
-    // The request is counted before its response is written, so once curl has its response the
-    // count is final; the close may not be seen yet, so `closed` is not compared.
-    assert_eq!(curl(&["-s", &serve.url]), "ok");
+    // The request is counted before its response is written, so once the client has its
+    // response the count is final; the close may not be seen yet, so `closed` is not compared.
+    assert_eq!(bodies(&serve.url, 1, &[]), ["ok"]);
 
     let (status, rest) = serve.stop("-TERM");
     assert!(status.success(), "{status}");
@@ -246,7 +274,7 @@ fn quiet_prints_only_the_url_and_the_report() {
 #[test]
 fn no_keep_alive_opens_a_connection_per_request() {
     let serve = Serve::start(&["--no-keep-alive", "--json"]);
-    curl(&["-s", &serve.url, &serve.url, &serve.url]);
+    bodies(&serve.url, 3, &[]);
     serve.log_until_closed(3);
 
     let (status, rest) = serve.stop("-TERM");
@@ -261,14 +289,13 @@ fn no_keep_alive_opens_a_connection_per_request() {
 #[test]
 fn close_answers_with_connection_close_and_body_bytes_sizes_the_body() {
     let serve = Serve::start(&["--close", "--body-bytes", "10", "--json"]);
-    let response = curl(&["-s", "-i", &serve.url]);
-    assert!(
-        response
-            .to_ascii_lowercase()
-            .contains("connection: close\r\n"),
-        "{response}"
+    let (head, body) = get(&serve.url, 1, &[]).remove(0);
+    assert_eq!(
+        head.get("connection").map(|value| value.as_bytes()),
+        Some(&b"close"[..]),
+        "{head:?}"
     );
-    assert!(response.ends_with("\r\n\r\nokokokokok"), "{response}");
+    assert_eq!(body, "okokokokok");
     serve.log_until_closed(1);
 
     let (status, rest) = serve.stop("-TERM");
