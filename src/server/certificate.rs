@@ -5,8 +5,9 @@
 //! the P-256 keys and the ECDSA signatures. Two certificates of one fixed shape take a few dozen
 //! lines of encoding; rcgen, which made them before, brought eight crates (its ASN.1 writer, a
 //! date library and its helpers, PEM and base64) into every build with `tls`. The shape is
-//! rcgen's, field for field, which every client the suite drives accepts: Go's `crypto/x509`,
-//! OpenSSL (Python, Node, curl) and rustls's webpki (reqwest and the other Rust clients).
+//! rcgen's (the same fields and extensions, plus the leaf's authority key identifier), which
+//! every client the suite drives accepts: Go's `crypto/x509`, OpenSSL (Python, Node, curl) and
+//! rustls's webpki (reqwest and the other Rust clients).
 
 use ring::digest::{SHA256, digest};
 use ring::rand::SystemRandom;
@@ -66,11 +67,17 @@ pub(super) fn issue() -> Result<Issued, String> {
         &ca_name,
         &name("keepalive-probe test server"),
         leaf_pair.public_key().as_ref(),
-        &[extension(
-            SUBJECT_ALT_NAME,
-            false,
-            &tlv(SEQUENCE, &alternative_names),
-        )],
+        &[
+            extension(SUBJECT_ALT_NAME, false, &tlv(SEQUENCE, &alternative_names)),
+            // The authority's key identifier, `[0] keyIdentifier`: rcgen left it out, and
+            // OpenSSL's strict verification (`VERIFY_X509_STRICT`, in the default context of
+            // Python 3.13's `ssl`, which httpx uses) refuses a certificate without it.
+            extension(
+                AUTHORITY_KEY_IDENTIFIER,
+                false,
+                &tlv(SEQUENCE, &tlv(KEY_IDENTIFIER, &key_identifier(ca_public))),
+            ),
+        ],
         &ca_key,
         &rng,
     )?;
@@ -99,6 +106,8 @@ const EXTENSIONS: u8 = 0xA3;
 /// `GeneralName`'s `[2] dNSName` and `[7] iPAddress`, both implicitly tagged.
 const DNS_NAME: u8 = 0x82;
 const IP_ADDRESS: u8 = 0x87;
+/// `AuthorityKeyIdentifier`'s `[0] keyIdentifier`, implicitly tagged.
+const KEY_IDENTIFIER: u8 = 0x80;
 
 // Object identifiers, each encoded whole (tag, length, value).
 /// 1.2.840.10045.4.3.2, ecdsa-with-SHA256.
@@ -109,11 +118,12 @@ const EC_PUBLIC_KEY: &[u8] = &[0x06, 0x07, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x02, 0
 const PRIME256V1: &[u8] = &[0x06, 0x08, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x03, 0x01, 0x07];
 /// 2.5.4.3, commonName.
 const COMMON_NAME: &[u8] = &[0x06, 0x03, 0x55, 0x04, 0x03];
-/// 2.5.29.14, 2.5.29.15, 2.5.29.17 and 2.5.29.19: the extensions used.
+/// 2.5.29.14, 2.5.29.15, 2.5.29.17, 2.5.29.19 and 2.5.29.35: the extensions used.
 const SUBJECT_KEY_IDENTIFIER: &[u8] = &[0x06, 0x03, 0x55, 0x1D, 0x0E];
 const KEY_USAGE: &[u8] = &[0x06, 0x03, 0x55, 0x1D, 0x0F];
 const SUBJECT_ALT_NAME: &[u8] = &[0x06, 0x03, 0x55, 0x1D, 0x11];
 const BASIC_CONSTRAINTS: &[u8] = &[0x06, 0x03, 0x55, 0x1D, 0x13];
+const AUTHORITY_KEY_IDENTIFIER: &[u8] = &[0x06, 0x03, 0x55, 0x1D, 0x23];
 
 /// A new P-256 key: its PKCS #8 document, and the key pair that signs with it.
 fn key_pair(rng: &SystemRandom) -> Result<(Vec<u8>, EcdsaKeyPair), String> {
@@ -193,7 +203,8 @@ fn bit_string(bytes: &[u8]) -> Vec<u8> {
 }
 
 /// The key identifier of RFC 7093's first method: the leftmost 160 bits of the SHA-256 of the
-/// public key, as rcgen made it.
+/// public key (the subjectPublicKey BIT STRING's value). rcgen hashed the whole
+/// SubjectPublicKeyInfo instead; either is an identifier, and clients only compare them.
 fn key_identifier(public_key: &[u8]) -> Vec<u8> {
     digest(&SHA256, public_key).as_ref()[..20].to_vec()
 }
@@ -289,6 +300,68 @@ mod tests {
         verify("localhost").expect("valid for localhost");
         verify("127.0.0.1").expect("valid for 127.0.0.1");
         assert!(verify("example.com").is_err(), "valid only for its names");
+    }
+
+    /// The DER elements inside `constructed` (one whose value is a series of elements, such as
+    /// a SEQUENCE), each whole: tag, length and value. Only what these certificates use: tags of
+    /// one byte, lengths of up to three.
+    fn elements(constructed: &[u8]) -> Vec<&[u8]> {
+        let (_, mut rest) = header_and_value(constructed);
+        let mut elements = Vec::new();
+        while !rest.is_empty() {
+            let (header, value) = header_and_value(rest);
+            let (element, after) = rest.split_at(header + value.len());
+            elements.push(element);
+            rest = after;
+        }
+        elements
+    }
+
+    /// The length of `element`'s tag and length bytes, and its value.
+    fn header_and_value(element: &[u8]) -> (usize, &[u8]) {
+        let (header, length) = match element[1] {
+            short @ 0..=0x7F => (2, usize::from(short)),
+            0x81 => (3, usize::from(element[2])),
+            0x82 => (4, usize::from(u16::from_be_bytes([element[2], element[3]]))),
+            long => panic!("a length of {} bytes", long & 0x7F),
+        };
+        (header, &element[header..header + length])
+    }
+
+    /// The authority is one: its extensions are the ones a verifier checks in a CA certificate
+    /// (written out here from what rcgen made, read with `openssl asn1parse`, so that a slip in
+    /// the encoder is not repeated in the expectation), and it signed itself. webpki reads only
+    /// a trust anchor's name and key, so the test above cannot see these.
+    #[test]
+    fn the_authority_is_a_certificate_authority_that_signed_itself() {
+        let issued = issue().expect("issued");
+        let [to_be_signed, _, signature] = elements(&issued.ca_der)[..] else {
+            panic!("a certificate is three elements")
+        };
+        let fields = elements(to_be_signed);
+        let extensions = elements(elements(fields[7])[0]);
+        let key_usage: &[u8] = &[
+            0x30, 0x0E, 0x06, 0x03, 0x55, 0x1D, 0x0F, 0x01, 0x01, 0xFF, 0x04, 0x04, 0x03, 0x02,
+            0x02, 0x84,
+        ];
+        let basic_constraints: &[u8] = &[
+            0x30, 0x0F, 0x06, 0x03, 0x55, 0x1D, 0x13, 0x01, 0x01, 0xFF, 0x04, 0x05, 0x30, 0x03,
+            0x01, 0x01, 0xFF,
+        ];
+        assert_eq!(
+            extensions[0], key_usage,
+            "keyUsage: digitalSignature, keyCertSign"
+        );
+        assert_eq!(extensions[2], basic_constraints, "basicConstraints: cA");
+        assert_eq!(fields[3], fields[5], "issuer and subject are the same name");
+        let public_key = &header_and_value(elements(fields[6])[1]).1[1..];
+        let signature = &header_and_value(signature).1[1..];
+        ring::signature::UnparsedPublicKey::new(
+            &ring::signature::ECDSA_P256_SHA256_ASN1,
+            public_key,
+        )
+        .verify(to_be_signed, signature)
+        .expect("signed with its own key");
     }
 
     /// The PEM text decodes to the DER bytes, and its lines are as RFC 7468 writes them.

@@ -47,12 +47,12 @@ fn main() -> ExitCode {
     // it: a listing, `--ignored` (no client's test is ignored but for a missing toolchain, which
     // never runs), `--bench` (libtest-mimic runs only benches, and these are tests).
     let runs_tests = !arguments.list && !arguments.ignored && !arguments.bench;
-    if runs_tests && !table.clients.is_empty() {
+    let table_run = (runs_tests && !table.clients.is_empty()).then(|| {
         let table = table.clone();
         std::thread::spawn(move || {
             table.rows();
-        });
-    }
+        })
+    });
     // Only the toolchains this process's tests use are checked: nextest runs each test in a
     // process of its own (`--exact NAME`), and seventeen processes each checking every
     // toolchain spent more time on checks than on their tests.
@@ -74,8 +74,14 @@ fn main() -> ExitCode {
     });
     let mut absent: Vec<&str> = missing.keys().map(String::as_str).collect();
     absent.extend(python_trials.as_ref().err().copied());
+    absent.sort_unstable();
     if required && !absent.is_empty() {
         eprintln!("KEEPALIVE_PROBE_REQUIRE_CLIENTS=1 but toolchains are missing: {absent:?}");
+        // The table has started: its run ends before this process does, or `clients` and its
+        // drivers would go on running with no one to read them.
+        if let Some(table_run) = table_run {
+            let _ = table_run.join();
+        }
         return ExitCode::FAILURE;
     }
     // `Err` only where every toolchain is required, which returned above.
@@ -162,8 +168,9 @@ fn clients(table: &str) -> Vec<String> {
         .collect()
 }
 
-/// One run of `clients --json` for every client whose toolchain is here and whose test runs,
-/// made once (by `main`'s thread, or by the first test to ask).
+/// One run of `clients --json` for every client whose test runs, made once (by a thread `main`
+/// starts, or by the first test to ask). A client whose toolchain is missing gets rows that say
+/// so, and no driver.
 struct Table {
     clients: Vec<String>,
     rows: OnceLock<Result<Vec<Value>, String>>,

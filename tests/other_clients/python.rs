@@ -6,6 +6,10 @@
 //!   `http.client`, one `HTTPConnection`, three requests, one TCP connection. `http.client` keeps
 //!   the socket open between requests once a response is read to its end
 //!   (`HTTPResponse._close_conn` runs only when the response says `Connection: close`).
+//! - `openssl_strict_verification_accepts_the_https_certificates`: `run --tls` against Python's
+//!   `ssl` with `VERIFY_X509_STRICT`, which Python 3.13 turned on in `create_default_context`
+//!   (so httpx has it there). OpenSSL's strict mode refuses a certificate without an authority
+//!   key identifier, which the server's used to lack: one connection, one full handshake.
 //! - `tracker_sees_one_connection_reused_against_python_http_server`: the connection tracker
 //!   against another process, Python's `http.server` speaking HTTP/1.1 (`protocol_version =
 //!   "HTTP/1.1"`, so it keeps connections open). Five requests with bodies read to the end ride
@@ -35,10 +39,14 @@ pub fn trials(
     required: bool,
     selected: impl Fn(&str, &str) -> bool,
 ) -> Result<Vec<Trial>, &'static str> {
-    let tests: [(&str, PythonTest); 2] = [
+    let tests: [(&str, PythonTest); 3] = [
         (
             "python_http_client_reuses_one_connection",
             python_http_client_reuses_one_connection,
+        ),
+        (
+            "openssl_strict_verification_accepts_the_https_certificates",
+            openssl_strict_verification_accepts_the_https_certificates,
         ),
         (
             "tracker_sees_one_connection_reused_against_python_http_server",
@@ -117,6 +125,49 @@ connection.close()
     );
     if observed != (&Value::from(1), &Value::from(3), &Value::from(3)) {
         return Err(format!("expected 1 connection carrying 3 requests: {report}").into());
+    }
+    Ok(())
+}
+
+fn openssl_strict_verification_accepts_the_https_certificates(python: &Path) -> Result<(), Failed> {
+    let script = "\
+import os, ssl, urllib.request
+context = ssl.create_default_context(cafile=os.environ['KEEPALIVE_PROBE_CA'])
+context.verify_flags |= ssl.VERIFY_X509_STRICT
+print(urllib.request.urlopen(os.environ['KEEPALIVE_PROBE_URL'], context=context).read().decode())
+";
+    let output = Command::new(BINARY)
+        .args([
+            "run",
+            "--tls",
+            "--json",
+            "--quiet",
+            "--expect-connections",
+            "1",
+        ])
+        .arg("--")
+        .arg(python)
+        .args(["-c", script])
+        .output()
+        .map_err(|error| format!("the binary runs: {error}"))?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    if output.status.code() != Some(0) {
+        return Err(format!(
+            "exit {:?}: {stdout}{}",
+            output.status.code(),
+            String::from_utf8_lossy(&output.stderr)
+        )
+        .into());
+    }
+    let report: Value = stdout
+        .lines()
+        .last()
+        .and_then(|line| serde_json::from_str(line).ok())
+        .ok_or_else(|| format!("no JSON report: {stdout}"))?;
+    let observed = (&report["accepted"], &report["requests"], &report["tls"]);
+    let expected = serde_json::json!({"full": 1, "resumed": 0, "failed": 0});
+    if observed != (&Value::from(1), &Value::from(1), &expected) {
+        return Err(format!("expected 1 connection, 1 full handshake: {report}").into());
     }
     Ok(())
 }

