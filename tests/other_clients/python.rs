@@ -92,6 +92,36 @@ fn python3() -> Option<PathBuf> {
     (output.status.success() && path.is_file()).then_some(path)
 }
 
+/// `keepalive-probe run --json --quiet --expect-connections 1 [--tls] -- PYTHON -c SCRIPT`: the
+/// JSON report, or why there is none (an exit status other than 0, with what it printed).
+fn run_report(python: &Path, tls: bool, script: &str) -> Result<Value, Failed> {
+    let mut command = Command::new(BINARY);
+    command.args(["run", "--json", "--quiet", "--expect-connections", "1"]);
+    if tls {
+        command.arg("--tls");
+    }
+    let output = command
+        .arg("--")
+        .arg(python)
+        .args(["-c", script])
+        .output()
+        .map_err(|error| format!("the binary runs: {error}"))?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    if output.status.code() != Some(0) {
+        return Err(format!(
+            "exit {:?}: {stdout}{}",
+            output.status.code(),
+            String::from_utf8_lossy(&output.stderr)
+        )
+        .into());
+    }
+    stdout
+        .lines()
+        .last()
+        .and_then(|line| serde_json::from_str(line).ok())
+        .ok_or_else(|| format!("no JSON report: {stdout}").into())
+}
+
 fn python_http_client_reuses_one_connection(python: &Path) -> Result<(), Failed> {
     let script = "\
 import http.client, os, urllib.parse
@@ -102,22 +132,7 @@ for _ in range(3):
     print(connection.getresponse().read().decode())
 connection.close()
 ";
-    let output = Command::new(BINARY)
-        .args(["run", "--json", "--quiet", "--expect-connections", "1"])
-        .arg("--")
-        .arg(python)
-        .args(["-c", script])
-        .output()
-        .map_err(|error| format!("the binary runs: {error}"))?;
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    if output.status.code() != Some(0) {
-        return Err(format!("exit {:?}: {stdout}", output.status.code()).into());
-    }
-    let report: Value = stdout
-        .lines()
-        .last()
-        .and_then(|line| serde_json::from_str(line).ok())
-        .ok_or_else(|| format!("no JSON report: {stdout}"))?;
+    let report = run_report(python, false, script)?;
     let observed = (
         &report["accepted"],
         &report["requests"],
@@ -136,34 +151,7 @@ context = ssl.create_default_context(cafile=os.environ['KEEPALIVE_PROBE_CA'])
 context.verify_flags |= ssl.VERIFY_X509_STRICT
 print(urllib.request.urlopen(os.environ['KEEPALIVE_PROBE_URL'], context=context).read().decode())
 ";
-    let output = Command::new(BINARY)
-        .args([
-            "run",
-            "--tls",
-            "--json",
-            "--quiet",
-            "--expect-connections",
-            "1",
-        ])
-        .arg("--")
-        .arg(python)
-        .args(["-c", script])
-        .output()
-        .map_err(|error| format!("the binary runs: {error}"))?;
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    if output.status.code() != Some(0) {
-        return Err(format!(
-            "exit {:?}: {stdout}{}",
-            output.status.code(),
-            String::from_utf8_lossy(&output.stderr)
-        )
-        .into());
-    }
-    let report: Value = stdout
-        .lines()
-        .last()
-        .and_then(|line| serde_json::from_str(line).ok())
-        .ok_or_else(|| format!("no JSON report: {stdout}"))?;
+    let report = run_report(python, true, script)?;
     let observed = (&report["accepted"], &report["requests"], &report["tls"]);
     let expected = serde_json::json!({"full": 1, "resumed": 0, "failed": 0});
     if observed != (&Value::from(1), &Value::from(1), &expected) {
