@@ -266,15 +266,14 @@ impl Client {
             Client::PythonRequests => python()?.requests.clone().map(drop),
             Client::PythonHttpx => python()?.httpx.clone().map(drop),
             Client::NodeFetch | Client::NodeHttp => node().map(drop),
-            Client::Curl => require("curl", &["--version"]),
+            Client::Curl => curl_version().map(drop),
             _ => rust_driver::driver().map(drop),
         }
     }
 
     /// The version the toolchain reports, for the column heading. Go's, Python's packages' and
-    /// Node's come from the probes [`Client::available`] makes, once per process; curl's from
-    /// `curl --version` (a thousandth of a second); the Rust clients' from their driver's
-    /// `Cargo.lock`.
+    /// Node's and curl's come from the probes [`Client::available`] makes, once per process; the
+    /// Rust clients' from their driver's `Cargo.lock`.
     pub fn version(self) -> Option<String> {
         match self {
             Client::Go119 => go_119().ok().map(|go| go.version.clone()),
@@ -282,12 +281,7 @@ impl Client {
             Client::PythonRequests => python().ok()?.requests.clone().ok(),
             Client::PythonHttpx => python().ok()?.httpx.clone().ok(),
             Client::NodeFetch | Client::NodeHttp => node().ok(),
-            Client::Curl => {
-                let output = Command::new("curl").arg("--version").output().ok()?;
-                let text = String::from_utf8_lossy(&output.stdout);
-                let first = text.lines().next()?.trim().to_owned();
-                output.status.success().then_some(first)
-            }
+            Client::Curl => curl_version().ok(),
             Client::Reqwest | Client::ReqwestBlocking => rust_driver::version("reqwest"),
             Client::Ureq => rust_driver::version("ureq"),
             Client::HyperUtil => rust_driver::version("hyper-util"),
@@ -300,13 +294,23 @@ impl Client {
     }
 }
 
-/// Fails with the reason unless `program args` runs and succeeds.
-fn require(program: &str, args: &[&str]) -> Result<(), String> {
-    match Command::new(program).args(args).output() {
-        Ok(output) if output.status.success() => Ok(()),
-        Ok(output) => Err(failure(&format!("{program} {}", args.join(" ")), &output)),
-        Err(_) => Err(format!("{program} not found")),
-    }
+/// The first line of `curl --version` (`curl 7.88.1 (x86_64-pc-linux-gnu) libcurl/7.88.1 …`).
+/// Asked once per process: both the check and the column heading need it, and each curl start
+/// costs 11 ms of CPU, most of it dynamic linking.
+fn curl_version() -> Result<String, String> {
+    static CURL: OnceLock<Result<String, String>> = OnceLock::new();
+    CURL.get_or_init(|| {
+        let output = Command::new("curl")
+            .arg("--version")
+            .output()
+            .map_err(|_| "curl not found".to_owned())?;
+        if !output.status.success() {
+            return Err(failure("curl --version", &output));
+        }
+        let text = String::from_utf8_lossy(&output.stdout);
+        Ok(text.lines().next().unwrap_or_default().trim().to_owned())
+    })
+    .clone()
 }
 
 /// Why a probe that ran failed: `WHAT failed (exit status: N)`, then its stderr if it wrote any.
@@ -423,7 +427,7 @@ fn go_127() -> Result<&'static Go, String> {
 /// `GOROOT`, set the same way: unset, Go would find that directory from its own path (cmd/go's
 /// `findGOROOT`: the executable's `../..`), but it takes a `GOROOT` from the environment first,
 /// and another Go's there would fail every build. Its builds share one build cache with the
-/// entry point's (`scripts/build-go-drivers` runs it the same way).
+/// entry point's.
 fn venv_go() -> (PathBuf, Option<PathBuf>) {
     let venv = venv();
     let mut roots: Vec<PathBuf> = std::fs::read_dir(venv.join("lib"))
@@ -477,8 +481,6 @@ fn go_driver(name: &str, go: &Go) -> Result<PathBuf, Unavailable> {
         return Ok(binary);
     }
     let building = target.join(format!("{name}.building.{}", std::process::id()));
-    // `scripts/build-go-drivers` fills this build cache ahead of time with the same environment;
-    // Go's cache keys include it, so the two stay in step or the warm-up stops paying.
     let status = go
         .command()
         .args(["build", "-o"])
