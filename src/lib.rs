@@ -18,6 +18,7 @@
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let server = Server::builder().body_bytes(64 * 1024).start().await?;
+//! # let _ = rustls::crypto::ring::default_provider().install_default();
 //! let client = reqwest::Client::builder().no_proxy().build()?;
 //! for _ in 0..3 {
 //!     client.get(server.url()).send().await?.bytes().await?;

@@ -4,14 +4,10 @@
 //! connection. Every count here is exact: the scenarios run on the paused current-thread runtime,
 //! and the server reads each handshake's kind from rustls (`ServerConnection::handshake_kind`).
 //!
-//! This file needs the `https-scenarios` feature (`cargo test --features https-scenarios --test
-//! tls`): reqwest's rustls is compiled without a crypto provider, and each scenario client gets
-//! ring in its own configuration. A plain `reqwest::Client` in such a build needs a process-wide
+//! reqwest's rustls is compiled without a crypto provider, and each scenario client gets ring in
+//! its own configuration. A plain `reqwest::Client` in such a build needs a process-wide
 //! provider, which this test binary — ours, not a user's — installs for the one test that builds
 //! one.
-#![cfg(feature = "https-scenarios")]
-
-use std::sync::Once;
 
 use keepalive_probe::scenario::{self, Observed};
 use keepalive_probe::{Ending, Handshake, Handshakes, Report, Server, TlsSettings};
@@ -19,6 +15,8 @@ use pretty_assertions::assert_eq;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+#[path = "support/client.rs"]
+mod client;
 #[path = "support/expect.rs"]
 mod expect;
 use expect::{assert_connections, assert_outcome};
@@ -120,7 +118,7 @@ fn https_untrusted_certificate_fails_every_handshake() {
 /// books, and the server goes on serving HTTPS.
 #[tokio::test(flavor = "current_thread")]
 async fn plain_http_to_the_tls_port_is_a_failed_handshake_and_harms_nothing() {
-    install_the_process_provider();
+    client::install_ring();
     let server = Server::builder()
         .tls(TlsSettings::new())
         .start()
@@ -207,33 +205,6 @@ fn the_tracker_sees_https_connections_and_reuse() {
 
 fn reuse_flags(observed: &Observed) -> Vec<bool> {
     observed.responses.iter().map(|r| r.served.reused).collect()
-}
-
-/// README.md's HTTPS table is exactly the HTTPS rows `keepalive-probe matrix --markdown` prints
-/// in this build, under the same header.
-#[test]
-fn readme_https_table_is_generated_from_the_scenario_table() {
-    let table = scenario::markdown_table();
-    let mut lines = table.lines();
-    let header: Vec<&str> = lines.by_ref().take(2).collect();
-    let https: Vec<&str> = lines.filter(|line| line.starts_with("| `https_")).collect();
-    let expected = format!("{}\n{}\n", header.join("\n"), https.join("\n"));
-    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
-        .expect("README.md is readable");
-    assert!(
-        readme.contains(&expected),
-        "README.md's HTTPS table is stale: regenerate it with \
-         `cargo run --features https-scenarios -- matrix --markdown --filter https`\n{expected}"
-    );
-}
-
-/// reqwest's rustls without a provider needs a process-wide one for a client built without its
-/// own configuration; this test binary is ours, so it may install ring.
-fn install_the_process_provider() {
-    static ONCE: Once = Once::new();
-    ONCE.call_once(|| {
-        let _ = rustls::crypto::ring::default_provider().install_default();
-    });
 }
 
 /// The timeline marks each lane's handshake at its start: one full, then four resumed.

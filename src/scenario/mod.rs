@@ -11,7 +11,6 @@ mod markdown;
 mod run;
 mod run_blocking;
 mod table;
-#[cfg(feature = "https-scenarios")]
 mod tls_client;
 
 use std::fmt;

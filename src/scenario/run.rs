@@ -16,18 +16,13 @@ use tokio::task::JoinSet;
 
 use super::{Method, Runtime, Scenario, Step};
 use crate::report::{ConnectionId, Report, Snapshot};
-#[cfg(feature = "tls")]
 use crate::server::TlsSettings;
 use crate::server::{Server, StartError, connection_id};
 use crate::tracker::{ConnectionTracker, ServedBy, TrackedConnection};
 
-/// A client's TLS configuration, where HTTPS scenarios are compiled in.
-#[cfg(feature = "https-scenarios")]
-pub(super) type ClientTls = Option<rustls::ClientConfig>;
-
-/// Nothing to configure without HTTPS scenarios.
-#[cfg(not(feature = "https-scenarios"))]
-pub(super) type ClientTls = ();
+/// A client's TLS configuration: every scenario client gets one, HTTPS or not (see
+/// [`Scenario::client_tls`]).
+pub(super) type ClientTls = rustls::ClientConfig;
 
 /// What a scenario run observed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -117,12 +112,10 @@ pub struct ResponseSeen {
 macro_rules! configured_client {
     ($builder:expr, $setup:expr) => {{
         let (setup, tracker, tls): (super::ClientSetup, &ConnectionTracker, ClientTls) = $setup;
-        let _ = &tls;
-        let mut builder = $builder.no_proxy().connector_layer(tracker.layer());
-        #[cfg(feature = "https-scenarios")]
-        if let Some(tls) = tls {
-            builder = builder.tls_backend_preconfigured(tls);
-        }
+        let mut builder = $builder
+            .no_proxy()
+            .connector_layer(tracker.layer())
+            .tls_backend_preconfigured(tls);
         if let Some(max) = setup.pool_max_idle_per_host {
             builder = builder.pool_max_idle_per_host(max);
         }
@@ -170,11 +163,6 @@ impl Scenario {
     /// [`run`](Self::run), keeping everything the run saw: the server's final snapshot and the
     /// client's tracked connections and responses.
     pub fn run_observed(&self) -> Result<Observed, ScenarioError> {
-        if self.server.tls.is_some() && !cfg!(feature = "https-scenarios") {
-            return Err(ScenarioError::Unsupported(
-                "HTTPS scenarios need the `https-scenarios` feature",
-            ));
-        }
         match self.runtime {
             Runtime::CurrentThreadPaused => {
                 let runtime = tokio::runtime::Builder::new_current_thread()
@@ -285,7 +273,6 @@ impl Scenario {
         if let Some(timeout) = self.server.idle_timeout {
             builder = builder.header_read_timeout(timeout);
         }
-        #[cfg(feature = "tls")]
         if let Some(tls) = self.server.tls {
             builder = builder.tls(
                 TlsSettings::new()
@@ -308,17 +295,16 @@ impl Scenario {
         }
     }
 
-    /// The rustls configuration a client of `server` gets: `None` on plain HTTP.
-    #[cfg(feature = "https-scenarios")]
+    /// The rustls configuration a client of `server` gets: trusting the server's CA on HTTPS
+    /// (unless the scenario distrusts it), nothing on plain HTTP. A plain-HTTP client gets one
+    /// too: reqwest's rustls is compiled without a crypto provider, and a client built without
+    /// its own configuration would need a process-wide one, which the library never installs.
     pub(super) fn client_tls(&self, server: &Server) -> ClientTls {
-        let ca = server.ca_certificate()?;
-        let trusted = (!self.client.distrust_server).then_some(ca);
-        Some(super::tls_client::config(trusted))
+        let trusted = server
+            .ca_certificate()
+            .filter(|_| !self.client.distrust_server);
+        super::tls_client::config(trusted)
     }
-
-    /// Without HTTPS scenarios there is no client TLS to configure.
-    #[cfg(not(feature = "https-scenarios"))]
-    pub(super) fn client_tls(&self, _server: &Server) -> ClientTls {}
 
     fn async_client(
         &self,

@@ -27,11 +27,11 @@ pub fn table() -> Vec<Scenario> {
         scenarios.push(dropped_multi_chunk_body_forces_new_connection(consume));
     }
     scenarios.extend([
-        client_pool_disabled_opens_a_connection_per_request(),
-        request_connection_close_opens_a_connection_per_request(),
-        server_keep_alive_disabled_opens_a_connection_per_request(),
-        server_connection_close_header_opens_a_connection_per_request(),
-        http_1_0_request_opens_a_connection_per_request(),
+        client_pool_disabled_opens_a_connection_per_request(5),
+        request_connection_close_opens_a_connection_per_request(5),
+        server_keep_alive_disabled_opens_a_connection_per_request(5),
+        server_connection_close_header_opens_a_connection_per_request(5),
+        http_1_0_request_opens_a_connection_per_request(5),
         client_idle_timeout_shorter_than_the_pause_opens_a_new_connection(),
         client_idle_timeout_longer_than_the_pause_reuses(),
         server_idle_close_before_reuse_costs_a_new_connection_not_an_error(),
@@ -65,7 +65,6 @@ pub fn table() -> Vec<Scenario> {
         json_first_value_of_a_chunked_body_races_an_extra_connection(),
         json_from_reader_on_a_blocking_response_reuses_one_connection(),
     ]);
-    #[cfg(feature = "https-scenarios")]
     scenarios.extend([
         https_full_read_pays_one_full_handshake(),
         https_dropped_large_body_resumes_each_new_connection(),

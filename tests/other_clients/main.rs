@@ -12,6 +12,8 @@
 //! The tests that need python3 but not the table live here too (`python.rs`): one binary whose
 //! tests run beside the table, where three ran one after another.
 
+#[path = "../support/client.rs"]
+mod client;
 mod python;
 
 use std::collections::HashMap;

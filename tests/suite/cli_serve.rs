@@ -109,6 +109,7 @@ impl Drop for Serve {
 /// and body. The client is dropped at the end, which closes the connection it keeps: what curl
 /// does with several URLs, without a process to start.
 fn get(url: &str, requests: usize, headers: &[(&str, &str)]) -> Vec<(HeaderMap, String)> {
+    crate::support::client::install_ring();
     let client = reqwest::blocking::Client::builder()
         .no_proxy()
         .build()

@@ -13,8 +13,7 @@ use crate::support::expect::assert_connections;
 #[tokio::test(flavor = "current_thread")]
 async fn dropping_the_client_closes_its_idle_connections() -> Result<(), StartError> {
     let server = Server::start().await?;
-    let client = reqwest::Client::builder()
-        .no_proxy()
+    let client = crate::support::client::reqwest_builder()
         .build()
         .expect("a plain-HTTP client builds");
     let get = || async {

@@ -75,7 +75,7 @@ async fn silent_socket_is_accepted_and_unused() {
 async fn idle_socket_stays_open_while_others_are_served() {
     let server = start(Server::builder()).await;
     let idle = connect(&server).await;
-    let client = reqwest::Client::new();
+    let client = crate::support::client::reqwest_builder().build().unwrap();
 
     let response = client.get(server.url()).send().await.expect("served");
     assert_eq!(response.bytes().await.expect("body"), "ok");

@@ -1,17 +1,23 @@
 //! The test functions of a Rust source file, found by a small lexer instead of a parser: what
-//! `matrix.rs`'s drift check needs is each top-level `#[test]`/`#[tokio::test]` function's name
-//! and the identifiers its body uses, with comments and literals out of the way. (The check used
+//! `matrix.rs`'s drift check needs is each top-level `#[test]`/`#[tokio::test]` function's name,
+//! the identifiers its body uses, with comments and literals out of the way, and the cases an
+//! `#[rstest]` function runs (`rstest_cases.rs`). (The check used
 //! to parse with syn; a second syn, with `full`, cost the contributor's cold build about 4 s of
 //! CPU for this one test.)
 #![cfg(feature = "scenarios")]
 
 use std::collections::HashSet;
 
-/// One top-level test function: its name and the identifiers in its body.
+use crate::rstest_cases::{case_arguments, cases};
+
+/// One top-level test function: its name, the identifiers in its body, and its rstest cases.
 #[derive(Debug)]
 pub struct TestFunction {
     pub name: String,
     pub body_identifiers: HashSet<String>,
+    /// Each case's arguments as written (`64 * KIB`), in the order of the parameters: every
+    /// `#[case(…)]` with every combination of `#[values(…)]`. One empty case for a plain test.
+    pub cases: Vec<Vec<String>>,
 }
 
 impl TestFunction {
@@ -28,12 +34,17 @@ pub fn test_functions(source: &str) -> Vec<TestFunction> {
     let tokens = tokens(source);
     let mut found = Vec::new();
     let mut test_attribute_pending = false;
+    let mut rstest_cases: Vec<Vec<String>> = Vec::new();
     let mut at = 0;
     while at < tokens.len() {
         match &tokens[at] {
             Token::Punct('#') if tokens.get(at + 1) == Some(&Token::Punct('[')) => {
                 let end = matching(&tokens, at + 1);
-                test_attribute_pending |= is_test_attribute(&tokens[at + 2..end]);
+                let attribute = &tokens[at + 2..end];
+                test_attribute_pending |= is_test_attribute(attribute);
+                if let Some(arguments) = case_arguments(attribute) {
+                    rstest_cases.push(arguments);
+                }
                 at = end + 1;
             }
             Token::Ident(keyword) if keyword == "fn" => {
@@ -50,9 +61,11 @@ pub fn test_functions(source: &str) -> Vec<TestFunction> {
                     found.push(TestFunction {
                         name: name.clone(),
                         body_identifiers: identifiers(&tokens[open..close]),
+                        cases: cases(&tokens[at + 2..open], std::mem::take(&mut rstest_cases)),
                     });
                 }
                 test_attribute_pending = false;
+                rstest_cases.clear();
                 at = close + 1;
             }
             Token::Punct('{') => {
@@ -61,6 +74,7 @@ pub fn test_functions(source: &str) -> Vec<TestFunction> {
             }
             Token::Punct(';') => {
                 test_attribute_pending = false;
+                rstest_cases.clear();
                 at += 1;
             }
             _ => at += 1,
@@ -70,9 +84,19 @@ pub fn test_functions(source: &str) -> Vec<TestFunction> {
 }
 
 #[derive(Debug, PartialEq)]
-enum Token {
+pub(crate) enum Token {
     Ident(String),
+    Number(String),
     Punct(char),
+}
+
+impl std::fmt::Display for Token {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Token::Ident(text) | Token::Number(text) => f.write_str(text),
+            Token::Punct(c) => write!(f, "{c}"),
+        }
+    }
 }
 
 /// The identifiers and punctuation of `source`; comments, whitespace and literals (strings, raw
@@ -98,9 +122,11 @@ fn tokens(source: &str) -> Vec<Token> {
         } else if c == '\'' {
             at = after_char_or_lifetime_quote(&chars, at);
         } else if c.is_ascii_digit() {
+            let start = at;
             while at < chars.len() && (chars[at].is_alphanumeric() || chars[at] == '_') {
                 at += 1;
             }
+            tokens.push(Token::Number(chars[start..at].iter().collect()));
         } else if c.is_alphabetic() || c == '_' {
             let start = at;
             while at < chars.len() && (chars[at].is_alphanumeric() || chars[at] == '_') {
@@ -190,7 +216,7 @@ fn after_raw_string(chars: &[char], mut at: usize) -> usize {
 }
 
 /// The index of the bracket closing the one at `open` (or the end, for unbalanced input).
-fn matching(tokens: &[Token], open: usize) -> usize {
+pub(crate) fn matching(tokens: &[Token], open: usize) -> usize {
     let (opening, closing) = match tokens[open] {
         Token::Punct('[') => ('[', ']'),
         Token::Punct('(') => ('(', ')'),
@@ -231,7 +257,7 @@ fn identifiers(tokens: &[Token]) -> HashSet<String> {
         .iter()
         .filter_map(|token| match token {
             Token::Ident(ident) => Some(ident.clone()),
-            Token::Punct(_) => None,
+            Token::Number(_) | Token::Punct(_) => None,
         })
         .collect()
 }

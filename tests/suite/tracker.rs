@@ -37,8 +37,7 @@ async fn plain_server_with_a_large_error_page() -> (String, reqwest::Client, Con
     let url = format!("http://{}/", listener.local_addr().expect("bound"));
     tokio::spawn(async move { axum::serve(listener, app).await });
     let tracker = ConnectionTracker::new();
-    let client = reqwest::Client::builder()
-        .no_proxy()
+    let client = crate::support::client::reqwest_builder()
         .connector_layer(tracker.layer())
         .build()
         .expect("a plain-HTTP client builds");
@@ -73,8 +72,7 @@ async fn tracker_passes_the_fixed_wrapper_against_a_plain_server() {
 async fn http2_responses_after_the_first_are_reuses() {
     let server = Server::start().await.expect("binds");
     let tracker = ConnectionTracker::new();
-    let client = reqwest::Client::builder()
-        .no_proxy()
+    let client = crate::support::client::reqwest_builder()
         .http2_prior_knowledge()
         .connector_layer(tracker.layer())
         .build()
@@ -109,6 +107,7 @@ fn blocking_client_is_tracked_too() {
         .block_on(Server::builder().body_bytes(1024 * 1024).start())
         .expect("binds");
     let tracker = ConnectionTracker::new();
+    crate::support::client::install_ring();
     let client = reqwest::blocking::Client::builder()
         .no_proxy()
         .connector_layer(tracker.layer())
@@ -137,8 +136,7 @@ fn blocking_client_is_tracked_too() {
 async fn asking_twice_about_one_response_gives_one_answer_and_one_count() {
     let server = Server::start().await.expect("binds");
     let tracker = ConnectionTracker::new();
-    let client = reqwest::Client::builder()
-        .no_proxy()
+    let client = crate::support::client::reqwest_builder()
         .connector_layer(tracker.layer())
         .build()
         .expect("a client");

@@ -45,6 +45,7 @@ mod api {
 
     impl ApiClient {
         pub fn new(base: String) -> Self {
+            crate::support::client::install_ring();
             let http = Client::builder()
                 .no_proxy()
                 .build()

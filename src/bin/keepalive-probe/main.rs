@@ -37,9 +37,9 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    // With the HTTPS rows compiled in, reqwest's rustls has no provider of its own: a plain
-    // client would panic without a process-wide one. This binary is ours, so it installs ring.
-    #[cfg(feature = "https-scenarios")]
+    // reqwest's rustls is compiled without a provider of its own (the HTTPS rows give theirs
+    // explicitly): a plain client would panic without a process-wide one. This binary is ours,
+    // so it installs ring.
     let _ = rustls::crypto::ring::default_provider().install_default();
     match Cli::parse().command {
         Command::Matrix(args) => matrix::main(args),

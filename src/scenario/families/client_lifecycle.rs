@@ -51,7 +51,7 @@ pub fn blocking_client_dropped_large_body_forces_new_connection(consume: Consume
 pub fn blocking_client_request_connection_close_opens_a_connection_per_request() -> Scenario {
     Scenario {
         runtime: Runtime::Blocking,
-        ..request_connection_close_opens_a_connection_per_request()
+        ..request_connection_close_opens_a_connection_per_request(5)
     }
     .renamed(
         "blocking_client_request_connection_close_opens_a_connection_per_request",
@@ -63,7 +63,7 @@ pub fn blocking_client_request_connection_close_opens_a_connection_per_request()
 pub fn blocking_client_http_1_0_request_opens_a_connection_per_request() -> Scenario {
     Scenario {
         runtime: Runtime::Blocking,
-        ..http_1_0_request_opens_a_connection_per_request()
+        ..http_1_0_request_opens_a_connection_per_request(5)
     }
     .renamed(
         "blocking_client_http_1_0_request_opens_a_connection_per_request",

@@ -16,7 +16,6 @@ mod no_drain;
 mod redirects;
 mod request_body;
 mod runtime_flavour;
-#[cfg(feature = "https-scenarios")]
 mod tls;
 
 pub use bodiless::{
@@ -82,7 +81,6 @@ pub use runtime_flavour::{
     multi_thread_full_read_closes_every_connection_cleanly,
     multi_thread_keep_alive_disabled_opens_a_connection_per_request,
 };
-#[cfg(feature = "https-scenarios")]
 pub use tls::{
     https_cloned_client_resumes_the_original_session,
     https_dropped_large_body_resumes_each_new_connection, https_full_read_pays_one_full_handshake,

@@ -28,7 +28,7 @@ pub fn multi_thread_dropped_large_body_opens_a_connection_per_request() -> Scena
 pub fn multi_thread_keep_alive_disabled_opens_a_connection_per_request() -> Scenario {
     Scenario {
         runtime: Runtime::MultiThread,
-        ..server_keep_alive_disabled_opens_a_connection_per_request()
+        ..server_keep_alive_disabled_opens_a_connection_per_request(5)
     }
     .renamed(
         "multi_thread_keep_alive_disabled_opens_a_connection_per_request",
