@@ -7,7 +7,7 @@
 #
 # Every build runs in a fresh target directory under the work directory, one after the other, with
 # cargo's default parallelism, offline. The crate is copied there first (without .git/ and the
-# build directories, target/ and the Rust clients' driver's clients/rust/target/),
+# build directories, target/ and the Rust clients' driver's cli/clients/rust/target/),
 # so edits made while the script runs cannot break a build halfway. The floor is generated there
 # too (never in the repository) with a copy of our Cargo.lock, so both compile the same versions.
 # Crate counts are the stable figure; wall times move with whatever else the machine compiles.
@@ -50,7 +50,7 @@ cp "$repo/Cargo.lock" "$floor/Cargo.lock"
 crate=$work/keepalive-probe
 rm -rf "$crate"
 mkdir -p "$crate"
-tar -C "$repo" --exclude=./target --exclude=./.git --exclude=./clients/rust/target -cf - . \
+tar -C "$repo" --exclude=./target --exclude=./.git --exclude=./cli/clients/rust/target -cf - . \
     | tar -C "$crate" -xf -
 
 # cold NAME MANIFEST [cargo build args...] — prints: NAME, wall seconds, CPU seconds (user + system,

@@ -16,7 +16,8 @@
 //!   (a fraction of a second).
 //!
 //! Doctests are left out: `cargo test --doc` compiles every example on each run, so its time is
-//! build time. Test binaries run from the crate root with `CARGO_MANIFEST_DIR` set, as under cargo;
+//! build time. Test binaries run from their package's directory with `CARGO_MANIFEST_DIR` set, as
+//! under cargo (the library's from the root, the tool's from `cli/`);
 //! cargo and nextest use the caller's `CARGO_TARGET_DIR`.
 //!
 //! A failing test fails the bench: the time of a broken suite is not the time of the suite.
@@ -118,11 +119,13 @@ fn time_cargo_test(release: bool, runs: usize) -> Result<(), Box<dyn Error>> {
 /// The one test binary that is not Rust-only: it drives Go, Python, Node and curl.
 const OTHER_CLIENTS: &str = "test other_clients";
 
-/// A test executable cargo built, named as `cargo test` names it.
+/// A test executable cargo built, named as `cargo test` names it, and its package's directory
+/// (where cargo runs it).
 #[derive(Debug, Clone)]
 struct TestBinary {
     name: String,
     path: PathBuf,
+    package_dir: PathBuf,
 }
 
 /// Builds every test target (untimed) and returns the executables, from cargo's JSON messages.
@@ -151,9 +154,11 @@ fn build_test_binaries(release: bool) -> Result<Vec<TestBinary>, Box<dyn Error>>
         if let (true, Some(path)) = (is_test, message["executable"].as_str()) {
             let kind = message["target"]["kind"][0].as_str().unwrap_or("?");
             let target = message["target"]["name"].as_str().unwrap_or("?");
+            let manifest = Path::new(message["manifest_path"].as_str().unwrap_or(CRATE_ROOT));
             binaries.push(TestBinary {
                 name: format!("{kind} {target}"),
                 path: PathBuf::from(path),
+                package_dir: manifest.parent().unwrap_or(manifest).to_path_buf(),
             });
         }
     }
@@ -168,8 +173,8 @@ fn build_test_binaries(release: bool) -> Result<Vec<TestBinary>, Box<dyn Error>>
 fn run_test_binary(binary: &TestBinary) -> Result<(Duration, u64), Box<dyn Error>> {
     let start = Instant::now();
     let output = Command::new(&binary.path)
-        .current_dir(CRATE_ROOT)
-        .env("CARGO_MANIFEST_DIR", CRATE_ROOT)
+        .current_dir(&binary.package_dir)
+        .env("CARGO_MANIFEST_DIR", &binary.package_dir)
         .output()?;
     let elapsed = start.elapsed();
     check(&binary.name, &output)?;

@@ -15,6 +15,7 @@ use crate::report::{ConnectionId, Ending};
 /// can reach the callback in an order other than their moments'. For the server's one order,
 /// read [`Server::snapshot`](crate::Server::snapshot) (sorted by [`Moment::order`](crate::Moment)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Event<'a> {
     /// A TCP connection was accepted.
     Accepted {
@@ -88,9 +89,12 @@ impl EventSink {
         EventSink(Some(Arc::new(callback)))
     }
 
-    pub(crate) fn emit(&self, event: &Event<'_>) {
-        if let Some(callback) = &self.0 {
-            callback(event);
+    /// Calls the callback; a panic in it is returned instead of unwinding through the server's
+    /// task (see `panics.rs`).
+    pub(crate) fn emit(&self, event: &Event<'_>) -> Result<(), Box<dyn std::any::Any + Send>> {
+        match &self.0 {
+            Some(callback) => crate::panics::catch(|| callback(event)),
+            None => Ok(()),
         }
     }
 }

@@ -13,8 +13,10 @@ use std::fmt;
 
 use crate::report::{ConnectionId, Ending, Snapshot};
 
-/// What [`Snapshot::check_no_leak`] found wrong.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What [`Snapshot::check_no_leak`] found wrong. Its `Debug` is its `Display`, so that
+/// `check_no_leak(..).unwrap()` in a test prints the advice, not the variant.
+#[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Leak {
     /// The server did not serve each call's request exactly once.
     RequestsServed {
@@ -23,19 +25,34 @@ pub enum Leak {
         /// Requests the server counted.
         served: usize,
     },
-    /// Connections were still open: the snapshot is not final (drop the client, then wait).
-    StillOpen(usize),
+    /// This many connections were open: the snapshot is not final (drop the client, then wait).
+    OpenConnections(usize),
     /// The client went away from these connections with response bytes unread.
     ResetByClient(Vec<ResetConnection>),
 }
 
 /// A connection the client reset: which one, and how many requests it had carried.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ResetConnection {
     /// The connection.
     pub id: ConnectionId,
     /// Requests it carried; the body of the last one was left unread.
     pub requests: usize,
+}
+
+impl ResetConnection {
+    /// Connection `id`, reset after carrying `requests` requests.
+    #[must_use]
+    pub fn new(id: ConnectionId, requests: usize) -> ResetConnection {
+        ResetConnection { id, requests }
+    }
+}
+
+impl fmt::Debug for Leak {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
 }
 
 impl fmt::Display for Leak {
@@ -45,7 +62,7 @@ impl fmt::Display for Leak {
                 f,
                 "{calls} call(s) made, {served} request(s) served: each should be served exactly once"
             ),
-            Leak::StillOpen(open) => write!(
+            Leak::OpenConnections(open) => write!(
                 f,
                 "{open} connection(s) still open: drop the client, then take the final snapshot"
             ),
@@ -108,7 +125,7 @@ impl Snapshot {
             });
         }
         if self.report.ended.open > 0 {
-            return Err(Leak::StillOpen(self.report.ended.open));
+            return Err(Leak::OpenConnections(self.report.ended.open));
         }
         let reset: Vec<ResetConnection> = self
             .connections

@@ -7,6 +7,7 @@ use serde::Serialize;
 /// How a TLS handshake went.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Handshake {
     /// A full handshake: key exchange and the certificate, the expensive kind
     /// (`HandshakeKind::Full` or `FullWithHelloRetryRequest` in rustls).
@@ -18,8 +19,26 @@ pub enum Handshake {
     Failed,
 }
 
+impl Handshake {
+    /// The kind as the JSON reports spell it: `full`, `resumed` or `failed`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Handshake::Full => "full",
+            Handshake::Resumed => "resumed",
+            Handshake::Failed => "failed",
+        }
+    }
+}
+
+impl std::fmt::Display for Handshake {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// One connection's TLS, as its handshake left it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct TlsSeen {
     /// Full, resumed or failed.
     pub handshake: Handshake,
@@ -47,6 +66,7 @@ impl TlsSeen {
 
 /// Connections counted by their TLS handshake.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize)]
+#[non_exhaustive]
 pub struct Handshakes {
     /// Full handshakes.
     pub full: usize,
@@ -57,6 +77,23 @@ pub struct Handshakes {
 }
 
 impl Handshakes {
+    /// These counts: `Handshakes::new(1, 4, 0)` is one full handshake and four resumed.
+    ///
+    /// ```
+    /// use keepalive_probe::Handshakes;
+    ///
+    /// let counts = Handshakes::new(1, 4, 0);
+    /// assert_eq!((counts.full, counts.resumed, counts.failed), (1, 4, 0));
+    /// ```
+    #[must_use]
+    pub fn new(full: usize, resumed: usize, failed: usize) -> Handshakes {
+        Handshakes {
+            full,
+            resumed,
+            failed,
+        }
+    }
+
     /// Counts one more handshake of this kind.
     pub(crate) fn add(&mut self, handshake: Handshake) {
         match handshake {

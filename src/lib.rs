@@ -35,41 +35,55 @@
 //! Every connection's [`Ending`] is on the books too: closed by the client after reading
 //! everything, reset by the client with bytes unread (the leak itself), or closed by the server.
 //! Where the pool races — a multi-thread runtime — and no exact count exists, the endings still
-//! are exact: [`Snapshot::check_no_leak`] on [`Server::snapshot_when_closed`] is the guard there.
+//! are exact: [`Snapshot::check_no_leak`] on [`Server::snapshot_within`] is the guard there.
 //!
-//! With the `scenarios` feature (on by default, through `cli`), `Consume` is the vocabulary for
-//! what a client does with a body (read it to the end, drop it unread, read only the first chunk,
-//! `error_for_status()?`), and `scenario` is the table of scenarios — server set-up, client set-up,
-//! steps, the exact expected connections and why — that the integration tests and
-//! `keepalive-probe matrix` both run.
+//! # Waiting, with a deadline
+//!
+//! [`Server::report_within`] and [`Server::snapshot_within`] wait until every connection is
+//! closed, and fail naming the connections still open when their limit passes. Under tokio's
+//! paused clock (`#[tokio::test(start_paused = true)]`) the limit passes the moment nothing else
+//! can happen, so a connection the client never closes fails the test at once instead of hanging
+//! it. A client kept for the whole process (a `static` or `OnceLock` client) never closes its
+//! pooled connections: take [`Server::report`] for the counts that do not need closes.
 //!
 //! # The public API
 //!
-//! What this crate promises to keep, all at the root:
+//! Everything is at the root:
 //! - the server: [`Server`], [`ServerBuilder`], [`StartError`], [`StillOpen`], [`routes`] and
 //!   [`MAX_BODY_BYTES`], [`connection_id`] with [`CONNECTION_ID_HEADER`] and
 //!   [`REQUEST_NUMBER_HEADER`], [`Event`];
 //! - what it reports: [`Report`], [`Endings`] and [`Ending`], [`Snapshot`] with its
 //!   [`AcceptedConnection`]s and [`ReceivedRequest`]s, [`Moment`], [`ConnectionId`] and
-//!   [`ParseConnectionIdError`];
+//!   [`ParseConnectionIdError`], [`Handshakes`], [`Handshake`] and [`TlsSeen`];
 //! - the guard: [`Leak`] and [`ResetConnection`];
 //! - the client's view: [`ConnectionTracker`], [`ClientReport`], [`ServedBy`], [`TrackedId`],
 //!   [`TrackedConnection`], [`UntrackedResponse`], and the layer types [`TrackerLayer`] and
 //!   [`TrackerService`] that `connector_layer` needs to name;
-//! - [`timeline`]: a snapshot as SVG and an HTML page;
+//! - [`timeline::svg`]: a snapshot as a picture;
+//! - with `tls`: `TlsSettings`, `CaCertificate` and `TlsSetupError`;
 //! - [`axum`], re-exported: [`ServerBuilder::router`] takes this axum's `Router`, so a test on
 //!   another axum version builds its routes with `keepalive_probe::axum`.
 //!
-//! The `scenarios` feature's `scenario` module and `Consume` are the table this crate's own tests
-//! and CLI run; they follow the table, not semver.
+//! The types a later version will grow are `#[non_exhaustive]`: build expected values with their
+//! constructors ([`Report::closed`] and its `ended_by`, `ended_each`, `with_handshakes`,
+//! `folding`; [`Endings::all`] and `and`; [`Handshakes::new`]) and match them with a `_` arm.
 //!
-//! A test that uses `start_paused = true` (as the examples with timeouts do) needs tokio's
-//! `test-util` feature in its own dev-dependencies.
+//! # Features
 //!
-//! A client kept for the whole process (a `static` or `OnceLock` client) never closes its pooled
-//! connections, so [`Server::report_when_closed`] would wait forever: use
-//! [`Server::report_within`], which names the connections still open when its limit passes, or
-//! [`Server::report`] for counts that do not need closes.
+//! The default is the library alone, for `cargo add --dev keepalive-probe`. `http2` counts h2c
+//! clients too; `tls` serves HTTPS on the same ledger, with handshakes counted (rustls with ring,
+//! passed explicitly: the library never installs a process-wide crypto provider). The
+//! `keepalive-probe` command is its own package, `keepalive-probe-cli`. The `scenarios` feature
+//! is that tool's and this crate's own tests' (the scenario table), outside semver.
+//!
+//! # Platforms
+//!
+//! Counts, the request log and the tracker hold wherever tokio runs. How a connection ended
+//! rests on Linux: it answers a close with unread bytes with RST, and `SIOCOUTQ` tells the bytes
+//! a client never received. Elsewhere a FIN that left bytes unreceived counts as a clean close.
+//!
+//! A test that uses `start_paused = true` needs tokio's `test-util` feature in its own
+//! dev-dependencies.
 
 #[cfg(feature = "scenarios")]
 mod consume;
@@ -77,9 +91,11 @@ mod event;
 mod guard;
 mod handshake;
 mod ledger;
+mod panics;
 mod report;
 mod routes;
 #[cfg(feature = "scenarios")]
+#[doc(hidden)]
 pub mod scenario;
 mod server;
 pub mod timeline;
@@ -89,6 +105,7 @@ mod tracker;
 /// own axum is another version.
 pub use axum;
 #[cfg(feature = "scenarios")]
+#[doc(hidden)]
 pub use consume::{Consume, ConsumeError};
 pub use event::Event;
 pub use guard::{Leak, ResetConnection};

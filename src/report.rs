@@ -61,6 +61,7 @@ impl FromStr for ConnectionId {
 
 /// When something happened, as the server saw it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[non_exhaustive]
 pub struct Moment {
     /// Its place in the server's order of accepts, requests and closes, starting at 1.
     pub order: u64,
@@ -84,6 +85,7 @@ fn serialize_micros<S: serde::Serializer>(at: &Duration, s: S) -> Result<S::Ok, 
 /// FIN: there the connection count shows the leak, not the ending.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Ending {
     /// The client's FIN (the server read end-of-file), with nothing it had been sent left unread.
     ClientClosed,
@@ -117,6 +119,7 @@ impl fmt::Display for Ending {
 
 /// Connections counted by how they ended.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize)]
+#[non_exhaustive]
 pub struct Endings {
     /// Closed by the client with everything read ([`Ending::ClientClosed`]).
     pub client_closed: usize,
@@ -130,10 +133,25 @@ pub struct Endings {
 
 impl Endings {
     /// `n` connections, every one ended by `ending`.
+    #[must_use]
     pub fn all(ending: Ending, n: usize) -> Endings {
         let mut endings = Endings::default();
         *endings.slot(ending) += n;
         endings
+    }
+
+    /// These counts and `n` more connections ended by `ending`.
+    ///
+    /// ```
+    /// use keepalive_probe::{Ending, Endings};
+    ///
+    /// let endings = Endings::all(Ending::ServerClosed, 4).and(Ending::Open, 1);
+    /// assert_eq!((endings.server_closed, endings.open, endings.total()), (4, 1, 5));
+    /// ```
+    #[must_use]
+    pub fn and(mut self, ending: Ending, n: usize) -> Endings {
+        *self.slot(ending) += n;
+        self
     }
 
     /// Counts one more connection that ended by `ending`.
@@ -158,6 +176,7 @@ impl Endings {
 
 /// One accepted connection, as the ledger saw it when the snapshot was taken.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct AcceptedConnection {
     /// Accept order, starting at 1.
     pub id: ConnectionId,
@@ -181,6 +200,7 @@ pub struct AcceptedConnection {
 
 /// One request, as the server received it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct ReceivedRequest {
     /// The connection that carried it.
     pub connection: ConnectionId,
@@ -202,6 +222,7 @@ pub struct ReceivedRequest {
 /// and `ended: Endings { client_reset: 3, .. }` says the client abandoned three bodies. Build an
 /// expected one with [`Report::closed`].
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct Report {
     /// TCP connections accepted.
     pub accepted: usize,
@@ -234,6 +255,7 @@ impl Report {
     /// assert_eq!((report.accepted, report.used, report.requests), (3, 2, 4));
     /// assert_eq!(report.ended.client_closed, 3);
     /// ```
+    #[must_use]
     pub fn closed(requests_per_connection: impl Into<Vec<usize>>) -> Report {
         let requests_per_connection = requests_per_connection.into();
         let ended = Endings::all(Ending::ClientClosed, requests_per_connection.len());
@@ -248,6 +270,7 @@ impl Report {
     /// let leak = Report::closed([1, 1, 1]).ended_by(Ending::ClientReset);
     /// assert_eq!((leak.ended.client_reset, leak.ended.client_closed), (3, 0));
     /// ```
+    #[must_use]
     pub fn ended_by(self, ending: Ending) -> Report {
         let ended = Endings::all(ending, self.accepted);
         self.with_endings(ended)
@@ -261,6 +284,7 @@ impl Report {
     /// let report = Report::closed([0, 1]).ended_each([Ending::ClientClosed, Ending::ServerClosed]);
     /// assert_eq!((report.ended.client_closed, report.ended.server_closed), (1, 1));
     /// ```
+    #[must_use]
     pub fn ended_each(self, endings: impl IntoIterator<Item = Ending>) -> Report {
         let mut ended = Endings::default();
         for ending in endings {
@@ -274,16 +298,37 @@ impl Report {
     /// ```
     /// use keepalive_probe::{Handshakes, Report};
     ///
-    /// let resumed = Report::closed([1, 1]).with_handshakes(Handshakes { full: 1, resumed: 1, failed: 0 });
+    /// let resumed = Report::closed([1, 1]).with_handshakes(Handshakes::new(1, 1, 0));
     /// assert_eq!(resumed.tls.resumed, 1);
     /// ```
+    #[must_use]
     pub fn with_handshakes(self, tls: Handshakes) -> Report {
         Report { tls, ..self }
     }
 
     /// The same connections, ended as `ended` counts them (for a mix of endings).
+    #[must_use]
     pub fn with_endings(self, ended: Endings) -> Report {
         Report { ended, ..self }
+    }
+
+    /// The same totals as a ledger capped by
+    /// [`max_connection_details`](crate::ServerBuilder::max_connection_details) reports them, its
+    /// oldest `n` connections folded into the totals: their entries leave
+    /// `requests_per_connection`, and `folded` counts them.
+    ///
+    /// ```
+    /// use keepalive_probe::Report;
+    ///
+    /// let capped = Report::closed([1, 1, 1]).folding(2);
+    /// assert_eq!((capped.accepted, capped.requests_per_connection, capped.folded), (3, vec![1], 2));
+    /// ```
+    #[must_use]
+    pub fn folding(mut self, n: usize) -> Report {
+        let n = n.min(self.requests_per_connection.len());
+        self.requests_per_connection.drain(..n);
+        self.folded += n;
+        self
     }
 
     /// The one derivation of the totals from per-connection counts.
@@ -306,6 +351,7 @@ impl Report {
 
 /// The ledger read at one instant: the report, its connections and their requests agree.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct Snapshot {
     /// The totals (including connections folded away by a detail cap).
     pub report: Report,

@@ -15,6 +15,8 @@
 mod client;
 #[path = "support/seed.rs"]
 mod seed;
+#[path = "support/settle.rs"]
+mod settle;
 
 use client::reqwest_builder;
 use keepalive_probe::scenario::families;
@@ -23,7 +25,8 @@ use pretty_assertions::assert_eq;
 use reqwest::Version;
 use reqwest::header::CONNECTION;
 use rstest::rstest;
-use seed::{SETTLE, matrix_agrees};
+use seed::matrix_agrees;
+use settle::SETTLE;
 
 /// `pool_max_idle_per_host(0)` disables hyper-util's pool (`pool::Config::is_enabled` is false):
 /// each request connects, and the dispatcher closes the connection once the response body ends,

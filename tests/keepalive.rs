@@ -15,13 +15,16 @@
 mod client;
 #[path = "support/seed.rs"]
 mod seed;
+#[path = "support/settle.rs"]
+mod settle;
 
 use client::reqwest_builder;
 use keepalive_probe::scenario::{KIB, MIB, families};
 use keepalive_probe::{Report, Server};
 use pretty_assertions::assert_eq;
 use rstest::rstest;
-use seed::{SETTLE, matrix_agrees};
+use seed::matrix_agrees;
+use settle::SETTLE;
 
 /// N sequential requests, each body read to the end: one connection carries all N. Reuse
 /// depends on the body being finished, not on how long it took to read, so the size does not

@@ -26,13 +26,16 @@
 mod client;
 #[path = "support/seed.rs"]
 mod seed;
+#[path = "support/settle.rs"]
+mod settle;
 
 use client::reqwest_builder;
 use keepalive_probe::scenario::{KIB, MIB, families};
 use keepalive_probe::{Consume, Ending, Report, Server};
 use pretty_assertions::assert_eq;
 use rstest::rstest;
-use seed::{SETTLE, matrix_agrees};
+use seed::matrix_agrees;
+use settle::SETTLE;
 
 /// The two ways a test lets a body go.
 use Consume::{FirstChunk, Unread};

@@ -17,6 +17,9 @@ use tokio::net::TcpStream;
 
 #[path = "support/client.rs"]
 mod client;
+#[path = "support/settle.rs"]
+mod settle;
+use settle::SETTLE;
 #[path = "support/expect.rs"]
 mod expect;
 use expect::{assert_connections, assert_outcome};
@@ -156,7 +159,7 @@ async fn plain_http_to_the_tls_port_is_a_failed_handshake_and_harms_nothing() {
     assert_eq!(body, "ok");
     drop(client);
 
-    let snapshot = server.snapshot_when_closed().await;
+    let snapshot = server.snapshot_within(SETTLE).await.unwrap();
     let handshakes: Vec<Option<Handshake>> = snapshot
         .connections
         .iter()
@@ -167,11 +170,7 @@ async fn plain_http_to_the_tls_port_is_a_failed_handshake_and_harms_nothing() {
         snapshot.report,
         Report::closed([0, 1])
             .ended_each([Ending::ServerClosed, Ending::ClientClosed])
-            .with_handshakes(Handshakes {
-                full: 1,
-                resumed: 0,
-                failed: 1
-            })
+            .with_handshakes(Handshakes::new(1, 0, 1))
     );
 }
 

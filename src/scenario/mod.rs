@@ -1,7 +1,7 @@
 //! Scenarios as data: what the server does, how the client is set up, what it asks for, how it
 //! consumes each response, and the exact connections that must result.
 //!
-//! The integration tests and `keepalive-probe matrix` read the same [`table`]; an expectation is
+//! The integration tests and `keepalive-probe matrix` read the same `table()`; an expectation is
 //! written once, in the family function that builds the scenario.
 
 mod building;

@@ -45,7 +45,7 @@ pub enum ScenarioError {
     /// The scenario asks for something its runtime cannot do.
     Unsupported(&'static str),
     /// Connections were still open long after the client was dropped.
-    StillOpen(Report),
+    Unsettled(Report),
 }
 
 // Written out rather than derived, as the library's other errors are. Each message carries its
@@ -57,7 +57,7 @@ impl std::fmt::Display for ScenarioError {
             ScenarioError::Server(error) => error.fmt(f),
             ScenarioError::Client(error) => write!(f, "cannot build the client: {error}"),
             ScenarioError::Unsupported(what) => f.write_str(what),
-            ScenarioError::StillOpen(report) => write!(
+            ScenarioError::Unsettled(report) => write!(
                 f,
                 "connections still open {SETTLE_LIMIT:?} after the client was dropped: {report:?}"
             ),
@@ -357,7 +357,7 @@ fn request_succeeded(joined: Result<bool, tokio::task::JoinError>) -> bool {
 pub(super) async fn settle(server: &Server) -> Result<Report, ScenarioError> {
     tokio::time::timeout(SETTLE_LIMIT, server.report_when_closed())
         .await
-        .map_err(|_| ScenarioError::StillOpen(server.report()))
+        .map_err(|_| ScenarioError::Unsettled(server.report()))
 }
 
 #[cfg(test)]

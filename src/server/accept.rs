@@ -111,7 +111,7 @@ fn adopt(
 ) {
     let accepted = tokio::time::Instant::now();
     let record = shared.ledger.open(peer);
-    shared.events.emit(&Event::Accepted {
+    shared.emit(&Event::Accepted {
         id: record.id(),
         peer,
     });
@@ -155,6 +155,7 @@ mod tests {
         let shared = Arc::new(Shared {
             ledger: Arc::new(Ledger::new(None)),
             events: EventSink::default(),
+            panics: Arc::default(),
             http: super::super::http::builder(true, Some(TIMEOUT)),
             router: Router::new(),
             connection_close: false,
@@ -183,6 +184,7 @@ mod tests {
         let shared = Arc::new(Shared {
             ledger: Arc::new(Ledger::new(None)),
             events: EventSink::default(),
+            panics: Arc::default(),
             http: super::super::http::builder(true, None),
             router: Router::new(),
             connection_close: false,

@@ -16,10 +16,12 @@ use super::http;
 use super::shared::Shared;
 use crate::event::{Event, EventSink};
 use crate::ledger::Ledger;
+use crate::panics::Panics;
 use crate::routes;
 
 /// The server could not start.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum StartError {
     /// The address could not be bound (in use, not local, no permission).
     Bind {
@@ -36,14 +38,16 @@ pub enum StartError {
 }
 
 // Written out rather than derived: the library stays free of proc-macro dependencies a user's
-// test build would otherwise compile.
+// test build would otherwise compile. The message leaves the cause to `source()`, as error
+// reporters (anyhow, `{:#}`, a `main` returning `Result`) print each source after it: said in
+// both, it printed twice.
 impl std::fmt::Display for StartError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            StartError::Bind { addr, source } => write!(f, "cannot listen on {addr}: {source}"),
-            StartError::Listener(source) => write!(f, "cannot use the given listener: {source}"),
+            StartError::Bind { addr, .. } => write!(f, "cannot listen on {addr}"),
+            StartError::Listener(_) => f.write_str("cannot use the given listener"),
             #[cfg(feature = "tls")]
-            StartError::Tls(source) => write!(f, "{source}"),
+            StartError::Tls(_) => f.write_str("cannot set up TLS"),
         }
     }
 }
@@ -214,7 +218,9 @@ impl ServerBuilder {
 
     /// Calls `callback` for every accept, request and close, in the order the server sees them.
     ///
-    /// It runs on the server's tasks: keep it short (print a line, send on a channel).
+    /// It runs on the server's tasks: keep it short (print a line, send on a channel). A panic
+    /// in it is caught, so the server goes on counting, and the next wait for the report (or
+    /// [`Server::shutdown`], or dropping the server) panics with its message.
     pub fn on_event(mut self, callback: impl Fn(&Event<'_>) + Send + Sync + 'static) -> Self {
         self.events = EventSink::new(callback);
         self
@@ -266,9 +272,11 @@ impl ServerBuilder {
         #[cfg(feature = "tls")]
         let ca = tls.as_ref().map(|tls| tls.ca().clone());
         let ledger = Arc::new(Ledger::new(self.max_connection_details));
+        let panics = Arc::new(Panics::default());
         let shared = Arc::new(Shared {
             ledger: Arc::clone(&ledger),
             events: self.events,
+            panics: Arc::clone(&panics),
             http: http::builder(self.keep_alive, self.header_read_timeout),
             router: self
                 .router
@@ -290,8 +298,33 @@ impl ServerBuilder {
             #[cfg(feature = "tls")]
             ca,
             ledger,
+            panics,
             commands,
             accept_loop: tokio::spawn(accept_loop.run()),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::error::Error;
+
+    use super::*;
+
+    /// A reporter prints the message, then each source: the cause must appear once.
+    #[test]
+    fn a_start_error_names_its_cause_once_in_a_reported_chain() {
+        let errors = [
+            StartError::Bind {
+                addr: "127.0.0.1:80".parse().expect("an address"),
+                source: io::Error::new(io::ErrorKind::PermissionDenied, "permission denied"),
+            },
+            StartError::Listener(io::Error::other("not listening")),
+        ];
+        for error in errors {
+            let cause = error.source().expect("a cause").to_string();
+            let reported = format!("{error}: {cause}");
+            assert_eq!(reported.matches(&cause).count(), 1, "{reported}");
+        }
     }
 }

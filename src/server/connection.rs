@@ -94,7 +94,7 @@ async fn serve_http<I>(
 /// Closes `record` and reports it, once.
 pub(super) fn close(shared: &Shared, record: &ConnectionRecord) {
     if let Some((requests, ended)) = shared.ledger.close(record) {
-        shared.events.emit(&Event::Closed {
+        shared.emit(&Event::Closed {
             id: record.id(),
             requests,
             ended,

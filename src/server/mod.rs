@@ -33,6 +33,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 use crate::ledger::Ledger;
+use crate::panics::Panics;
 use crate::report::{AcceptedConnection, ConnectionId, ReceivedRequest, Report, Snapshot};
 
 pub use builder::{ServerBuilder, StartError};
@@ -77,6 +78,9 @@ pub struct Server {
     #[cfg(feature = "tls")]
     ca: Option<CaCertificate>,
     ledger: Arc<Ledger>,
+    /// Panics caught in the user's callback and handlers, reported by the waits, `shutdown` and
+    /// drop.
+    panics: Arc<Panics>,
     commands: mpsc::Sender<accept::Command>,
     accept_loop: JoinHandle<()>,
 }
@@ -193,10 +197,12 @@ impl Server {
     /// [`Snapshot::check_no_leak`], and the request log.
     pub async fn snapshot_when_closed(&self) -> Snapshot {
         loop {
+            self.panics.resume();
             self.sweep_kernel_queue().await;
             self.ledger.all_closed().await;
             self.sweep_kernel_queue().await;
             if let Some(snapshot) = self.ledger.final_snapshot() {
+                self.panics.resume();
                 return snapshot;
             }
         }
@@ -224,9 +230,19 @@ impl Server {
     /// # }
     /// ```
     pub async fn report_within(&self, limit: Duration) -> Result<Report, StillOpen> {
-        match tokio::time::timeout(limit, self.report_when_closed()).await {
-            Ok(report) => Ok(report),
+        self.snapshot_within(limit)
+            .await
+            .map(|snapshot| snapshot.report)
+    }
+
+    /// [`snapshot_when_closed`](Self::snapshot_when_closed) with a deadline, as
+    /// [`report_within`](Self::report_within): the guard's wait on a multi-thread runtime, where
+    /// the clock cannot be paused.
+    pub async fn snapshot_within(&self, limit: Duration) -> Result<Snapshot, StillOpen> {
+        match tokio::time::timeout(limit, self.snapshot_when_closed()).await {
+            Ok(snapshot) => Ok(snapshot),
             Err(_) => {
+                self.panics.resume();
                 let snapshot = self.ledger.snapshot();
                 Err(StillOpen {
                     limit,
@@ -241,8 +257,10 @@ impl Server {
         }
     }
 
-    /// Stops accepting, closes every connection and waits until the port is free.
+    /// Stops accepting, closes every connection and waits until the port is free. Panics with
+    /// the message of a panic caught in the user's callback or handlers, as the waits do.
     pub async fn shutdown(mut self) {
+        self.panics.resume();
         if self.commands.send(accept::Command::Stop).await.is_ok() {
             // The accept loop owns the listener and every connection task: once it has ended,
             // every socket is closed. It cannot fail but by panicking, which would be ours to see.
@@ -271,13 +289,19 @@ impl Server {
 }
 
 impl Drop for Server {
+    /// Stops the server; a panic caught in the user's callback or handlers and not yet reported
+    /// fails the test here, unless the thread is already unwinding.
     fn drop(&mut self) {
         self.accept_loop.abort();
+        if !std::thread::panicking() {
+            self.panics.resume();
+        }
     }
 }
 
 /// [`Server::report_within`] ran out of time with connections still open.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct StillOpen {
     /// The limit that passed.
     pub limit: Duration,

@@ -7,7 +7,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use axum::body::Body;
-use axum::http::{HeaderValue, Request, Response, header};
+use axum::http::{HeaderValue, Request, Response, StatusCode, header};
 use hyper::body::Incoming;
 use tokio::sync::Notify;
 use tower::Service;
@@ -16,6 +16,7 @@ use super::shared::Shared;
 use super::{CONNECTION_ID_HEADER, REQUEST_NUMBER_HEADER};
 use crate::event::Event;
 use crate::ledger::ConnectionRecord;
+use crate::panics::CatchUnwind;
 
 /// The per-connection service hyper calls for every request (HTTP/2: every stream).
 #[derive(Clone)]
@@ -58,7 +59,7 @@ impl hyper::service::Service<Request<Incoming>> for CountingService {
             .shared
             .ledger
             .count_request(&self.record, request.method(), path);
-        self.shared.events.emit(&Event::Request {
+        self.shared.emit(&Event::Request {
             id: self.record.id(),
             peer: self.record.peer(),
             number,
@@ -71,8 +72,20 @@ impl hyper::service::Service<Request<Incoming>> for CountingService {
         let connection_id = self.connection_id.clone();
         let connection_close = self.shared.connection_close;
         let mut router = self.shared.router.clone();
+        let shared = Arc::clone(&self.shared);
+        let id = self.record.id();
         Box::pin(async move {
-            let mut response = router.call(request).await?;
+            let mut response = match CatchUnwind(Box::pin(router.call(request))).await {
+                Ok(answered) => answered?,
+                Err(payload) => {
+                    let place = format!("the handler of request {number} on connection {id}");
+                    shared.panics.record(&place, &*payload);
+                    Response::builder()
+                        .status(StatusCode::INTERNAL_SERVER_ERROR)
+                        .body(Body::empty())
+                        .unwrap_or_default()
+                }
+            };
             let headers = response.headers_mut();
             headers.insert(CONNECTION_ID_HEADER, connection_id);
             headers.insert(REQUEST_NUMBER_HEADER, HeaderValue::from(number));

@@ -105,7 +105,7 @@ pub struct TlsSetupError(String);
 
 impl fmt::Display for TlsSetupError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "cannot set up TLS: {}", self.0)
+        f.write_str(&self.0)
     }
 }
 

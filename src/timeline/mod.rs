@@ -2,8 +2,7 @@
 //!
 //! [`svg()`] draws one [`Snapshot`](crate::Snapshot) as a self-contained SVG: one lane per
 //! connection in accept order, a bar from accept to close, a block per request with its number,
-//! gaps where a connection sat idle. [`html_page`] puts many of them on one HTML page (what
-//! `keepalive-probe matrix --html` writes).
+//! gaps where a connection sat idle.
 //!
 //! # The horizontal axis is the order of events
 //!
@@ -23,10 +22,8 @@
 //! reuse.
 
 mod marks;
-mod page;
 mod svg;
 
-pub use page::{PageEntry, html_page};
 pub use svg::svg;
 
 /// The most rows a timeline draws before it groups connections.

@@ -54,6 +54,7 @@ impl TrackedId {
 
 /// One connection the client opened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct TrackedConnection {
     /// Connect order, starting at 1.
     pub id: TrackedId,
@@ -73,6 +74,7 @@ fn serialize_micros<S: serde::Serializer>(at: &Duration, s: S) -> Result<S::Ok, 
 /// Which connection served a response, and whether it had served one before — Go's
 /// `httptrace.GotConnInfo.Reused`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct ServedBy {
     /// The connection.
     pub connection: TrackedId,
@@ -84,6 +86,7 @@ pub struct ServedBy {
 ///
 /// Plain data, compared whole, like the server's [`Report`](crate::Report).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct ClientReport {
     /// TCP connections the client opened.
     pub connections_opened: usize,
@@ -111,6 +114,7 @@ impl ClientReport {
 
 /// A response the tracker cannot place.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum UntrackedResponse {
     /// The response carries no connection addresses: it did not come through hyper-util's
     /// HTTP connector.

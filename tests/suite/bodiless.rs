@@ -4,7 +4,6 @@
 //! hyper knows from the status and the method that the message ends with its headers
 //! (`role.rs` decodes `DecodedLength::ZERO`), so `poll_read_head` sets `Reading::KeepAlive`
 //! before the caller even sees the response.
-#![cfg(feature = "scenarios")]
 
 use keepalive_probe::scenario;
 

@@ -1,11 +1,11 @@
 //! The pool belongs to the `reqwest::Client`: it lives and dies with the client, and no other
 //! client sees it. `reqwest::blocking` wraps the same pool and follows the same rules.
-#![cfg(feature = "scenarios")]
 
 use keepalive_probe::{Consume, Ending, Report, Server, StartError, scenario};
 use pretty_assertions::assert_eq;
 
 use crate::support::expect::assert_connections;
+use crate::support::settle::SETTLE;
 
 /// While the client lives its idle connections stay open; dropping it drops the pool, each idle
 /// connection's `SendRequest` goes with it, the connection task sees its request channel closed
@@ -31,7 +31,7 @@ async fn dropping_the_client_closes_its_idle_connections() -> Result<(), StartEr
 
     drop(client);
     assert_eq!(
-        server.report_when_closed().await,
+        server.report_within(SETTLE).await.unwrap(),
         Report::closed([1, 1, 1]).ended_by(Ending::ClientClosed)
     );
     Ok(())

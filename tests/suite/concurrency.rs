@@ -1,7 +1,6 @@
 //! Concurrency and pool limits: HTTP/1.1 carries one request at a time per connection, so a
 //! client opens as many connections as it has requests in flight, and its pool decides how many
 //! survive between bursts.
-#![cfg(feature = "scenarios")]
 
 use keepalive_probe::scenario;
 

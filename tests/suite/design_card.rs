@@ -4,7 +4,6 @@
 //! (`tests/support/seed.rs`); this checks the other half, that every row the table holds for
 //! those families is one of the files' cases. The files build their clients without a
 //! `ConnectionTracker`, so the client's view of those rows is checked against the server's here.
-#![cfg(feature = "scenarios")]
 
 use std::collections::HashSet;
 

@@ -1,7 +1,6 @@
 //! Error statuses do not matter to keep-alive; unread error bodies do. `error_for_status()?` is
 //! the early return that drops an error body unread — cheap when the body is small, a new TCP
 //! connection per request when it is not.
-#![cfg(feature = "scenarios")]
 
 use keepalive_probe::scenario;
 

@@ -19,6 +19,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use crate::support::raw_tcp::{GET_AND_CLOSE, connect, exchange, read_until_closed};
+use crate::support::settle::SETTLE;
 
 /// The report after one hostile connection, ended by `hostile`, and then one well-behaved request
 /// that asked the server to close: the hostile one is accepted but carries nothing, the served
@@ -63,7 +64,7 @@ async fn silent_socket_is_accepted_and_unused() {
     served_once(&server).await;
 
     assert_eq!(
-        server.report_when_closed().await,
+        server.report_within(SETTLE).await.unwrap(),
         hostile_then_served(Ending::ClientClosed)
     );
 }
@@ -87,7 +88,7 @@ async fn idle_socket_stays_open_while_others_are_served() {
     );
     drop((idle, client));
     assert_eq!(
-        server.report_when_closed().await,
+        server.report_within(SETTLE).await.unwrap(),
         Report::closed([0, 1]).ended_by(Ending::ClientClosed)
     );
 }
@@ -108,7 +109,7 @@ async fn garbage_gets_400_then_close() {
 
     assert_eq!(status_line(&reply), "HTTP/1.1 400 Bad Request");
     assert_eq!(
-        server.report_when_closed().await,
+        server.report_within(SETTLE).await.unwrap(),
         hostile_then_served(Ending::ServerClosed)
     );
 }
@@ -155,7 +156,7 @@ async fn oversized_head_gets_hypers_error_then_close(head: Vec<u8>, expected_sta
 
     assert_eq!(status_line(&reply), expected_status);
     assert_eq!(
-        server.report_when_closed().await,
+        server.report_within(SETTLE).await.unwrap(),
         hostile_then_served(Ending::ServerClosed)
     );
 }
@@ -235,7 +236,7 @@ async fn slowloris_is_closed_by_the_header_read_timeout() {
 
     served_once(&server).await;
     assert_eq!(
-        server.report_when_closed().await,
+        server.report_within(SETTLE).await.unwrap(),
         hostile_then_served(Ending::ServerClosed)
     );
     assert_eq!(open_for(&server, 1), TIMEOUT);
@@ -257,7 +258,7 @@ async fn a_late_first_byte_does_not_extend_the_header_read_timeout() {
     closed_without_a_response(&mut stream).await;
 
     assert_eq!(
-        server.report_when_closed().await,
+        server.report_within(SETTLE).await.unwrap(),
         Report::closed([0]).ended_by(Ending::ServerClosed)
     );
     assert_eq!(open_for(&server, 1), TIMEOUT);
@@ -317,7 +318,7 @@ async fn reset_mid_response_counts_the_request() {
 
     served_once(&server).await;
     assert_eq!(
-        server.report_when_closed().await,
+        server.report_within(SETTLE).await.unwrap(),
         Report::closed([1, 1]).ended_each([Ending::ClientReset, Ending::ServerClosed])
     );
 }
@@ -341,7 +342,7 @@ async fn close_mid_request_body_counts_the_request() {
     served_once(&server).await;
 
     assert_eq!(
-        server.report_when_closed().await,
+        server.report_within(SETTLE).await.unwrap(),
         Report::closed([1, 1]).ended_by(Ending::ServerClosed)
     );
 }
@@ -364,7 +365,7 @@ async fn pipelined_requests_are_answered_in_order_on_one_connection() {
     assert_eq!(numbers, ["1", "2", "3"]);
     assert_eq!(reply.matches("HTTP/1.1 200 OK\r\n").count(), 3);
     assert_eq!(
-        server.report_when_closed().await,
+        server.report_within(SETTLE).await.unwrap(),
         Report::closed([3]).ended_by(Ending::ServerClosed)
     );
 }
@@ -405,7 +406,7 @@ async fn broken_clients_at_once_leave_the_others_exact() {
         client.await.expect("client task");
     }
 
-    let mut report = server.report_when_closed().await;
+    let mut report = server.report_within(SETTLE).await.unwrap();
     report.requests_per_connection.sort_unstable();
     // How each ended races here: a client writes, then shuts down, and the server may read its
     // FIN before or after it answers. That every one ended is exact.

@@ -1,6 +1,5 @@
 //! HTTP/2 (h2c with prior knowledge): one connection multiplexes every request as a stream, so
 //! concurrency costs no extra connections. The ledger counts streams as requests per connection.
-#![cfg(feature = "scenarios")]
 
 use keepalive_probe::scenario;
 

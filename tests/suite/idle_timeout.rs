@@ -5,7 +5,6 @@
 //! Both timers are tokio timers: reqwest gives hyper-util's pool `TokioTimer` (reqwest's
 //! `async_impl/client.rs`: `builder.pool_timer(TokioTimer::new())`), and the counting server's
 //! idle timeout is hyper's header-read timeout on the same clock.
-#![cfg(feature = "scenarios")]
 
 use keepalive_probe::scenario;
 

@@ -2,7 +2,6 @@
 //! `json.NewDecoder(resp.Body).Decode(&v)` stops after the value, leaving the encoder's trailing
 //! newline unread, so a Go client that closes the body without draining it loses the connection
 //! (Go issue 20528). Every body here is a 64 KiB JSON document followed by a newline.
-#![cfg(feature = "scenarios")]
 
 use keepalive_probe::scenario;
 

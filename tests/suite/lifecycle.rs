@@ -17,6 +17,7 @@ use tokio::runtime::Handle;
 use tokio::sync::mpsc;
 
 use crate::support::raw_tcp::{GET_AND_CLOSE, send};
+use crate::support::settle::SETTLE;
 
 /// How the server is stopped.
 #[derive(Debug, Clone, Copy)]
@@ -40,7 +41,7 @@ fn ledger_events() -> (
         Event::Closed { .. } => {
             let _ = sender.send(false);
         }
-        Event::Request { .. } => {}
+        _ => {}
     };
     (callback, receiver)
 }
@@ -145,14 +146,14 @@ async fn two_servers_never_mix_their_ledgers() {
     ];
     assert_eq!(ids, ["1", "1", "2", "2", "3"]);
     assert_eq!(
-        first.report_when_closed().await,
+        first.report_within(SETTLE).await.unwrap(),
         Report::closed([1, 1]).ended_by(Ending::ServerClosed)
     );
     first.shutdown().await;
 
     assert_eq!(served_by(&second).await, "4");
     assert_eq!(
-        second.report_when_closed().await,
+        second.report_within(SETTLE).await.unwrap(),
         Report::closed([1, 1, 1, 1]).ended_by(Ending::ServerClosed)
     );
 }

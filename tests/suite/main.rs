@@ -3,22 +3,16 @@
 //! One binary links once, where 27 linked one by one (most of a contributor's cold build),
 //! and its tests run in parallel with each other, where cargo runs binaries one after another.
 //! Every test binds its own server on `127.0.0.1:0`, so nothing is shared but the process: the
-//! scale tests raise the open-file soft limit for all (never lower it), and signals go only to
-//! children in process groups of their own.
+//! scale tests raise the open-file soft limit for all (never lower it).
 //!
-//! Apart, as binaries of their own: `tests/tls.rs` (feature `https-scenarios`), and
-//! `tests/other_clients/`, the libtest-mimic harness that decides at run time whether each
-//! client's toolchain (and python3) is here.
+//! Apart, as binaries of their own: the design card's files (`tests/keepalive.rs`,
+//! `tests/no_drain.rs`, `tests/disabled.rs`), where a reader starts, and `tests/tls.rs`. The
+//! command-line tool's tests are its package's (`cli/tests/`).
 
 #[path = "../support/mod.rs"]
 mod support;
 
 mod bodiless;
-mod cli_clients;
-mod cli_matrix;
-mod cli_run;
-mod cli_run_signals;
-mod cli_serve;
 mod client_lifecycle;
 mod concurrency;
 mod design_card;
@@ -31,6 +25,7 @@ mod lifecycle;
 mod matrix;
 mod multi_thread;
 mod own_routes;
+mod panics;
 mod redirects;
 mod request_body;
 mod rstest_cases;

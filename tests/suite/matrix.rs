@@ -1,6 +1,5 @@
 //! The scenario table is the one source of truth: the integration tests, `keepalive-probe matrix`
 //! and README.md's table all come from it. These tests keep the three from drifting apart.
-#![cfg(feature = "scenarios")]
 
 use std::collections::HashSet;
 

@@ -12,6 +12,7 @@ use keepalive_probe::{ConnectionId, Ending, Leak, Report, ResetConnection, Serve
 use pretty_assertions::assert_eq;
 
 use crate::support::client::client;
+use crate::support::settle::SETTLE;
 
 const MIB: usize = 1024 * 1024;
 
@@ -35,7 +36,7 @@ async fn dropped_large_bodies_on_fresh_connections_close_each_one() {
     }
     drop(client);
     assert_eq!(
-        server.report_when_closed().await,
+        server.report_within(SETTLE).await.unwrap(),
         Report::closed([1, 1, 1]).ended_by(Ending::ClientReset)
     );
 }
@@ -73,7 +74,7 @@ async fn dropped_large_bodies_after_a_full_read_serve_every_request_once() {
         response.chunk().await.expect("the first chunk arrives");
     }
     drop(client);
-    let report = server.report_when_closed().await;
+    let report = server.report_within(SETTLE).await.unwrap();
     assert_eq!((report.requests, report.ended.open), (4, 0), "{report:?}");
 }
 
@@ -93,7 +94,11 @@ async fn ten_calls(read_to_end: bool) -> Result<(), Leak> {
         }
     }
     drop(client);
-    server.snapshot_when_closed().await.check_no_leak(10)
+    server
+        .snapshot_within(SETTLE)
+        .await
+        .unwrap()
+        .check_no_leak(10)
 }
 
 /// The guard passes a client that reads its bodies, however many connections the races cost:
@@ -111,10 +116,7 @@ async fn the_guard_passes_a_client_that_reads_its_bodies() {
 async fn the_guard_catches_the_leak_and_names_each_connection() {
     let leak = ten_calls(false).await.expect_err("a leak");
     let reset: Vec<ResetConnection> = (1..=10)
-        .map(|id| ResetConnection {
-            id: id.to_string().parse::<ConnectionId>().expect("an id"),
-            requests: 1,
-        })
+        .map(|id| ResetConnection::new(id.to_string().parse::<ConnectionId>().expect("an id"), 1))
         .collect();
     assert_eq!(leak, Leak::ResetByClient(reset));
     assert!(

@@ -16,6 +16,7 @@ use keepalive_probe::{
 use pretty_assertions::assert_eq;
 
 use crate::support::client::client;
+use crate::support::settle::SETTLE;
 
 /// A flaky upstream: the first two calls get a 503 with a 64 KiB error page, then a 200 with JSON.
 fn flaky_router() -> Router {
@@ -77,7 +78,7 @@ async fn retry_guard(read_error_bodies: bool) -> Report {
     };
     assert_eq!(client.thing().await, serde_json::json!({"id": 7}));
     drop(client);
-    server.report_when_closed().await
+    server.report_within(SETTLE).await.unwrap()
 }
 
 /// The retry that reads the 503 pages: three requests on one connection.

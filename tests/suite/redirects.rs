@@ -1,6 +1,5 @@
 //! Redirects: reqwest follows a 302 to the same host through the same pool, so the second hop
 //! can reuse the first hop's connection — if the 302's body did not get in the way.
-#![cfg(feature = "scenarios")]
 
 use keepalive_probe::scenario;
 

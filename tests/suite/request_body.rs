@@ -9,7 +9,6 @@
 //! response. Go's server is more forgiving: it reads up to 256 KiB of an unread request body
 //! before deciding (`maxPostHandlerReadBytes` in net/http/server.go). Every request here succeeds;
 //! only the connection count changes.
-#![cfg(feature = "scenarios")]
 
 use keepalive_probe::scenario::{self, KIB, MIB};
 

@@ -1,7 +1,6 @@
 //! The cases an `#[rstest]` test function runs, read from its attributes and signature as the
 //! lexer of `test_functions.rs` tokenised them: each case's arguments as written, in parameter
 //! order, so a drift check can build the scenario each case tests.
-#![cfg(feature = "scenarios")]
 
 use crate::test_functions::{Token, matching};
 

@@ -2,7 +2,6 @@
 //! deterministic order, so every scenario in the table has one answer. On a multi-thread runtime
 //! the connection task that returns a connection to the pool and the caller's next request run on
 //! two threads and race; only counts that no race can change stay exact.
-#![cfg(feature = "scenarios")]
 
 use keepalive_probe::Ending;
 use keepalive_probe::scenario;

@@ -7,13 +7,14 @@
 //! `#[ignore]`d by default to keep `cargo test` quick; `.ci/run` runs it on every CI run with
 //! `--ignored`.
 
-use keepalive_probe::{ConnectionId, Ending, Endings, Event, Handshakes, Report, Server};
+use keepalive_probe::{ConnectionId, Ending, Endings, Event, Report, Server};
 use pretty_assertions::assert_eq;
 use tokio::io::AsyncReadExt;
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 
 use crate::support::raw_tcp::{GET_AND_CLOSE, exchange, send};
+use crate::support::settle::SETTLE;
 
 /// One GET that leaves the connection open.
 const GET: &[u8] = b"GET / HTTP/1.1\r\nhost: probe\r\n\r\n";
@@ -86,7 +87,7 @@ async fn ten_thousand_sequential_connections_are_counted_exactly() {
     }
 
     assert_eq!(
-        server.report_when_closed().await,
+        server.report_within(SETTLE).await.unwrap(),
         one_request_each(10_000).ended_by(Ending::ServerClosed)
     );
 }
@@ -112,7 +113,10 @@ async fn thousand_connections_open_at_once_are_counted_exactly() {
         one_request_each(1_000).ended_by(Ending::Open)
     );
     drop(open);
-    assert_eq!(server.report_when_closed().await, one_request_each(1_000));
+    assert_eq!(
+        server.report_within(SETTLE).await.unwrap(),
+        one_request_each(1_000)
+    );
 }
 
 /// With `max_connection_details(10)`, 100 closed connections leave exactly the last 10 records
@@ -131,12 +135,10 @@ async fn capped_ledger_keeps_the_last_records_and_exact_totals() {
     }
 
     assert_eq!(
-        server.report_when_closed().await,
-        Report {
-            requests_per_connection: vec![1; 10],
-            folded: 90,
-            ..one_request_each(100).ended_by(Ending::ServerClosed)
-        }
+        server.report_within(SETTLE).await.unwrap(),
+        one_request_each(100)
+            .ended_by(Ending::ServerClosed)
+            .folding(90)
     );
     let kept: Vec<u64> = server.connections().iter().map(|c| c.id.get()).collect();
     assert_eq!(kept, (91..=100).collect::<Vec<u64>>());
@@ -182,32 +184,15 @@ async fn capped_ledger_never_folds_an_open_connection() {
     );
     assert_eq!(
         server.report(),
-        Report {
-            accepted: 5,
-            used: 5,
-            requests: 5,
-            requests_per_connection: vec![1, 1],
-            folded: 3,
-            ended: Endings {
-                server_closed: 4,
-                open: 1,
-                ..Endings::default()
-            },
-            tls: Handshakes::default(),
-        }
+        one_request_each(5)
+            .with_endings(Endings::all(Ending::ServerClosed, 4).and(Ending::Open, 1))
+            .folding(3)
     );
     drop(first);
     assert_eq!(
-        server.report_when_closed().await,
-        Report {
-            requests_per_connection: vec![1, 1],
-            folded: 3,
-            ended: Endings {
-                client_closed: 1,
-                server_closed: 4,
-                ..Endings::default()
-            },
-            ..one_request_each(5)
-        }
+        server.report_within(SETTLE).await.unwrap(),
+        one_request_each(5)
+            .with_endings(Endings::all(Ending::ServerClosed, 4).and(Ending::ClientClosed, 1))
+            .folding(3)
     );
 }

@@ -4,7 +4,6 @@
 //! `#[rstest]` function runs (`rstest_cases.rs`). (The check used
 //! to parse with syn; a second syn, with `full`, cost the contributor's cold build about 4 s of
 //! CPU for this one test.)
-#![cfg(feature = "scenarios")]
 
 use std::collections::HashSet;
 

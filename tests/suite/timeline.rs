@@ -6,14 +6,13 @@
 //! here and checked for staleness; regenerate them with
 //! `KEEPALIVE_PROBE_BLESS=1 cargo test --test suite timeline::`.
 
-use std::time::Duration;
-
 use keepalive_probe::{Ending, Report, Server, Snapshot, timeline};
 use pretty_assertions::assert_eq;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use crate::support::client::client;
+use crate::support::settle::SETTLE;
 
 /// What a timeline draws, read back from its XML: per row, the connections it stands for, the
 /// requests it says they carried, the request blocks drawn, and whether it is drawn open.
@@ -76,7 +75,7 @@ async fn five_requests(body_bytes: usize, read: bool) -> Snapshot {
         }
     }
     drop(client);
-    server.report_when_closed().await;
+    server.report_within(SETTLE).await.unwrap();
     server.snapshot()
 }
 
@@ -107,7 +106,7 @@ async fn a_large_body_dropped_unread_is_five_lanes_of_one_block() {
 async fn unused_and_open_connections_are_drawn_as_such() {
     let server = Server::start().await.expect("binds");
     drop(TcpStream::connect(server.addr()).await.expect("connects"));
-    server.report_when_closed().await;
+    server.report_within(SETTLE).await.unwrap();
     let client = client();
     client
         .get(server.url())
@@ -137,9 +136,7 @@ async fn many_connections_are_grouped_but_all_drawn() {
         let mut reply = Vec::new();
         stream.read_to_end(&mut reply).await.expect("answered");
     }
-    let report = tokio::time::timeout(Duration::from_secs(60), server.report_when_closed())
-        .await
-        .expect("every connection closes");
+    let report = server.report_within(SETTLE).await.unwrap();
     assert_eq!(
         report,
         Report::closed(vec![1; CONNECTIONS]).ended_by(Ending::ServerClosed)

@@ -4,8 +4,8 @@
 //! that the two agree (`support/expect.rs`); here against a plain `axum::serve`, a server without
 //! the ledger, and for blocking clients, HTTP/2 and repeated questions. (`tests/other_clients/python.rs`
 //! runs it against Python's `http.server`, a server that shares no code with ours.)
-#![cfg(feature = "scenarios")]
 
+use crate::support::settle::SETTLE;
 use keepalive_probe::{ClientReport, ConnectionTracker, Server};
 use pretty_assertions::assert_eq;
 use reqwest::StatusCode;
@@ -125,7 +125,7 @@ fn blocking_client_is_tracked_too() {
     assert_eq!(served, [(1, false), (2, false), (3, false)]);
     drop(client);
     assert_eq!(
-        runtime.block_on(server.report_when_closed()),
+        runtime.block_on(server.report_within(SETTLE)).unwrap(),
         keepalive_probe::Report::closed([1, 1, 1]).ended_by(keepalive_probe::Ending::ClientReset)
     );
 }

@@ -3,6 +3,7 @@
 //! so a change that stops reading error bodies fails CI instead of slowly leaking sockets in
 //! production.
 
+use crate::support::settle::SETTLE;
 use keepalive_probe::{Ending, Report, Server, StartError};
 use pretty_assertions::assert_eq;
 
@@ -93,7 +94,7 @@ async fn wrapper_that_returns_early_on_error_status_opens_a_connection_per_error
     }
     drop(client);
     assert_eq!(
-        server.report_when_closed().await,
+        server.report_within(SETTLE).await.unwrap(),
         Report::closed(vec![1; CALLS]).ended_by(Ending::ClientReset)
     );
     Ok(())
@@ -110,6 +111,9 @@ async fn wrapper_that_reads_error_bodies_keeps_one_connection() -> Result<(), St
         assert!(matches!(result, Err(api::ApiError::Status(s)) if s.as_u16() == 503));
     }
     drop(client);
-    assert_eq!(server.report_when_closed().await, Report::closed([CALLS]));
+    assert_eq!(
+        server.report_within(SETTLE).await.unwrap(),
+        Report::closed([CALLS])
+    );
     Ok(())
 }

@@ -1,6 +1,6 @@
 //! The scenario families, one file per theme, mirroring `tests/`. Each public function builds one
 //! family — a behaviour named as a sentence, the name of its integration test — for the parameters
-//! given, with the exact expectation for those parameters. [`table`](super::table) instantiates
+//! given, with the exact expectation for those parameters. `table()` instantiates
 //! every family with representative parameters.
 
 mod bodiless;

@@ -18,21 +18,13 @@ fn https(body_bytes: usize, tls: TlsSetup) -> ServerSetup {
     }
 }
 
-fn handshakes(full: usize, resumed: usize, failed: usize) -> Handshakes {
-    Handshakes {
-        full,
-        resumed,
-        failed,
-    }
-}
-
 /// Bodies read to the end over HTTPS: one connection, so one full handshake for every request.
 pub fn https_full_read_pays_one_full_handshake() -> Scenario {
     Scenario {
         variant: "HTTP/1.1 over TLS, 64 KiB body".to_owned(),
         server: https(64 * 1024, TlsSetup::default()),
         expected: Report::closed([5])
-            .with_handshakes(handshakes(1, 0, 0))
+            .with_handshakes(Handshakes::new(1, 0, 0))
             .into(),
         ..base(
             "https_full_read_pays_one_full_handshake",
@@ -50,7 +42,7 @@ pub fn https_dropped_large_body_resumes_each_new_connection() -> Scenario {
         consume: Consume::Unread,
         expected: Report::closed([1; 5])
             .ended_by(Ending::ClientReset)
-            .with_handshakes(handshakes(1, 4, 0))
+            .with_handshakes(Handshakes::new(1, 4, 0))
             .into(),
         ..base(
             "https_dropped_large_body_resumes_each_new_connection",
@@ -78,7 +70,7 @@ pub fn https_new_client_per_request_pays_a_full_handshake_each() -> Scenario {
             Step::Sequential(1),
         ],
         expected: Report::closed([1; 5])
-            .with_handshakes(handshakes(5, 0, 0))
+            .with_handshakes(Handshakes::new(5, 0, 0))
             .into(),
         ..base(
             "https_new_client_per_request_pays_a_full_handshake_each",
@@ -97,7 +89,7 @@ pub fn https_cloned_client_resumes_the_original_session() -> Scenario {
         steps: vec![Step::Sequential(1), Step::CloneClient, Step::Sequential(4)],
         expected: Report::closed([1; 5])
             .ended_by(Ending::ClientReset)
-            .with_handshakes(handshakes(1, 4, 0))
+            .with_handshakes(Handshakes::new(1, 4, 0))
             .into(),
         ..base(
             "https_cloned_client_resumes_the_original_session",
@@ -120,7 +112,7 @@ pub fn https_h2_dropped_large_body_keeps_one_connection() -> Scenario {
         ),
         consume: Consume::Unread,
         expected: Expected::CountsExactly(Outcome {
-            report: Report::closed([5]).with_handshakes(handshakes(1, 0, 0)),
+            report: Report::closed([5]).with_handshakes(Handshakes::new(1, 0, 0)),
             failed_requests: 0,
         }),
         ..base(
@@ -146,7 +138,7 @@ pub fn https_h2_concurrent_first_requests_handshake_once_each() -> Scenario {
         ),
         steps: vec![Step::Concurrent(5)],
         expected: Expected::CountsExactly(Outcome {
-            report: Report::closed([5, 0, 0, 0, 0]).with_handshakes(handshakes(5, 0, 0)),
+            report: Report::closed([5, 0, 0, 0, 0]).with_handshakes(Handshakes::new(5, 0, 0)),
             failed_requests: 0,
         }),
         ..base(
@@ -170,7 +162,7 @@ pub fn https_server_without_session_cache_pays_full_handshakes() -> Scenario {
         consume: Consume::Unread,
         expected: Report::closed([1; 5])
             .ended_by(Ending::ClientReset)
-            .with_handshakes(handshakes(5, 0, 0))
+            .with_handshakes(Handshakes::new(5, 0, 0))
             .into(),
         ..base(
             "https_server_without_session_cache_pays_full_handshakes",
@@ -191,7 +183,7 @@ pub fn https_localhost_and_its_address_are_two_pools() -> Scenario {
         },
         steps: vec![Step::Sequential(4)],
         expected: Report::closed([2, 2])
-            .with_handshakes(handshakes(2, 0, 0))
+            .with_handshakes(Handshakes::new(2, 0, 0))
             .into(),
         ..base(
             "https_localhost_and_its_address_are_two_pools",
@@ -213,7 +205,7 @@ pub fn https_untrusted_certificate_fails_every_handshake() -> Scenario {
         expected: Expected::failing(
             Report::closed([0; 5])
                 .ended_by(Ending::ServerClosed)
-                .with_handshakes(handshakes(0, 0, 5)),
+                .with_handshakes(Handshakes::new(0, 0, 5)),
             5,
         ),
         ..base(

@@ -6,6 +6,7 @@ mod ca_file;
 mod clients;
 mod matrix;
 mod options;
+mod page;
 mod run;
 mod serve;
 mod signals;

@@ -61,7 +61,7 @@ async fn serve(args: Args) -> ExitCode {
     let server = match options.start(LogTo::Stdout).await {
         Ok(server) => server,
         Err(error) => {
-            eprintln!("error: {error}");
+            eprintln!("error: {}", crate::output::with_causes(&error));
             return ExitCode::from(2);
         }
     };

@@ -4,7 +4,6 @@
 //!
 //! `run` itself waits until the server has seen every connection closed, so these tests need no
 //! synchronisation of their own; each run binds `127.0.0.1:0`, so they run in parallel.
-#![cfg(feature = "cli")]
 
 use std::io::Read;
 use std::net::TcpListener;

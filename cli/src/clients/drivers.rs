@@ -1,7 +1,7 @@
 //! Where the Go, Node and Python drivers (`clients/go`, `clients/node`, `clients/python`) are
 //! run from, and where the Go ones are built.
 //!
-//! A checkout runs them from its own `clients/` (under [`home`]), so an edit to a driver applies
+//! A checkout runs them from its own `cli/clients/` (under [`home`]), so an edit to a driver applies
 //! at once and a home of one's own (`KEEPALIVE_PROBE_CLIENTS_HOME`) can hold other drivers.
 //! Anywhere else — an installed `keepalive-probe`, a nextest archive unpacked on another
 //! machine — the copies compiled into this binary are written into the user's cache directory
@@ -12,35 +12,32 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use super::catalog::home;
+use super::catalog::{drivers_dir, home};
 
 /// Every driver file as this binary was built with it: its path under `clients/`, its text.
 const EMBEDDED: &[(&str, &str)] = &[
-    ("go/go.mod", include_str!("../../../../clients/go/go.mod")),
-    ("go/main.go", include_str!("../../../../clients/go/main.go")),
+    ("go/go.mod", include_str!("../../clients/go/go.mod")),
+    ("go/main.go", include_str!("../../clients/go/main.go")),
     (
         "node/fetch_client.mjs",
-        include_str!("../../../../clients/node/fetch_client.mjs"),
+        include_str!("../../clients/node/fetch_client.mjs"),
     ),
     (
         "node/http_client.mjs",
-        include_str!("../../../../clients/node/http_client.mjs"),
+        include_str!("../../clients/node/http_client.mjs"),
     ),
-    (
-        "node/jobs.mjs",
-        include_str!("../../../../clients/node/jobs.mjs"),
-    ),
+    ("node/jobs.mjs", include_str!("../../clients/node/jobs.mjs")),
     (
         "python/httpx_client.py",
-        include_str!("../../../../clients/python/httpx_client.py"),
+        include_str!("../../clients/python/httpx_client.py"),
     ),
     (
         "python/jobs.py",
-        include_str!("../../../../clients/python/jobs.py"),
+        include_str!("../../clients/python/jobs.py"),
     ),
     (
         "python/requests_client.py",
-        include_str!("../../../../clients/python/requests_client.py"),
+        include_str!("../../clients/python/requests_client.py"),
     ),
 ];
 
@@ -53,18 +50,17 @@ pub struct Drivers {
     pub build: PathBuf,
 }
 
-/// The drivers this process runs: the checkout's when [`home`] has `clients/go/main.go`,
+/// The drivers this process runs: the checkout's when [`home`] has `cli/clients/go/main.go`,
 /// otherwise the embedded copies, written once per process. `Err` says why they could not be
 /// written, which is a failure of every driver, not a missing toolchain.
 pub fn drivers() -> Result<&'static Drivers, String> {
     static DRIVERS: OnceLock<Result<Drivers, String>> = OnceLock::new();
     DRIVERS
         .get_or_init(|| {
-            let home = home();
-            if home.join("clients/go/main.go").is_file() {
+            if drivers_dir().join("go/main.go").is_file() {
                 return Ok(Drivers {
-                    sources: home.join("clients"),
-                    build: home.join("target/clients"),
+                    sources: drivers_dir(),
+                    build: home().join("target/clients"),
                 });
             }
             let root = cache_dir().join(format!("clients-{:016x}", embedded_hash()));

@@ -1,7 +1,6 @@
 //! `keepalive-probe matrix` runs the scenario table: `--json` gives one object per line with the
 //! verdict and both counts, so a consumer can tell which row failed; `--html` writes one page of
 //! timelines; a filter that matches nothing is a usage error.
-#![cfg(feature = "cli")]
 
 use std::process::Command;
 

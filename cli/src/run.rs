@@ -96,7 +96,7 @@ async fn run(args: Args) -> ExitCode {
     let server = match args.options.start(LogTo::Stderr).await {
         Ok(server) => server,
         Err(error) => {
-            eprintln!("error: {error}");
+            eprintln!("error: {}", crate::output::with_causes(&error));
             return ExitCode::from(2);
         }
     };

@@ -218,11 +218,7 @@ fn handshakes(client: Client, case: &Case, connections: usize) -> Handshakes {
         _ => true,
     };
     let resumed = if resumes { connections - 1 } else { 0 };
-    Handshakes {
-        full: connections - resumed,
-        resumed,
-        failed: 0,
-    }
+    Handshakes::new(connections - resumed, resumed, 0)
 }
 
 /// The connections and their endings for `client` in `case`, with no handshakes.

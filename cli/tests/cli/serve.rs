@@ -6,7 +6,6 @@
 //!
 //! Every test waits on the server's own log lines ("… closed by the client after …") before it signals, never on
 //! a clock, and binds `127.0.0.1:0`, so the tests run in parallel and give the same result each time.
-#![cfg(feature = "cli")]
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -109,7 +108,7 @@ impl Drop for Serve {
 /// and body. The client is dropped at the end, which closes the connection it keeps: what curl
 /// does with several URLs, without a process to start.
 fn get(url: &str, requests: usize, headers: &[(&str, &str)]) -> Vec<(HeaderMap, String)> {
-    crate::support::client::install_ring();
+    crate::ring::install_ring();
     let client = reqwest::blocking::Client::builder()
         .no_proxy()
         .build()

@@ -5,7 +5,6 @@
 //!
 //! Every test synchronises on the command's own output ("ready" once its request is answered),
 //! never on a timer; the command then blocks (`exec sleep 60`) until the signal ends it.
-#![cfg(feature = "cli")]
 
 use std::io::{BufRead, BufReader, Read};
 use std::os::unix::process::CommandExt;

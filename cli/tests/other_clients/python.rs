@@ -210,7 +210,7 @@ fn tracker_sees_one_connection_reused_against_python_http_server(
     let url = format!("http://127.0.0.1:{}/", port.trim());
 
     let tracker = ConnectionTracker::new();
-    crate::client::install_ring();
+    crate::ring::install_ring();
     let client = reqwest::blocking::Client::builder()
         .no_proxy()
         .connector_layer(tracker.layer())

@@ -12,9 +12,9 @@
 //! The tests that need python3 but not the table live here too (`python.rs`): one binary whose
 //! tests run beside the table, where three ran one after another.
 
-#[path = "../support/client.rs"]
-mod client;
 mod python;
+#[path = "../support/ring.rs"]
+mod ring;
 
 use std::collections::HashMap;
 use std::process::{Command, ExitCode};
@@ -234,7 +234,7 @@ fn json_rows(stdout: &[u8]) -> Result<Vec<Value>, String> {
 
 /// README.md's "Other clients" table is exactly what `keepalive-probe clients --markdown` prints.
 fn readme_table_is_generated(table: &str) -> Result<(), Failed> {
-    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))?;
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md"))?;
     if readme.contains(table) {
         Ok(())
     } else {
@@ -255,7 +255,7 @@ const AWAY_FROM_A_CHECKOUT: &str = "away_from_a_checkout_the_drivers_come_from_t
 /// (0.15 s against 0.01 s).
 fn a_driver_that_fails_to_build_is_a_failure() -> Result<(), Failed> {
     let home = std::env::temp_dir().join(format!("broken-driver-{}", std::process::id()));
-    let go = home.join("clients/go");
+    let go = home.join("cli/clients/go");
     std::fs::create_dir_all(&go)?;
     std::fs::write(
         go.join("go.mod"),

@@ -1,15 +1,15 @@
-//! The Rust clients' driver: one program (`clients/rust/`, a package of its own so that neither
+//! The Rust clients' driver: one program (`cli/clients/rust/`, a package of its own so that neither
 //! the library nor the CLI compiles ureq or the middleware), built once with
-//! `cargo build --release --manifest-path clients/rust/Cargo.toml` (`scripts/setup-clients` does).
+//! `cargo build --release --manifest-path cli/clients/rust/Cargo.toml` (`scripts/setup-clients` does).
 
 use std::path::PathBuf;
 use std::process::Command;
 
-use super::catalog::home;
+use super::catalog::drivers_dir;
 
-/// The driver's package, under [`home`].
+/// The driver's package, among the checkout's drivers.
 fn package() -> PathBuf {
-    home().join("clients/rust")
+    drivers_dir().join("rust")
 }
 
 /// The built driver.
@@ -28,7 +28,7 @@ pub fn build_hint() -> String {
         )
     } else {
         "in a checkout of keepalive-probe, cargo build --release --manifest-path \
-         clients/rust/Cargo.toml, then set KEEPALIVE_PROBE_CLIENTS_HOME to that checkout"
+         cli/clients/rust/Cargo.toml, then set KEEPALIVE_PROBE_CLIENTS_HOME to that checkout"
             .to_owned()
     }
 }

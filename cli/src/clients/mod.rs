@@ -382,11 +382,7 @@ mod tests {
         Observation {
             requests_per_connection: vec![1; 5],
             ended: Endings::default(),
-            tls: Handshakes {
-                full: 1,
-                resumed: 4,
-                failed: 0,
-            },
+            tls: Handshakes::new(1, 4, 0),
             failed: None,
             client_view: Some(client_view.to_owned()),
         }

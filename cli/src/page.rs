@@ -2,8 +2,6 @@
 
 use std::fmt::Write;
 
-use super::svg::escape;
-
 /// One section of the page: a scenario (or a command) and its timeline.
 #[derive(Debug, Clone)]
 pub struct PageEntry {
@@ -15,7 +13,7 @@ pub struct PageEntry {
     pub passed: bool,
     /// Why the counts are what they are.
     pub why: String,
-    /// The timeline, from [`svg`](super::svg).
+    /// The timeline, from `keepalive_probe::timeline::svg`.
     pub svg: String,
 }
 
@@ -105,3 +103,11 @@ table{border-collapse:collapse;margin:0 0 28px;font-size:13px}\
 td,th{border-bottom:1px solid #ddd;padding:3px 8px;text-align:left;vertical-align:top}\
 td.verdict{white-space:nowrap}tr.fail td.verdict{color:#c0392b;font-weight:bold}tr.pass td.verdict{color:#2e8b57}\
 summary{cursor:pointer}summary h2{display:inline}.legend span{margin-left:10px}";
+
+/// Text made safe for HTML, in text and in quoted attributes.
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}

@@ -4,7 +4,6 @@
 //! it: under nextest each of its tests runs in a process of its own and asks only about the
 //! toolchains that test uses. (The table itself runs in `tests/other_clients/`, which needs the
 //! toolchains.)
-#![cfg(feature = "cli")]
 
 use std::process::{Command, Output};
 

@@ -6,7 +6,9 @@ use std::process::ExitCode;
 
 use keepalive_probe::Endings;
 use keepalive_probe::scenario::{self, Observed, Scenario};
-use keepalive_probe::timeline::{self, PageEntry};
+use keepalive_probe::timeline;
+
+use crate::page::{self, PageEntry};
 use serde::Serialize;
 
 /// Options of `keepalive-probe matrix`.
@@ -115,7 +117,7 @@ pub fn main(args: Args) -> ExitCode {
         print_table(&rows);
     }
     if let Some(path) = &args.html {
-        let page = timeline::html_page("keepalive-probe matrix", &pictures);
+        let page = page::html_page("keepalive-probe matrix", &pictures);
         if let Err(error) = std::fs::write(path, page) {
             eprintln!("error: cannot write {}: {error}", path.display());
             return ExitCode::FAILURE;

@@ -3,7 +3,7 @@
 use std::io::{self, Write};
 use std::path::Path;
 
-use keepalive_probe::{AcceptedConnection, Endings, Handshake, Handshakes, Report, Server};
+use keepalive_probe::{AcceptedConnection, Endings, Handshakes, Report, Server};
 use serde::Serialize;
 
 /// The connections and their summary, from one read of the ledger (`Server::snapshot`), so the
@@ -110,11 +110,7 @@ impl Snapshot {
                     .failure
                     .as_deref()
                     .map_or_else(String::new, |why| format!(": {why}"));
-                let kind = match tls.handshake {
-                    Handshake::Full => "full",
-                    Handshake::Resumed => "resumed",
-                    Handshake::Failed => "failed",
-                };
+                let kind = tls.handshake;
                 format!("; {kind} TLS handshake{agreed}{why}")
             });
             writeln!(

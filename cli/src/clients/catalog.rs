@@ -8,16 +8,26 @@ use std::sync::OnceLock;
 use super::drivers::drivers;
 use super::rust_driver;
 
-/// Where a checkout's driver programs (`clients/`), the toolchains `scripts/setup-clients`
+/// Where a checkout's driver programs (`cli/clients/`), the toolchains `scripts/setup-clients`
 /// installs (`target/clients-venv`) and the Rust clients' driver are found, decided at run time:
-/// `$KEEPALIVE_PROBE_CLIENTS_HOME` if set, otherwise the current directory (a checkout of this
-/// repository; `cargo test` runs there). Away from a checkout the Go, Node and Python drivers
-/// come from the binary itself ([`drivers`]).
+/// `$KEEPALIVE_PROBE_CLIENTS_HOME` if set, otherwise the checkout of this repository that the
+/// current directory is in (`cargo run` runs at its root, `cargo test` in `cli/`), otherwise the
+/// current directory. Away from a checkout the Go, Node and Python drivers come from the binary
+/// itself ([`drivers`]).
 pub fn home() -> PathBuf {
-    std::env::var_os("KEEPALIVE_PROBE_CLIENTS_HOME")
+    if let Some(home) = std::env::var_os("KEEPALIVE_PROBE_CLIENTS_HOME") {
+        return PathBuf::from(home);
+    }
+    let here = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    here.ancestors()
+        .find(|dir| dir.join("cli/clients/go/main.go").is_file())
         .map(PathBuf::from)
-        .or_else(|| std::env::current_dir().ok())
-        .unwrap_or_else(|| PathBuf::from("."))
+        .unwrap_or(here)
+}
+
+/// The driver programs of a checkout, under [`home`].
+pub fn drivers_dir() -> PathBuf {
+    home().join("cli/clients")
 }
 
 /// The venv with Go 1.27, requests and httpx, under [`home`].
