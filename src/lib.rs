@@ -126,7 +126,19 @@ pub use tracker::{
     TrackerService, UntrackedResponse,
 };
 
-/// README.md's Rust examples compile and run as doctests.
+/// README.md's Rust example compiles as a doctest (it is a `#[tokio::test]`, so it does not
+/// run here; `tests/no_drain.rs` runs the same case).
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
+
+/// docs/guarding.md's examples compile as doctests (`tests/suite/wrapper.rs`, `own_routes.rs`
+/// and `tracker.rs` run the same code).
+#[cfg(doctest)]
+#[doc = include_str!("../docs/guarding.md")]
+pub struct GuardingDoctests;
+
+/// docs/https.md's example compiles as a doctest (`tests/tls.rs` runs its cases).
+#[cfg(doctest)]
+#[doc = include_str!("../docs/https.md")]
+pub struct HttpsDoctests;

@@ -1,5 +1,12 @@
 //! `keepalive-probe`: the counting server as a command. Thin: parses, calls the library, prints.
 
+// `run` puts its command in a process group of its own and forwards SIGINT and SIGTERM to it, and
+// `serve` stops on them: Unix's signals and process groups. The library builds everywhere.
+#[cfg(not(unix))]
+compile_error!(
+    "keepalive-probe-cli runs on Unix only; the keepalive-probe library builds anywhere"
+);
+
 #[macro_use]
 mod output;
 mod ca_file;

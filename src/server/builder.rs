@@ -71,6 +71,7 @@ impl std::error::Error for StartError {
 /// # }
 /// ```
 #[derive(Debug)]
+#[must_use]
 pub struct ServerBuilder {
     bind: SocketAddr,
     listener: Option<std::net::TcpListener>,

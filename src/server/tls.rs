@@ -21,11 +21,12 @@ use crate::ledger::ConnectionRecord;
 /// ```
 /// use keepalive_probe::TlsSettings;
 ///
-/// // What real servers offer: HTTP/2 and HTTP/1.1, sessions resumable from the server's cache.
-/// let settings = TlsSettings::new().alpn_h2(true);
+/// // Sessions kept in the server's cache for clients to resume, and stateless tickets as well.
+/// let settings = TlsSettings::new().session_cache(true).tickets(true);
 /// # let _ = settings;
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[must_use]
 pub struct TlsSettings {
     alpn_h2: bool,
     session_cache: bool,
@@ -49,8 +50,10 @@ impl TlsSettings {
         TlsSettings::default()
     }
 
-    /// Offers `h2` before `http/1.1` in ALPN, as real servers do (default `false`). A client that
-    /// picks `h2` speaks HTTP/2, which needs the `http2` feature to be counted per stream.
+    /// Offers `h2` before `http/1.1` in ALPN, as real servers do (default `false`). With the
+    /// `http2` feature only: a server that offered `h2` without it could not serve the clients
+    /// that pick it, and every request of theirs failed with a vague client error.
+    #[cfg(feature = "http2")]
     pub fn alpn_h2(mut self, offered: bool) -> Self {
         self.alpn_h2 = offered;
         self

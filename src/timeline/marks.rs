@@ -3,9 +3,15 @@
 
 use std::fmt::Write;
 
-use super::svg::{REUSED, SINGLE, UNUSED};
 use crate::handshake::Handshake;
 use crate::report::Ending;
+
+/// A lane that carried two requests or more: the connection was reused.
+pub(super) const REUSED: &str = "#2e8b57";
+/// A lane that carried one request.
+pub(super) const SINGLE: &str = "#e07b00";
+/// A lane that carried nothing.
+pub(super) const UNUSED: &str = "#9a9a9a";
 
 /// Each ending's mark at the end of its lane: a glyph and its colour.
 pub(super) fn end_mark(ending: Ending) -> Option<(&'static str, &'static str)> {

@@ -3,7 +3,10 @@
 use std::fmt::Write;
 
 use super::MAX_ROWS;
-use super::marks::{end_mark, ending_name, endings_legend, handshake_mark, handshake_name, legend};
+use super::marks::{
+    REUSED, SINGLE, UNUSED, end_mark, ending_name, endings_legend, handshake_mark, handshake_name,
+    legend,
+};
 use crate::report::{AcceptedConnection, Snapshot};
 
 /// Left margin for row labels, in pixels.
@@ -20,10 +23,6 @@ const ROOMY_ROW: f64 = 26.0;
 const DENSE_ROW: f64 = 6.0;
 /// Rows that still get the roomy height.
 const ROOMY_ROWS: usize = 40;
-
-pub(super) const REUSED: &str = "#2e8b57";
-pub(super) const SINGLE: &str = "#e07b00";
-pub(super) const UNUSED: &str = "#9a9a9a";
 
 /// Draws `snapshot` as a self-contained SVG document (no script, no external reference), titled
 /// `title` and the counts.

@@ -31,6 +31,7 @@ mod layer;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -90,8 +91,10 @@ pub struct ServedBy {
 pub struct ClientReport {
     /// TCP connections the client opened.
     pub connections_opened: usize,
-    /// Responses looked up through [`ConnectionTracker::connection_of`], per connection, in
-    /// connect order (0 for a connection that served none of them).
+    /// Responses looked up through [`ConnectionTracker::connection_of`] (or `connection_in`),
+    /// per connection, in connect order (0 for a connection that served none of them). Only
+    /// responses the test looked up count: behind a wrapper that never hands the test its
+    /// `Response`, every entry is 0, and `connections_opened` is the count to assert.
     pub responses_per_connection: Vec<usize>,
 }
 
@@ -177,6 +180,9 @@ impl std::error::Error for UntrackedResponse {}
 /// ```
 #[derive(Debug, Clone)]
 pub struct ConnectionTracker {
+    /// This tracker's number in the process, unlike its state's address never given to another
+    /// (see [`Answered`]).
+    identity: u64,
     state: Arc<Mutex<TrackerState>>,
 }
 
@@ -199,7 +205,9 @@ impl Default for ConnectionTracker {
 impl ConnectionTracker {
     /// A tracker that has seen nothing yet; its clock starts now.
     pub fn new() -> Self {
+        static TRACKERS: AtomicU64 = AtomicU64::new(0);
         ConnectionTracker {
+            identity: TRACKERS.fetch_add(1, Ordering::Relaxed),
             state: Arc::new(Mutex::new(TrackerState {
                 started: Instant::now(),
                 connections: Vec::new(),
@@ -244,13 +252,13 @@ impl ConnectionTracker {
         extensions: &mut axum::http::Extensions,
     ) -> Result<ServedBy, UntrackedResponse> {
         if let Some(answered) = extensions.get::<Answered>() {
-            if answered.tracker == Arc::as_ptr(&self.state) as usize {
+            if answered.tracker == self.identity {
                 return Ok(answered.served);
             }
         }
         let served = self.served(extensions.get::<HttpInfo>())?;
         extensions.insert(Answered {
-            tracker: Arc::as_ptr(&self.state) as usize,
+            tracker: self.identity,
             served,
         });
         Ok(served)
@@ -312,8 +320,9 @@ impl ConnectionTracker {
 /// A tracker's answer about one response, kept with the response.
 #[derive(Debug, Clone, Copy)]
 struct Answered {
-    /// Which tracker answered (its state's address): another tracker asks anew.
-    tracker: usize,
+    /// Which tracker answered: another tracker asks anew. A number, not the tracker state's
+    /// address, which a tracker made after this one was dropped can be given.
+    tracker: u64,
     served: ServedBy,
 }
 
@@ -355,5 +364,17 @@ mod tests {
             )
         );
         assert_eq!(tracker.report(), ClientReport::of([1, 0, 1]));
+    }
+
+    /// Cached answers name the tracker that gave them. They used to name it by its state's
+    /// address, which the allocator hands to the next tracker made after a drop (glibc does, at
+    /// once): that one then took the earlier tracker's answers for its own.
+    #[test]
+    fn a_tracker_made_after_anothers_drop_is_told_apart() {
+        let first = ConnectionTracker::new();
+        let identity = first.identity;
+        drop(first);
+        let later = ConnectionTracker::new();
+        assert_ne!(later.identity, identity);
     }
 }

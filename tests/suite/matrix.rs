@@ -1,5 +1,5 @@
 //! The scenario table is the one source of truth: the integration tests, `keepalive-probe matrix`
-//! and README.md's table all come from it. These tests keep the three from drifting apart.
+//! and the table of `docs/scenarios.md` all come from it. These tests keep the three from drifting apart.
 
 use std::collections::HashSet;
 
@@ -51,13 +51,14 @@ fn scenario_tests() -> Vec<TestFunction> {
     tests
 }
 
-/// README.md's scenario table is exactly what `keepalive-probe matrix --markdown` prints.
+/// The scenario reference's table (`docs/scenarios.md`) is exactly what `keepalive-probe matrix
+/// --markdown` prints.
 #[test]
-fn readme_table_is_generated_from_the_scenario_table() {
-    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
-        .expect("README.md is readable");
+fn the_docs_table_is_generated_from_the_scenario_table() {
+    let page = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/scenarios.md"))
+        .expect("docs/scenarios.md is readable");
     assert!(
-        readme.contains(&markdown_table()),
-        "README.md's table is stale: regenerate it with `cargo run -- matrix --markdown`"
+        page.contains(&markdown_table()),
+        "docs/scenarios.md's table is stale: regenerate it with `cargo run -- matrix --markdown`"
     );
 }

@@ -346,21 +346,7 @@ pub fn endings_hold(expected: Ended, connections: usize, observed: &Endings) -> 
 /// The endings in brief, as the table prints them: `5 RST`, `1 FIN + 2 RST`, `5 FIN/RST`.
 pub fn describe_endings(expected: Ended, connections: usize) -> String {
     match counted(expected, connections) {
-        Some(counted) => super::run::endings(&counted),
+        Some(counted) => super::brief::endings(&counted),
         None => format!("{connections} FIN/RST"),
-    }
-}
-
-/// The handshakes in brief, after a comma: `, 1 full + 4 resumed`; nothing over plain HTTP.
-pub fn describe_handshakes(handshakes: &Handshakes) -> String {
-    let brief = super::run::counts_in_brief(&[
-        (handshakes.full, "full"),
-        (handshakes.resumed, "resumed"),
-        (handshakes.failed, "failed"),
-    ]);
-    if brief.is_empty() {
-        brief
-    } else {
-        format!(", {brief}")
     }
 }

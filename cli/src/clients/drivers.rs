@@ -12,7 +12,7 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use super::catalog::{drivers_dir, home};
+use super::home::{drivers_dir, home};
 
 /// Every driver file as this binary was built with it: its path under `clients/`, its text.
 const EMBEDDED: &[(&str, &str)] = &[

@@ -4,7 +4,8 @@
 //! resumed`). `racy` marks a count with no exact answer, `racy, ≤ N` one the client's code
 //! bounds.
 
-use super::cases::{CASES, Expect, describe_endings, describe_handshakes, expect, why};
+use super::brief;
+use super::cases::{CASES, Expect, describe_endings, expect, why};
 use super::catalog::Client;
 
 pub fn table() -> String {
@@ -22,7 +23,7 @@ pub fn table() -> String {
                 Expect::Exact(per_connection, ended, handshakes) => format!(
                     "{}{}",
                     describe_endings(ended, per_connection.len()),
-                    describe_handshakes(&handshakes)
+                    brief::handshakes(&handshakes)
                 ),
                 Expect::Race(at_most) => format!("racy, ≤ {at_most}"),
                 Expect::NotApplicable => "n/a".to_owned(),

@@ -6,12 +6,15 @@
 //! and mode), its connections counted by each server's ledger. A client whose toolchain is
 //! missing is reported as skipped, with the command that installs it — never as passed.
 
+mod brief;
 mod cases;
 mod catalog;
 mod drivers;
+mod home;
 mod markdown;
 mod run;
 mod rust_driver;
+mod toolchains;
 
 use std::collections::BTreeMap;
 use std::process::ExitCode;
@@ -345,7 +348,7 @@ fn describe(expected: Expect) -> String {
         Expect::Exact(per_connection, ended, handshakes) => format!(
             "{per_connection:?} {}{}",
             cases::describe_endings(ended, per_connection.len()),
-            cases::describe_handshakes(&handshakes)
+            brief::handshakes(&handshakes)
         ),
         Expect::Race(at_most) => format!(
             "race: {} requests served once on at most {at_most} connections, none failed",

@@ -6,6 +6,7 @@ use std::time::Duration;
 use keepalive_probe::{Endings, Handshakes, Server, TlsSettings};
 use tokio::process::Command;
 
+use super::brief;
 use super::cases::Case;
 use super::catalog::{Client, Job, Unavailable};
 use crate::ca_file::CaFile;
@@ -39,34 +40,14 @@ impl Observation {
         let counts = format!(
             "{:?} {}{}",
             self.requests_per_connection,
-            endings(&self.ended),
-            super::cases::describe_handshakes(&self.tls)
+            brief::endings(&self.ended),
+            brief::handshakes(&self.tls)
         );
         match &self.failed {
             None => counts,
             Some(reason) => format!("{counts} ({reason})"),
         }
     }
-}
-
-/// Endings in brief: `5 RST`, `1 FIN`, `4 server`, joined with `+`.
-pub fn endings(ended: &Endings) -> String {
-    counts_in_brief(&[
-        (ended.client_closed, "FIN"),
-        (ended.client_reset, "RST"),
-        (ended.server_closed, "server"),
-        (ended.open, "open"),
-    ])
-}
-
-/// Counts in brief, the non-zero ones joined with `+`: `1 full + 4 resumed`.
-pub fn counts_in_brief(counts: &[(usize, &str)]) -> String {
-    let parts: Vec<String> = counts
-        .iter()
-        .filter(|(n, _)| *n > 0)
-        .map(|(n, what)| format!("{n} {what}"))
-        .collect();
-    parts.join(" + ")
 }
 
 /// A case that did not run.

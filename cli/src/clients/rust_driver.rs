@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use super::catalog::drivers_dir;
+use super::home::drivers_dir;
 
 /// The driver's package, among the checkout's drivers.
 fn package() -> PathBuf {

@@ -89,8 +89,8 @@ fn main() -> ExitCode {
     // `Err` only where every toolchain is required, which returned above.
     let python_trials = python_trials.unwrap_or_default();
     let mut trials = vec![
-        Trial::test("readme_other_clients_table_is_generated", move || {
-            readme_table_is_generated(&table_markdown)
+        Trial::test("docs_clients_table_is_generated", move || {
+            docs_table_is_generated(&table_markdown)
         }),
         Trial::test(BROKEN_DRIVER, a_driver_that_fails_to_build_is_a_failure)
             .with_ignored_flag(missing.contains_key("go1.19")),
@@ -232,13 +232,13 @@ fn json_rows(stdout: &[u8]) -> Result<Vec<Value>, String> {
         .map_err(|error| format!("not JSON lines ({error}): {stdout}"))
 }
 
-/// README.md's "Other clients" table is exactly what `keepalive-probe clients --markdown` prints.
-fn readme_table_is_generated(table: &str) -> Result<(), Failed> {
-    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md"))?;
-    if readme.contains(table) {
+/// The table of `docs/clients.md` is exactly what `keepalive-probe clients --markdown` prints.
+fn docs_table_is_generated(table: &str) -> Result<(), Failed> {
+    let page = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/clients.md"))?;
+    if page.contains(table) {
         Ok(())
     } else {
-        Err("README.md's other-clients table is stale: regenerate it with `cargo run -- clients --markdown`".into())
+        Err("docs/clients.md's table is stale: regenerate it with `cargo run -- clients --markdown`".into())
     }
 }
 

@@ -1,0 +1,38 @@
+//! Counts in brief, as the clients' table and its lines print them: `5 RST`, `1 FIN + 2 RST`,
+//! `, 1 full + 4 resumed`.
+
+use keepalive_probe::{Endings, Handshakes};
+
+/// Endings in brief: `5 RST`, `1 FIN`, `4 server`, joined with `+`.
+pub fn endings(ended: &Endings) -> String {
+    counts_in_brief(&[
+        (ended.client_closed, "FIN"),
+        (ended.client_reset, "RST"),
+        (ended.server_closed, "server"),
+        (ended.open, "open"),
+    ])
+}
+
+/// Counts in brief, the non-zero ones joined with `+`: `1 full + 4 resumed`.
+pub fn counts_in_brief(counts: &[(usize, &str)]) -> String {
+    let parts: Vec<String> = counts
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, what)| format!("{n} {what}"))
+        .collect();
+    parts.join(" + ")
+}
+
+/// The handshakes in brief, after a comma: `, 1 full + 4 resumed`; nothing over plain HTTP.
+pub fn handshakes(handshakes: &Handshakes) -> String {
+    let brief = counts_in_brief(&[
+        (handshakes.full, "full"),
+        (handshakes.resumed, "resumed"),
+        (handshakes.failed, "failed"),
+    ]);
+    if brief.is_empty() {
+        brief
+    } else {
+        format!(", {brief}")
+    }
+}
