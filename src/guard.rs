@@ -106,7 +106,7 @@ impl Snapshot {
     /// use keepalive_probe::{Leak, Server};
     ///
     /// let server = Server::builder().body_bytes(1024 * 1024).start().await?;
-    /// # let _ = rustls::crypto::ring::default_provider().install_default();
+    /// # #[allow(deprecated)] let _ = rustls::crypto::ring::default_provider().install_default();
     /// let client = reqwest::Client::builder().no_proxy().build()?;
     /// for _ in 0..3 {
     ///     client.get(server.url()).send().await?; // the body is dropped unread

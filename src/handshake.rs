@@ -42,7 +42,7 @@ impl std::fmt::Display for Handshake {
 pub struct TlsSeen {
     /// Full, resumed or failed.
     pub handshake: Handshake,
-    /// The protocol version agreed (`TLSv1_3`), if the handshake got that far.
+    /// The protocol version agreed (`TLSv1.3`, as OpenSSL names it), if the handshake got that far.
     pub version: Option<String>,
     /// The ALPN protocol agreed (`h2`, `http/1.1`), if any.
     pub alpn: Option<String>,

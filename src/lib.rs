@@ -18,7 +18,7 @@
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let server = Server::builder().body_bytes(64 * 1024).start().await?;
-//! # let _ = rustls::crypto::ring::default_provider().install_default();
+//! # #[allow(deprecated)] let _ = rustls::crypto::ring::default_provider().install_default();
 //! let client = reqwest::Client::builder().no_proxy().build()?;
 //! for _ in 0..3 {
 //!     client.get(server.url()).send().await?.bytes().await?;
@@ -71,7 +71,7 @@
 //! # Features
 //!
 //! The default is the library alone, for `cargo add --dev keepalive-probe`. `http2` counts h2c
-//! clients too; `tls` serves HTTPS on the same ledger, with handshakes counted (rustls with ring,
+//! clients too; `json` gives the re-exported axum its `Json`; `tls` serves HTTPS on the same ledger, with handshakes counted (rustls with ring,
 //! passed explicitly: the library never installs a process-wide crypto provider). The
 //! `keepalive-probe` command is its own package, `keepalive-probe-cli`. The `scenarios` feature
 //! is that tool's and this crate's own tests' (the scenario table), outside semver.
@@ -102,7 +102,7 @@ pub mod timeline;
 mod tracker;
 
 /// The axum this crate serves with: build routes for [`ServerBuilder::router`] with it when your
-/// own axum is another version.
+/// own axum is another version (its `Json` with this crate's `json` feature).
 pub use axum;
 #[cfg(feature = "scenarios")]
 #[doc(hidden)]

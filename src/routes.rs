@@ -55,7 +55,7 @@ pub(crate) fn payload(n: usize) -> Bytes {
 ///
 /// let router = routes(2).route("/health", get(|| async { "up" }));
 /// let server = Server::builder().router(router).start().await.unwrap();
-/// # let _ = rustls::crypto::ring::default_provider().install_default();
+/// # #[allow(deprecated)] let _ = rustls::crypto::ring::default_provider().install_default();
 /// let text = reqwest::get(server.url_for("/health")).await.unwrap().text().await.unwrap();
 /// assert_eq!(text, "up");
 /// # }

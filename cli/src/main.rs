@@ -11,6 +11,7 @@ compile_error!(
 mod output;
 mod ca_file;
 mod clients;
+mod foreground;
 mod matrix;
 mod options;
 mod page;
@@ -47,7 +48,9 @@ enum Command {
 fn main() -> ExitCode {
     // reqwest's rustls is compiled without a provider of its own (the HTTPS rows give theirs
     // explicitly): a plain client would panic without a process-wide one. This binary is ours,
-    // so it installs ring.
+    // so it installs ring, which rustls 0.23.48 deprecates for its lack of post-quantum key
+    // exchange, a thing a loopback test server does not need.
+    #[allow(deprecated)]
     let _ = rustls::crypto::ring::default_provider().install_default();
     match Cli::parse().command {
         Command::Matrix(args) => matrix::main(args),

@@ -1,7 +1,9 @@
 //! `keepalive-probe matrix`: runs every scenario of the table against reqwest and prints what the
 //! server counted next to what the table expects.
 
-use std::path::PathBuf;
+use std::fs::File;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use keepalive_probe::Endings;
@@ -94,6 +96,16 @@ pub fn main(args: Args) -> ExitCode {
         );
         return ExitCode::from(2);
     }
+    // The page's file is made before any scenario runs: a path that cannot be written is a usage
+    // error found at once, not after the whole table.
+    let mut html = match args.html.as_deref().map(File::create).transpose() {
+        Ok(html) => html,
+        Err(error) => {
+            let path = args.html.as_deref().unwrap_or(Path::new("")).display();
+            eprintln!("error: cannot write {path}: {error}");
+            return ExitCode::from(2);
+        }
+    };
     let mut rows = Vec::with_capacity(selected.len());
     let mut pictures = Vec::new();
     for scenario in &selected {
@@ -108,7 +120,7 @@ pub fn main(args: Args) -> ExitCode {
                 }
             }
         }
-        if args.html.is_some() {
+        if html.is_some() {
             pictures.push(page_entry(scenario, &row, observed.ok()));
         }
         rows.push(row);
@@ -116,9 +128,9 @@ pub fn main(args: Args) -> ExitCode {
     if !args.json {
         print_table(&rows);
     }
-    if let Some(path) = &args.html {
+    if let (Some(file), Some(path)) = (&mut html, &args.html) {
         let page = page::html_page("keepalive-probe matrix", &pictures);
-        if let Err(error) = std::fs::write(path, page) {
+        if let Err(error) = file.write_all(page.as_bytes()) {
             eprintln!("error: cannot write {}: {error}", path.display());
             return ExitCode::FAILURE;
         }
@@ -218,7 +230,7 @@ fn print_table(rows: &[Row]) {
     );
     for row in rows {
         let verdict = match row.verdict {
-            Verdict::Pass => "ok".to_owned(),
+            Verdict::Pass => "pass".to_owned(),
             Verdict::Fail => format!(
                 "FAIL: observed {:?} ({}), {} failed requests",
                 row.observed_requests_per_connection

@@ -3,9 +3,10 @@
 
 use std::io::{self, Write};
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::path::PathBuf;
+use std::sync::mpsc;
 
-use keepalive_probe::{Event, MAX_BODY_BYTES, Server, StartError, TlsSettings};
+use keepalive_probe::{MAX_BODY_BYTES, Server, StartError, TlsSettings};
 
 /// How the counting server answers; the defaults are the library's.
 #[derive(Debug, clap::Args)]
@@ -38,6 +39,13 @@ pub struct ServeOptions {
     /// With --tls, keep no sessions: every handshake is full.
     #[arg(long, requires = "tls")]
     no_session_cache: bool,
+    /// With --tls, write the CA certificate (PEM) to FILE.
+    #[arg(long, value_name = "FILE", requires = "tls")]
+    pub ca_file: Option<PathBuf>,
+    /// Keep the details of at most N connections; older closed ones fold into the totals, so
+    /// a server left running for days holds bounded memory.
+    #[arg(long, value_name = "N", default_value_t = 100_000)]
+    max_connection_details: usize,
 }
 
 /// Where the event log goes: `serve` owns its stdout, `run` leaves stdout to the command.
@@ -49,12 +57,13 @@ pub enum LogTo {
 
 impl ServeOptions {
     /// Starts the server these options describe, logging its events to `log_to` unless `--quiet`.
-    pub async fn start(&self, log_to: LogTo) -> Result<Server, StartError> {
+    pub async fn start(&self, log_to: LogTo) -> Result<(Server, EventLog), StartError> {
         let mut builder = Server::builder()
             .bind(self.addr)
             .body_bytes(self.body_bytes)
             .keep_alive(!self.no_keep_alive)
-            .connection_close(self.close);
+            .connection_close(self.close)
+            .max_connection_details(self.max_connection_details);
         if self.tls {
             builder = builder.tls(
                 TlsSettings::new()
@@ -63,13 +72,19 @@ impl ServeOptions {
             );
         }
         if self.quiet {
-            return builder.start().await;
+            return Ok((builder.start().await?, EventLog { queue: None }));
         }
-        let log = Arc::new(EventLog::new(log_to));
-        builder
-            .on_event(move |event| log.write(event))
+        let log = EventLog::start(log_to);
+        let queue = log.queue.clone();
+        let server = builder
+            .on_event(move |event| {
+                if let Some(queue) = &queue {
+                    let _ = queue.send(Entry::Line(event.to_string()));
+                }
+            })
             .start()
-            .await
+            .await?;
+        Ok((server, log))
     }
 }
 
@@ -84,28 +99,53 @@ fn parse_body_bytes(text: &str) -> Result<usize, String> {
     Ok(bytes)
 }
 
-/// One line per event (each request's line names its connection's peer).
+/// One line per event (each request's line names its connection's peer), written by a thread of
+/// its own: the server's tasks only queue a line, so a reader that is slow, or never reads,
+/// cannot stall them. (Written from the server's tasks, a full pipe stopped the server.)
 #[derive(Debug)]
-struct EventLog {
-    to: LogTo,
+pub struct EventLog {
+    /// `None` with `--quiet`.
+    queue: Option<mpsc::Sender<Entry>>,
+}
+
+#[derive(Debug)]
+enum Entry {
+    Line(String),
+    /// Answered once every line queued before it is written.
+    Flush(mpsc::SyncSender<()>),
 }
 
 impl EventLog {
-    fn new(to: LogTo) -> Self {
-        EventLog { to }
+    fn start(to: LogTo) -> EventLog {
+        let (queue, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for entry in lines {
+                match entry {
+                    // A reader that went away must not stop the server: the report is what
+                    // matters, and its own write reports the failure.
+                    Entry::Line(line) => {
+                        let _ = match to {
+                            LogTo::Stdout => writeln!(io::stdout().lock(), "{line}"),
+                            LogTo::Stderr => writeln!(io::stderr().lock(), "{line}"),
+                        };
+                    }
+                    Entry::Flush(done) => {
+                        let _ = done.send(());
+                    }
+                }
+            }
+        });
+        EventLog { queue: Some(queue) }
     }
 
-    fn write(&self, event: &Event<'_>) {
-        self.write_line(&event.to_string());
-    }
-
-    /// A reader that went away must not stop the server: the report is what matters, and its
-    /// own write reports the failure.
-    fn write_line(&self, line: &str) {
-        let _ = match self.to {
-            LogTo::Stdout => writeln!(io::stdout().lock(), "{line}"),
-            LogTo::Stderr => writeln!(io::stderr().lock(), "{line}"),
-        };
+    /// Waits until every line logged so far is written: the report comes after them.
+    pub fn flush(&self) {
+        if let Some(queue) = &self.queue {
+            let (done, written) = mpsc::sync_channel(1);
+            if queue.send(Entry::Flush(done)).is_ok() {
+                let _ = written.recv();
+            }
+        }
     }
 }
 

@@ -1,9 +1,10 @@
 //! `keepalive-probe run`: serve, run a client command against the server, report what it opened.
 //!
-//! The command owns stdin, stdout and stderr while it runs; the event log goes to stderr so the
-//! command's output and the report stay clean on stdout. A SIGINT or SIGTERM to `run` (or to its
-//! process group, as Ctrl-C sends) is forwarded to the command; `run` waits for it (bounded by
-//! `--kill-after`, then SIGKILL), and the report is printed all the same.
+//! The command owns stdin, stdout and stderr while it runs, in a process group of its own that
+//! holds the terminal (`foreground.rs`); the event log goes to stderr so the command's output and
+//! the report stay clean on stdout. A SIGINT or SIGTERM to `run` (or to its process group) is
+//! forwarded to the command's group, once; `run` waits for it (bounded by `--kill-after`, then
+//! SIGKILL), and the report is printed all the same.
 
 use std::io::{self, Write};
 use std::os::unix::process::ExitStatusExt;
@@ -15,7 +16,8 @@ use keepalive_probe::Server;
 use tokio::process::{Child, Command};
 
 use crate::ca_file::CaFile;
-use crate::options::{LogTo, ServeOptions};
+use crate::foreground::{self, Foreground};
+use crate::options::{EventLog, LogTo, ServeOptions};
 use crate::signals::{Stop, StopSignals};
 use crate::snapshot::Snapshot;
 
@@ -93,14 +95,14 @@ async fn run(args: Args) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let server = match args.options.start(LogTo::Stderr).await {
-        Ok(server) => server,
+    let (server, log) = match args.options.start(LogTo::Stderr).await {
+        Ok(started) => started,
         Err(error) => {
             eprintln!("error: {}", crate::output::with_causes(&error));
             return ExitCode::from(2);
         }
     };
-    let ca_file = match CaFile::write(&server, None) {
+    let ca_file = match CaFile::write(&server, args.options.ca_file.as_deref()) {
         Ok(ca_file) => ca_file,
         Err(error) => {
             eprintln!("error: cannot write the CA certificate: {error}");
@@ -116,15 +118,16 @@ async fn run(args: Args) -> ExitCode {
         eprintln!("error: {CA_PLACEHOLDER} names the HTTPS server's CA certificate: add --tls");
         return ExitCode::from(2);
     }
-    let mut child = match start_command(&args.command, &server.url(), ca_file.as_ref()) {
-        Ok(child) => child,
-        Err(error) => {
-            eprintln!("error: cannot run {}: {error}", program(&args.command));
-            return ExitCode::from(COMMAND_FAILED);
-        }
-    };
-    // Signals first: Ctrl-C reaches the command and `run` together, and the command may exit
-    // of it before `run` looks; `run` was interrupted all the same.
+    let (mut child, foreground) =
+        match start_command(&args.command, &server.url(), ca_file.as_ref()) {
+            Ok(started) => started,
+            Err(error) => {
+                eprintln!("error: cannot run {}: {error}", program(&args.command));
+                return ExitCode::from(COMMAND_FAILED);
+            }
+        };
+    // Signals first: a signal to `run` that arrives as the command exits stopped `run` all the
+    // same.
     let ended = tokio::select! {
         biased;
         signal = stop.received() => Ended::Stopped(signal),
@@ -139,15 +142,17 @@ async fn run(args: Args) -> ExitCode {
                 program(&args.command)
             );
             stop_command(&mut child, signal, args.kill_after, &mut stop).await;
+            drop(foreground);
             // A signal now is the user's second: it cuts the wait for closes short.
             let snapshot = settle(&server, args.close_grace, Some(&mut stop)).await;
-            let written = report(&snapshot, &args);
+            let written = report(&snapshot, &args, &log);
             return match written {
                 Ok(()) => ExitCode::from(128 + signal.number() as u8),
                 Err(code) => code,
             };
         }
     };
+    drop(foreground);
     let status = match status {
         Ok(status) => status,
         Err(error) => {
@@ -155,16 +160,10 @@ async fn run(args: Args) -> ExitCode {
             return ExitCode::from(COMMAND_FAILED);
         }
     };
-    // A command ended by SIGINT or SIGTERM was most likely stopped by the same Ctrl-C that is
-    // about to reach `run` too (the terminal signals the whole process group): that one must not
-    // cut the wait for closes short. After a command that exited by itself, a signal is the
-    // user's, and does.
-    let killed_by_a_stop_signal = status
-        .signal()
-        .is_some_and(|number| Stop::from_number(number).is_some());
-    let interruptible = (!killed_by_a_stop_signal).then_some(&mut stop);
-    let snapshot = settle(&server, args.close_grace, interruptible).await;
-    if let Err(code) = report(&snapshot, &args) {
+    // The command's group held the terminal, so a Ctrl-C that ended it never reached `run`: a
+    // signal now is the user's, and cuts the wait for closes short.
+    let snapshot = settle(&server, args.close_grace, Some(&mut stop)).await;
+    if let Err(code) = report(&snapshot, &args, &log) {
         return code;
     }
     verdict(&args, status, &snapshot)
@@ -176,8 +175,13 @@ enum Ended {
     Stopped(Stop),
 }
 
-/// Starts the command with `{url}` (and `{ca}`) filled in; an error means it never ran.
-fn start_command(command: &[String], url: &str, ca: Option<&CaFile>) -> io::Result<Child> {
+/// Starts the command with `{url}` (and `{ca}`) filled in, in a process group of its own that
+/// holds the terminal while it runs (`foreground.rs`); an error means it never ran.
+fn start_command(
+    command: &[String],
+    url: &str,
+    ca: Option<&CaFile>,
+) -> io::Result<(Child, Foreground)> {
     let ca_path = ca.map(|ca| ca.path().display().to_string());
     let mut words = command.iter().map(|word| {
         let word = word.replace(URL_PLACEHOLDER, url);
@@ -197,10 +201,12 @@ fn start_command(command: &[String], url: &str, ca: Option<&CaFile>) -> io::Resu
     if let Some(path) = &ca_path {
         command.env(CA_VARIABLE, path);
     }
-    command.spawn()
+    let foreground = foreground::isolate(&mut command);
+    Ok((command.spawn()?, foreground))
 }
 
-/// Forwards `signal` to the command and waits for it to exit, at most `patience`; then kills it.
+/// Forwards `signal` to the command's group and waits for it to exit, at most `patience`; then
+/// kills it.
 /// A second SIGINT or SIGTERM while waiting kills it at once: the user asked twice.
 async fn stop_command(
     child: &mut Child,
@@ -208,13 +214,8 @@ async fn stop_command(
     patience: Duration,
     again: &mut StopSignals,
 ) {
-    if let Some(pid) = child.id().and_then(|pid| i32::try_from(pid).ok()) {
-        // SAFETY: kill(2) with our own child's pid and a valid signal number has no memory
-        // effects; a failure (the child already exited) is fine.
-        unsafe {
-            libc::kill(pid, signal.number());
-        }
-    }
+    // A failure means the command has exited already, which is as good.
+    let _ = foreground::signal_group(child, signal.number());
     tokio::select! {
         exited = tokio::time::timeout(patience, child.wait()) => {
             if exited.is_err() {
@@ -232,8 +233,10 @@ async fn stop_command(
     }
 }
 
-/// Prints the report (and writes the timeline); on failure, the exit code to end with.
-fn report(snapshot: &Snapshot, args: &Args) -> Result<(), ExitCode> {
+/// Prints the report after the event lines logged so far (and writes the timeline); on failure,
+/// the exit code to end with.
+fn report(snapshot: &Snapshot, args: &Args, log: &EventLog) -> Result<(), ExitCode> {
+    log.flush();
     if let Err(error) = print_report(snapshot, args.options.json) {
         eprintln!("error: cannot write the report: {error}");
         return Err(ExitCode::FAILURE);

@@ -33,9 +33,6 @@ pub struct Args {
     /// Also write the connections as an SVG timeline to FILE at exit.
     #[arg(long, value_name = "FILE")]
     timeline: Option<PathBuf>,
-    /// With --tls, write the CA certificate (PEM) to FILE.
-    #[arg(long, value_name = "FILE", requires = "tls")]
-    ca_file: Option<PathBuf>,
 }
 
 pub fn main(args: Args) -> ExitCode {
@@ -58,21 +55,21 @@ async fn serve(args: Args) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let server = match options.start(LogTo::Stdout).await {
-        Ok(server) => server,
+    let (server, log) = match options.start(LogTo::Stdout).await {
+        Ok(started) => started,
         Err(error) => {
             eprintln!("error: {}", crate::output::with_causes(&error));
             return ExitCode::from(2);
         }
     };
-    let ca_file = match CaFile::write(&server, args.ca_file.as_deref()) {
+    let ca_file = match CaFile::write(&server, options.ca_file.as_deref()) {
         Ok(ca_file) => ca_file,
         Err(error) => {
             eprintln!("error: cannot write the CA certificate: {error}");
             return ExitCode::FAILURE;
         }
     };
-    if let (Some(ca_file), None) = (&ca_file, &args.ca_file) {
+    if let (Some(ca_file), None) = (&ca_file, &options.ca_file) {
         eprintln!("ca: {}", ca_file.path().display());
     }
     if let Err(error) = print_url(&server.url()) {
@@ -84,6 +81,7 @@ async fn serve(args: Args) -> ExitCode {
     // it), and the report comes last so a script can take the last line.
     let snapshot = Snapshot::of(&server);
     server.shutdown().await;
+    log.flush();
     if let Err(error) = snapshot.print(options.json) {
         eprintln!("error: cannot write the report: {error}");
         return ExitCode::FAILURE;

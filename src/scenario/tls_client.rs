@@ -23,7 +23,7 @@ pub(super) fn config(ca: Option<&CaCertificate>) -> rustls::ClientConfig {
         // A certificate the server made this run: it parses, or the server would not have started.
         let _ = roots.add(CertificateDer::from(ca.der().to_vec()));
     }
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let provider = Arc::new(crate::server::ring_provider());
     let mut config = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .unwrap_or_else(|_| unreachable_versions())

@@ -127,7 +127,7 @@ impl ServerBuilder {
     ///
     /// let api = Router::new().route("/user", get(|| async { Json([1, 2, 3]) }));
     /// let server = Server::builder().router(api).start().await.unwrap();
-    /// # let _ = rustls::crypto::ring::default_provider().install_default();
+    /// # #[allow(deprecated)] let _ = rustls::crypto::ring::default_provider().install_default();
     /// let client = reqwest::Client::builder().no_proxy().build().unwrap();
     /// for _ in 0..2 {
     ///     let body = client.get(server.url_for("/user")).send().await.unwrap().text().await.unwrap();
@@ -192,7 +192,7 @@ impl ServerBuilder {
     ///
     /// let server = Server::builder().max_connection_details(1).start().await.unwrap();
     /// for _ in 0..3 {
-    ///     # let _ = rustls::crypto::ring::default_provider().install_default();
+    ///     # #[allow(deprecated)] let _ = rustls::crypto::ring::default_provider().install_default();
     ///     reqwest::Client::new().get(server.url()).send().await.unwrap();
     /// }
     /// let report = server.report_when_closed().await;

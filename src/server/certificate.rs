@@ -288,7 +288,7 @@ mod tests {
         roots
             .add(CertificateDer::from(issued.ca_der.clone()))
             .expect("the authority is a valid trust anchor");
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let provider = Arc::new(crate::server::tls::ring_provider());
         let verifier = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider)
             .build()
             .expect("a verifier");

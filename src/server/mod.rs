@@ -37,6 +37,8 @@ use crate::panics::Panics;
 use crate::report::{AcceptedConnection, ConnectionId, ReceivedRequest, Report, Snapshot};
 
 pub use builder::{ServerBuilder, StartError};
+#[cfg(feature = "scenarios")]
+pub(crate) use tls::ring_provider;
 #[cfg(feature = "tls")]
 pub use tls::{CaCertificate, TlsSettings, TlsSetupError};
 
@@ -56,7 +58,7 @@ pub const REQUEST_NUMBER_HEADER: HeaderName = HeaderName::from_static("x-request
 /// use keepalive_probe::{Server, connection_id};
 ///
 /// let server = Server::start().await.unwrap();
-/// # let _ = rustls::crypto::ring::default_provider().install_default();
+/// # #[allow(deprecated)] let _ = rustls::crypto::ring::default_provider().install_default();
 /// let response = reqwest::get(server.url()).await.unwrap();
 /// assert_eq!(connection_id(response.headers()).map(|id| id.get()), Some(1));
 /// # }
@@ -151,7 +153,7 @@ impl Server {
     /// use keepalive_probe::Server;
     ///
     /// let server = Server::start().await.unwrap();
-    /// # let _ = rustls::crypto::ring::default_provider().install_default();
+    /// # #[allow(deprecated)] let _ = rustls::crypto::ring::default_provider().install_default();
     /// let client = reqwest::Client::builder().no_proxy().build().unwrap();
     /// for page in 1..=3 {
     ///     let url = server.url_for(&format!("/?page={page}"));
@@ -220,7 +222,7 @@ impl Server {
     /// use keepalive_probe::Server;
     ///
     /// let server = Server::start().await.unwrap();
-    /// # let _ = rustls::crypto::ring::default_provider().install_default();
+    /// # #[allow(deprecated)] let _ = rustls::crypto::ring::default_provider().install_default();
     /// let client = reqwest::Client::builder().no_proxy().build().unwrap();
     /// client.get(server.url()).send().await.unwrap().bytes().await.unwrap();
     /// let still_open = server.report_within(Duration::from_secs(5)).await.unwrap_err();

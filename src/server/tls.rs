@@ -130,7 +130,7 @@ impl Tls {
     pub(super) fn new(settings: TlsSettings) -> Result<Tls, TlsSetupError> {
         let issued = certificate::issue().map_err(TlsSetupError)?;
 
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let provider = Arc::new(ring_provider());
         let mut config = rustls::ServerConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
             .map_err(setup_error)?
@@ -184,7 +184,7 @@ impl Tls {
                         Some(rustls::HandshakeKind::Resumed) => Handshake::Resumed,
                         _ => Handshake::Full,
                     },
-                    version: connection.protocol_version().map(|v| format!("{v:?}")),
+                    version: connection.protocol_version().map(version_name),
                     alpn: connection
                         .alpn_protocol()
                         .map(|p| String::from_utf8_lossy(p).into_owned()),
@@ -197,5 +197,24 @@ impl Tls {
                 None
             }
         }
+    }
+}
+
+/// rustls's provider on ring. rustls 0.23.48 deprecates it for its lack of post-quantum key
+/// exchange, which a loopback test server does not need; aws-lc-rs, the provider that has it,
+/// would add a C and assembly build to every user's tests. Allowed here, once, so a user's
+/// build shows no warning of ours.
+#[allow(deprecated)]
+pub(crate) fn ring_provider() -> rustls::crypto::CryptoProvider {
+    rustls::crypto::ring::default_provider()
+}
+
+/// A protocol version as OpenSSL and Python's `ssl` name it (`TLSv1.3`), not rustls's variant
+/// (`TLSv1_3`).
+fn version_name(version: rustls::ProtocolVersion) -> String {
+    match version {
+        rustls::ProtocolVersion::TLSv1_2 => "TLSv1.2".to_owned(),
+        rustls::ProtocolVersion::TLSv1_3 => "TLSv1.3".to_owned(),
+        other => format!("{other:?}"),
     }
 }

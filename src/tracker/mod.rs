@@ -163,7 +163,7 @@ impl std::error::Error for UntrackedResponse {}
 ///
 /// let server = Server::start().await.unwrap();
 /// let tracker = ConnectionTracker::new();
-/// # let _ = rustls::crypto::ring::default_provider().install_default();
+/// # #[allow(deprecated)] let _ = rustls::crypto::ring::default_provider().install_default();
 /// let client = reqwest::Client::builder()
 ///     .no_proxy()
 ///     .connector_layer(tracker.layer())

@@ -317,7 +317,7 @@ pub fn why(client: Client) -> &'static str {
 }
 
 /// The endings `expected` stands for, counted; `None` where they race.
-fn counted(expected: Ended, connections: usize) -> Option<Endings> {
+pub fn counted(expected: Ended, connections: usize) -> Option<Endings> {
     match expected {
         Ended::All(ending) => Some(Endings::all(ending, connections)),
         Ended::Each(endings) => {

@@ -12,6 +12,7 @@ mod catalog;
 mod drivers;
 mod home;
 mod markdown;
+mod row;
 mod run;
 mod rust_driver;
 mod toolchains;
@@ -19,10 +20,9 @@ mod toolchains;
 use std::collections::BTreeMap;
 use std::process::ExitCode;
 
-use serde::Serialize;
-
 use self::cases::{CASES, Case, Expect, expect};
 use self::catalog::Client;
+use self::row::Row;
 use self::run::Observation;
 
 /// The options of `clients`.
@@ -56,19 +56,6 @@ pub struct Args {
     /// nothing.
     #[arg(long, conflicts_with_all = ["json", "markdown", "repeat"])]
     toolchains: bool,
-}
-
-/// One case's line, as `--json` prints it.
-#[derive(Debug, Serialize)]
-struct Row<'a> {
-    client: &'static str,
-    version: Option<String>,
-    case: &'static str,
-    expected: String,
-    observed: BTreeMap<String, usize>,
-    verdict: &'static str,
-    client_view: Option<String>,
-    skipped: Option<&'a str>,
 }
 
 pub fn main(args: Args) -> ExitCode {
@@ -186,20 +173,17 @@ pub fn main(args: Args) -> ExitCode {
             let row = Row {
                 client: client.name(),
                 version: version.clone(),
-                case: case.name,
-                expected: describe(outcome.expected),
+                case,
+                expected: outcome.expected,
                 observed: outcome.observed,
                 verdict: outcome.verdict,
                 client_view: outcome.client_view,
                 skipped: skipped_because.as_deref(),
             };
             if args.json {
-                match serde_json::to_string(&row) {
-                    Ok(line) => outln!("{line}"),
-                    Err(error) => eprintln!("error: cannot encode JSON: {error}"),
-                }
+                row.print_json();
             } else {
-                print_row(&row);
+                row.print();
             }
         }
     }
@@ -341,38 +325,6 @@ fn view_agrees(observation: &Observation, resumed: bool) -> bool {
         expected.push_str(&format!(" resumed={}", observation.tls.resumed));
     }
     observation.client_view.as_deref() == Some(expected.as_str())
-}
-
-fn describe(expected: Expect) -> String {
-    match expected {
-        Expect::Exact(per_connection, ended, handshakes) => format!(
-            "{per_connection:?} {}{}",
-            cases::describe_endings(ended, per_connection.len()),
-            brief::handshakes(&handshakes)
-        ),
-        Expect::Race(at_most) => format!(
-            "race: {} requests served once on at most {at_most} connections, none failed",
-            cases::REQUESTS
-        ),
-        Expect::NotApplicable => "n/a".to_owned(),
-    }
-}
-
-fn print_row(row: &Row<'_>) {
-    let observed: Vec<String> = row
-        .observed
-        .iter()
-        .map(|(outcome, times)| format!("{outcome} ×{times}"))
-        .collect();
-    outln!(
-        "{:<10} {:<28} {:<8} expected {:<34} observed {}{}",
-        row.client,
-        row.case,
-        row.verdict,
-        row.expected,
-        observed.join(", "),
-        row.skipped.map(|s| format!(" ({s})")).unwrap_or_default()
-    );
 }
 
 #[cfg(test)]

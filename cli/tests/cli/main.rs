@@ -6,7 +6,9 @@ mod clients;
 mod matrix;
 mod run;
 mod run_signals;
+mod run_tls;
 mod serve;
+mod slow_reader;
 
 #[path = "../support/ring.rs"]
 mod ring;

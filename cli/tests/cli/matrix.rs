@@ -149,3 +149,43 @@ fn matrix_html_writes_a_section_and_a_timeline_per_scenario() {
         (selected, selected, selected, false)
     );
 }
+
+/// A page that cannot be written is a usage error (2) found before any scenario runs: it used to
+/// come after the whole table, which then ended in a failure (1).
+#[test]
+fn matrix_html_to_a_path_that_cannot_be_written_fails_before_running() {
+    let output = Command::new(BINARY)
+        .args(["matrix", "--html", "/nonexistent/dir/page.html"])
+        .output()
+        .expect("the binary runs");
+    assert_eq!(
+        (
+            output.status.code(),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        ),
+        (
+            Some(2),
+            String::new(),
+            "error: cannot write /nonexistent/dir/page.html: No such file or directory (os error 2)\n"
+                .to_owned(),
+        )
+    );
+}
+
+/// The text table says `pass` where `--json` says `"pass"` (it said `ok`).
+#[test]
+fn matrix_text_and_json_name_a_pass_alike() {
+    let output = Command::new(BINARY)
+        .args([
+            "matrix",
+            "--filter",
+            "full_read_reuses_one_connection (2 B body",
+        ])
+        .output()
+        .expect("the binary runs");
+    assert!(output.status.success(), "{output:?}");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let row = stdout.lines().nth(1).expect("one scenario row");
+    assert!(row.ends_with("  pass"), "{row}");
+}

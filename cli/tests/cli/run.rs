@@ -16,16 +16,16 @@ const BINARY: &str = env!("CARGO_BIN_EXE_keepalive-probe");
 
 /// What one `keepalive-probe run` did.
 #[derive(Debug)]
-struct Outcome {
-    code: i32,
-    stdout: String,
-    stderr: String,
+pub struct Outcome {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
 }
 
 impl Outcome {
     /// The JSON report on the last line of stdout, with each peer and time checked and removed
     /// (they vary; everything else is compared exactly).
-    fn report(&self) -> Value {
+    pub fn report(&self) -> Value {
         let line = self.stdout.lines().last().expect("a report line");
         let mut report: Value =
             serde_json::from_str(line).unwrap_or_else(|error| panic!("not JSON ({error}): {line}"));
@@ -58,7 +58,7 @@ impl Outcome {
     }
 }
 
-fn run(args: &[&str]) -> Outcome {
+pub fn run(args: &[&str]) -> Outcome {
     let output = Command::new(BINARY)
         .arg("run")
         .args(args)
@@ -371,81 +371,5 @@ exec 4<&0
             "ended": {"client_closed": 0, "client_reset": 0, "server_closed": 0, "open": 1},
             "connections": [{"id": 1, "requests": 0, "closed": false, "ended": "open"}],
         })
-    );
-}
-
-/// `run --tls`: curl trusts the server's CA through `{ca}` and reuses one connection, so one full
-/// TLS handshake; the JSON report counts handshakes and names each connection's.
-#[test]
-fn tls_run_counts_one_full_handshake_for_curls_one_connection() {
-    let outcome = run(&[
-        "--tls",
-        "--json",
-        "--quiet",
-        "--expect-connections",
-        "1",
-        "--",
-        "curl",
-        "-s",
-        "--cacert",
-        "{ca}",
-        "{url}",
-        "{url}",
-    ]);
-    assert_eq!(outcome.code, 0, "{outcome:?}");
-    assert_eq!(
-        outcome.report(),
-        json!({
-            "accepted": 1,
-            "used": 1,
-            "requests": 2,
-            "ended": {"client_closed": 1, "client_reset": 0, "server_closed": 0, "open": 0},
-            "tls": {"full": 1, "resumed": 0, "failed": 0},
-            "connections": [{
-                "id": 1,
-                "requests": 2,
-                "closed": true,
-                "ended": "client_closed",
-                "tls": {"handshake": "full", "version": "TLSv1_3", "alpn": "http/1.1"},
-            }],
-        })
-    );
-}
-
-/// The `{ca}` file a client is handed holds the certificate and nothing else: no private key
-/// leaves the process.
-#[test]
-fn tls_ca_file_holds_the_certificate_only() {
-    let outcome = run(&[
-        "--tls",
-        "--quiet",
-        "--",
-        "sh",
-        "-c",
-        "cat \"$KEEPALIVE_PROBE_CA\" {ca}",
-    ]);
-    assert_eq!(outcome.code, 0, "{outcome:?}");
-    let pem = outcome
-        .stdout
-        .split("\nreport:")
-        .next()
-        .expect("the command's output");
-    assert_eq!(
-        pem.matches("-----BEGIN CERTIFICATE-----").count(),
-        2,
-        "{pem}"
-    );
-    assert!(!pem.contains("PRIVATE KEY"), "{pem}");
-}
-
-/// `{ca}` without `--tls` names nothing: a usage error, and the command does not run.
-#[test]
-fn ca_placeholder_without_tls_is_a_usage_error() {
-    let outcome = run(&["--quiet", "--", "echo", "{ca}"]);
-    assert_eq!(outcome.code, 2, "{outcome:?}");
-    assert_eq!(outcome.stdout, "");
-    assert_eq!(
-        outcome.stderr,
-        "error: {ca} names the HTTPS server's CA certificate: add --tls\n"
     );
 }

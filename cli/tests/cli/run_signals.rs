@@ -164,3 +164,91 @@ fn finish_after_stderr(
         .unwrap_or_else(|error| panic!("no JSON report ({error}): {rest:?}"));
     (status.code().expect("an exit code"), report)
 }
+
+/// A client that makes one request, says so, and then counts every SIGINT it receives, one line
+/// each, until it is killed.
+const COUNTING_CLIENT: &str = r#"
+import os, signal, urllib.request
+signal.signal(signal.SIGINT, lambda *_: print("SIGINT", flush=True))
+urllib.request.urlopen(os.environ["KEEPALIVE_PROBE_URL"]).read()
+print("ready", flush=True)
+while True:
+    signal.pause()
+"#;
+
+/// A script's `kill -INT -PGID` (or a terminal's Ctrl-C) signals `run`'s whole group. The
+/// command used to be in it, so it got that SIGINT and then `run`'s forward of it: two, which
+/// cargo, npm or pytest take as "force quit". In a group of its own it gets exactly one.
+#[test]
+fn sigint_to_runs_group_reaches_the_command_exactly_once() {
+    let mut child = Command::new(BINARY)
+        .args(["run", "--json", "--quiet", "--kill-after", "0.3", "--"])
+        .args(["python3", "-c", COUNTING_CLIENT])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0)
+        .spawn()
+        .expect("the binary starts");
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout is piped"));
+    let mut line = String::new();
+    stdout.read_line(&mut line).expect("the command speaks");
+    assert_eq!(line, "ready\n");
+    send(-(child.id() as i32), libc::SIGINT);
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).expect("stdout reads");
+    let status = child.wait().expect("run exits");
+    assert_eq!(status.code(), Some(128 + libc::SIGINT));
+    assert_eq!(rest.matches("SIGINT\n").count(), 1, "{rest}");
+}
+
+/// A client that makes one request, says so, and waits; a SIGINT it reports, then dies of it.
+const DYING_CLIENT: &str = r#"
+import os, signal, urllib.request
+def interrupted(*_):
+    print("interrupted", flush=True)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    os.kill(os.getpid(), signal.SIGINT)
+signal.signal(signal.SIGINT, interrupted)
+urllib.request.urlopen(os.environ["KEEPALIVE_PROBE_URL"]).read()
+print("ready", flush=True)
+while True:
+    signal.pause()
+"#;
+
+/// In a terminal (`script` makes one), the command's group holds the terminal while it runs:
+/// Ctrl-C reaches the command, which dies of it, and `run` reports and ends as interrupted.
+#[test]
+fn ctrl_c_in_a_terminal_reaches_the_command_and_the_report_prints() {
+    let run = format!("{BINARY} run --json --quiet -- python3 -c \"$CLIENT\"");
+    let mut child = Command::new("script")
+        .args(["--quiet", "--return", "--command", &run, "/dev/null"])
+        .env("CLIENT", DYING_CLIENT)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("script starts");
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout is piped"));
+    let mut line = String::new();
+    while line.trim_end() != "ready" {
+        line.clear();
+        assert_ne!(stdout.read_line(&mut line).expect("reads"), 0, "no ready");
+    }
+    let mut terminal = child.stdin.take().expect("stdin is piped");
+    std::io::Write::write_all(&mut terminal, b"\x03").expect("Ctrl-C typed");
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).expect("stdout reads");
+    let status = child.wait().expect("script exits");
+    // The terminal carries stdout and stderr both: the report is the line that is JSON.
+    let report: Value = rest
+        .lines()
+        .find_map(|line| serde_json::from_str(line.trim()).ok())
+        .unwrap_or_else(|| panic!("no JSON report: {rest:?}"));
+    assert_eq!(
+        (
+            status.code(),
+            rest.matches("interrupted").count(),
+            counts(&report)
+        ),
+        (Some(128 + libc::SIGINT), 1, (1, 1, vec![(1, true)]))
+    );
+}

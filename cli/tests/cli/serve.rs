@@ -304,6 +304,24 @@ fn close_answers_with_connection_close_and_body_bytes_sizes_the_body() {
     assert_eq!(report["connections"][0]["closed"], json!(true));
 }
 
+/// `--max-connection-details N` keeps a long-running server's memory bounded: the report keeps
+/// the last N connections in detail and counts every one.
+#[test]
+fn max_connection_details_caps_the_connections_in_the_report() {
+    let serve = Serve::start(&["--json", "--quiet", "--max-connection-details", "2"]);
+    let close = [("connection", "close")];
+    assert_eq!(bodies(&serve.url, 3, &close), ["ok", "ok", "ok"]);
+    let (status, rest) = serve.stop("-TERM");
+    assert!(status.success(), "{status}");
+    let report = parse_json(rest.last().expect("a report line"));
+    let kept: Vec<&Value> = report["connections"]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .collect();
+    assert_eq!((report["accepted"].as_u64(), kept.len()), (Some(3), 2));
+}
+
 /// Runs `serve` with arguments that must be refused before it serves anything.
 fn refused(args: &[&str]) -> (i32, String) {
     let output = Command::new(BINARY)

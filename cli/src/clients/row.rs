@@ -1,0 +1,118 @@
+//! One client's outcome in one case, as `clients` prints it: a line of text, or a line of JSON
+//! whose fields are a contract (`docs/cli.md`).
+
+use std::collections::BTreeMap;
+
+use keepalive_probe::{Endings, Handshakes};
+use serde::{Serialize, Serializer};
+
+use super::brief;
+use super::cases::{self, Case, Expect};
+
+/// One case's line. As JSON: the expectation in words (`expected`) and as fields, as
+/// `matrix --json` gives it, each `null` where it does not apply.
+#[derive(Debug)]
+pub struct Row<'a> {
+    pub client: &'static str,
+    pub version: Option<String>,
+    pub case: &'a Case,
+    pub expected: Expect,
+    /// Each outcome seen, with how many times.
+    pub observed: BTreeMap<String, usize>,
+    pub verdict: &'static str,
+    pub client_view: Option<String>,
+    pub skipped: Option<&'a str>,
+}
+
+/// The JSON line's fields.
+#[derive(Serialize)]
+struct JsonRow<'a> {
+    client: &'static str,
+    version: &'a Option<String>,
+    case: &'static str,
+    expected: String,
+    /// Requests per connection, in accept order, where the count is exact.
+    expected_requests_per_connection: Option<&'static [usize]>,
+    /// How the connections end, where that is exact (not `FIN/RST`).
+    expected_ended: Option<Endings>,
+    /// The TLS handshakes, over HTTPS.
+    expected_tls: Option<Handshakes>,
+    /// Where no exact count exists: the most connections the client's code can open.
+    expected_at_most_connections: Option<usize>,
+    observed: &'a BTreeMap<String, usize>,
+    verdict: &'static str,
+    client_view: &'a Option<String>,
+    skipped: Option<&'a str>,
+}
+
+impl Serialize for Row<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let (per_connection, ended, tls, at_most) = match self.expected {
+            Expect::Exact(per_connection, ended, handshakes) => (
+                Some(per_connection),
+                cases::counted(ended, per_connection.len()),
+                self.case.tls.then_some(handshakes),
+                None,
+            ),
+            Expect::Race(at_most) => (None, None, None, Some(at_most)),
+            Expect::NotApplicable => (None, None, None, None),
+        };
+        JsonRow {
+            client: self.client,
+            version: &self.version,
+            case: self.case.name,
+            expected: describe(self.expected),
+            expected_requests_per_connection: per_connection,
+            expected_ended: ended,
+            expected_tls: tls,
+            expected_at_most_connections: at_most,
+            observed: &self.observed,
+            verdict: self.verdict,
+            client_view: &self.client_view,
+            skipped: self.skipped,
+        }
+        .serialize(serializer)
+    }
+}
+
+impl Row<'_> {
+    pub fn print_json(&self) {
+        match serde_json::to_string(self) {
+            Ok(line) => outln!("{line}"),
+            Err(error) => eprintln!("error: cannot encode JSON: {error}"),
+        }
+    }
+
+    pub fn print(&self) {
+        let observed: Vec<String> = self
+            .observed
+            .iter()
+            .map(|(outcome, times)| format!("{outcome} ×{times}"))
+            .collect();
+        outln!(
+            "{:<10} {:<28} {:<8} expected {:<34} observed {}{}",
+            self.client,
+            self.case.name,
+            self.verdict,
+            describe(self.expected),
+            observed.join(", "),
+            self.skipped.map(|s| format!(" ({s})")).unwrap_or_default()
+        );
+    }
+}
+
+/// The expectation in words: `[5] 1 FIN`, the race's bound, or `n/a`.
+fn describe(expected: Expect) -> String {
+    match expected {
+        Expect::Exact(per_connection, ended, handshakes) => format!(
+            "{per_connection:?} {}{}",
+            cases::describe_endings(ended, per_connection.len()),
+            brief::handshakes(&handshakes)
+        ),
+        Expect::Race(at_most) => format!(
+            "race: {} requests served once on at most {at_most} connections, none failed",
+            cases::REQUESTS
+        ),
+        Expect::NotApplicable => "n/a".to_owned(),
+    }
+}

@@ -1,0 +1,106 @@
+//! `keepalive-probe run --tls`: the command trusts the server's CA through `{ca}` (or a file of
+//! its choosing, `--ca-file`), and the report counts TLS handshakes.
+
+use pretty_assertions::assert_eq;
+use serde_json::json;
+
+use crate::run::run;
+
+/// `run --tls`: curl trusts the server's CA through `{ca}` and reuses one connection, so one full
+/// TLS handshake; the JSON report counts handshakes and names each connection's.
+#[test]
+fn tls_run_counts_one_full_handshake_for_curls_one_connection() {
+    let outcome = run(&[
+        "--tls",
+        "--json",
+        "--quiet",
+        "--expect-connections",
+        "1",
+        "--",
+        "curl",
+        "-s",
+        "--cacert",
+        "{ca}",
+        "{url}",
+        "{url}",
+    ]);
+    assert_eq!(outcome.code, 0, "{outcome:?}");
+    assert_eq!(
+        outcome.report(),
+        json!({
+            "accepted": 1,
+            "used": 1,
+            "requests": 2,
+            "ended": {"client_closed": 1, "client_reset": 0, "server_closed": 0, "open": 0},
+            "tls": {"full": 1, "resumed": 0, "failed": 0},
+            "connections": [{
+                "id": 1,
+                "requests": 2,
+                "closed": true,
+                "ended": "client_closed",
+                "tls": {"handshake": "full", "version": "TLSv1.3", "alpn": "http/1.1"},
+            }],
+        })
+    );
+}
+
+/// The `{ca}` file a client is handed holds the certificate and nothing else: no private key
+/// leaves the process.
+#[test]
+fn tls_ca_file_holds_the_certificate_only() {
+    let outcome = run(&[
+        "--tls",
+        "--quiet",
+        "--",
+        "sh",
+        "-c",
+        "cat \"$KEEPALIVE_PROBE_CA\" {ca}",
+    ]);
+    assert_eq!(outcome.code, 0, "{outcome:?}");
+    let pem = outcome
+        .stdout
+        .split("\nreport:")
+        .next()
+        .expect("the command's output");
+    assert_eq!(
+        pem.matches("-----BEGIN CERTIFICATE-----").count(),
+        2,
+        "{pem}"
+    );
+    assert!(!pem.contains("PRIVATE KEY"), "{pem}");
+}
+
+/// `{ca}` without `--tls` names nothing: a usage error, and the command does not run.
+#[test]
+fn ca_placeholder_without_tls_is_a_usage_error() {
+    let outcome = run(&["--quiet", "--", "echo", "{ca}"]);
+    assert_eq!(outcome.code, 2, "{outcome:?}");
+    assert_eq!(outcome.stdout, "");
+    assert_eq!(
+        outcome.stderr,
+        "error: {ca} names the HTTPS server's CA certificate: add --tls\n"
+    );
+}
+
+/// `run --ca-file FILE` writes the CA certificate there, as `serve --ca-file` does, and `{ca}`
+/// names that file. (`run` lacked the option that the docs said it shared with `serve`.)
+#[test]
+fn tls_ca_file_option_writes_the_certificate_where_asked() {
+    let file = std::env::temp_dir().join(format!("run-ca-{}.pem", std::process::id()));
+    let file_name = file.display().to_string();
+    let outcome = run(&[
+        "--tls",
+        "--quiet",
+        "--ca-file",
+        &file_name,
+        "--",
+        "sh",
+        "-c",
+        "echo {ca}",
+    ]);
+    let pem = std::fs::read_to_string(&file).expect("the CA file was written");
+    std::fs::remove_file(&file).expect("removed");
+    assert_eq!(outcome.code, 0, "{outcome:?}");
+    assert_eq!(outcome.stdout.lines().next(), Some(file_name.as_str()));
+    assert!(pem.starts_with("-----BEGIN CERTIFICATE-----"), "{pem}");
+}
