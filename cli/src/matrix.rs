@@ -58,6 +58,10 @@ struct Row {
     verdict: Verdict,
     error: Option<String>,
     why: &'static str,
+    /// Why each failed request failed: the text table says so on a failed row. Not a field of
+    /// the JSON, whose shape is a contract.
+    #[serde(skip)]
+    request_errors: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -175,6 +179,10 @@ fn row(scenario: &Scenario, observed: &Result<Observed, scenario::ScenarioError>
         verdict,
         error,
         why: scenario.why,
+        request_errors: observed
+            .as_ref()
+            .map(|observed| observed.request_errors.clone())
+            .unwrap_or_default(),
     }
 }
 
@@ -232,7 +240,7 @@ fn print_table(rows: &[Row]) {
         let verdict = match row.verdict {
             Verdict::Pass => "pass".to_owned(),
             Verdict::Fail => format!(
-                "FAIL: observed {:?} ({}), {} failed requests",
+                "FAIL: observed {:?} ({}), {} failed requests{}",
                 row.observed_requests_per_connection
                     .as_deref()
                     .unwrap_or_default(),
@@ -240,7 +248,11 @@ fn print_table(rows: &[Row]) {
                     .as_ref()
                     .map(endings_label)
                     .unwrap_or_default(),
-                row.observed_failed_requests.unwrap_or_default()
+                row.observed_failed_requests.unwrap_or_default(),
+                row.request_errors
+                    .iter()
+                    .map(|error| format!("; {error}"))
+                    .collect::<String>()
             ),
             Verdict::Error => format!("ERROR: {}", row.error.as_deref().unwrap_or_default()),
         };

@@ -8,6 +8,7 @@ mod building;
 pub mod families;
 mod handlers;
 mod markdown;
+mod observed;
 mod run;
 mod run_blocking;
 mod table;
@@ -23,7 +24,7 @@ use crate::report::{Ending, Report};
 
 pub use handlers::Handler;
 pub use markdown::markdown_table;
-pub use run::{Observed, Outcome, ResponseSeen, ScenarioError};
+pub use observed::{Observed, Outcome, ResponseSeen, ScenarioError};
 pub use table::table;
 
 /// One kibibyte.

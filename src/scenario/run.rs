@@ -6,105 +6,23 @@
 //! woken task before it polls the main future again, so a connection that a finished body hands
 //! back to the pool is back before the client's next request looks for one.
 
-use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use reqwest::header::{CONNECTION, HeaderMap, HeaderValue};
+use reqwest::header::{CONNECTION, HeaderValue};
 use reqwest::{Client, Version};
-use serde::Serialize;
 use tokio::task::JoinSet;
 
+use super::observed::{
+    Observed, Outcome, Responses, SETTLE_LIMIT, ScenarioError, observed, with_causes,
+};
 use super::{Method, Runtime, Scenario, Step};
-use crate::report::{ConnectionId, Report, Snapshot};
-use crate::server::TlsSettings;
-use crate::server::{Server, StartError, connection_id};
-use crate::tracker::{ConnectionTracker, ServedBy, TrackedConnection};
+use crate::report::Report;
+use crate::server::{Server, StartError, TlsSettings};
+use crate::tracker::ConnectionTracker;
 
 /// A client's TLS configuration: every scenario client gets one, HTTPS or not (see
 /// [`Scenario::client_tls`]).
 pub(super) type ClientTls = rustls::ClientConfig;
-
-/// What a scenario run observed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Outcome {
-    /// The server's final report.
-    pub report: Report,
-    /// Client requests that returned an error.
-    pub failed_requests: usize,
-}
-
-/// A scenario that could not be run at all (as opposed to one whose counts differ).
-#[derive(Debug)]
-pub enum ScenarioError {
-    /// The tokio runtime could not be built.
-    Runtime(std::io::Error),
-    /// The counting server did not start.
-    Server(StartError),
-    /// The reqwest client could not be built.
-    Client(reqwest::Error),
-    /// The scenario asks for something its runtime cannot do.
-    Unsupported(&'static str),
-    /// Connections were still open long after the client was dropped.
-    Unsettled(Report),
-}
-
-// Written out rather than derived, as the library's other errors are. Each message carries its
-// cause, so only the server's error, which stands for itself, passes a source on.
-impl std::fmt::Display for ScenarioError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            ScenarioError::Runtime(error) => write!(f, "cannot build the runtime: {error}"),
-            ScenarioError::Server(error) => error.fmt(f),
-            ScenarioError::Client(error) => write!(f, "cannot build the client: {error}"),
-            ScenarioError::Unsupported(what) => f.write_str(what),
-            ScenarioError::Unsettled(report) => write!(
-                f,
-                "connections still open {SETTLE_LIMIT:?} after the client was dropped: {report:?}"
-            ),
-        }
-    }
-}
-
-impl std::error::Error for ScenarioError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            ScenarioError::Server(error) => error.source(),
-            _ => None,
-        }
-    }
-}
-
-impl From<StartError> for ScenarioError {
-    fn from(error: StartError) -> Self {
-        ScenarioError::Server(error)
-    }
-}
-
-/// How long connections may stay open after the client is dropped before the run is called hung.
-/// On the paused clock this passes only once nothing else can happen, so a hang shows at once.
-const SETTLE_LIMIT: Duration = Duration::from_secs(10);
-
-/// Everything a run saw: the outcome, the server's ledger, and the client's own view.
-#[derive(Debug, Clone)]
-pub struct Observed {
-    /// What the scenario asserts.
-    pub outcome: Outcome,
-    /// The server's ledger once every connection closed: connections, times, the request log.
-    pub snapshot: Snapshot,
-    /// Every connection the clients opened, from a [`ConnectionTracker`] on each of them.
-    pub tracked: Vec<TrackedConnection>,
-    /// Every response the clients received, in order.
-    pub responses: Vec<ResponseSeen>,
-}
-
-/// One response, as the client's tracker and the server each placed it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ResponseSeen {
-    /// The tracked connection that served it, and whether that was a reuse.
-    pub served: ServedBy,
-    /// The connection the server named in `x-connection-id`.
-    pub server_named: Option<ConnectionId>,
-}
 
 /// Applies a [`ClientSetup`](super::ClientSetup) to a reqwest builder and builds the client.
 /// A macro, not a function: `reqwest::ClientBuilder` and `reqwest::blocking::ClientBuilder` share
@@ -186,32 +104,23 @@ impl Scenario {
 
     async fn run_async(&self) -> Result<Observed, ScenarioError> {
         let server = self.start_server().await?;
-        let urls = self.urls(&server);
         let tracker = ConnectionTracker::new();
         let seen = Responses::default();
         let mut clients = vec![self.async_client(&tracker, &server)?];
-        let mut failed_requests = 0;
-        let mut sent = 0;
-        for step in &self.steps {
+        let mut errors = Vec::new();
+        for action in self.actions(&server) {
             let client = clients
                 .last()
                 .cloned()
                 .ok_or(ScenarioError::Unsupported("a scenario needs a client"))?;
-            match *step {
-                Step::Sequential(n) => {
-                    for _ in 0..n {
-                        let url = &urls[sent % urls.len()];
-                        sent += 1;
-                        let succeeded = self.send(&client, url, &tracker, &seen).await;
-                        failed_requests += usize::from(!succeeded);
-                    }
+            match action {
+                Action::Send(url) => {
+                    errors.extend(self.send(&client, &url, &tracker, &seen).await.err());
                 }
-                Step::Concurrent(k) => {
+                Action::Concurrent(urls) => {
                     let mut in_flight = JoinSet::new();
-                    for _ in 0..k {
+                    for url in urls {
                         let scenario = self.clone();
-                        let url = urls[sent % urls.len()].clone();
-                        sent += 1;
                         let client = client.clone();
                         let (tracker, seen) = (tracker.clone(), seen.clone());
                         in_flight.spawn(async move {
@@ -219,46 +128,55 @@ impl Scenario {
                         });
                     }
                     while let Some(joined) = in_flight.join_next().await {
-                        failed_requests += usize::from(!request_succeeded(joined));
+                        errors.extend(request_result(joined).err());
                     }
                 }
-                Step::Pause(duration) => tokio::time::sleep(duration).await,
-                Step::NewClient => clients.push(self.async_client(&tracker, &server)?),
-                Step::CloneClient => clients.push(client.clone()),
+                Action::Pause(duration) => tokio::time::sleep(duration).await,
+                Action::NewClient => clients.push(self.async_client(&tracker, &server)?),
+                Action::CloneClient => clients.push(client),
             }
         }
         drop(clients);
         let report = settle(&server).await?;
-        Ok(Observed {
-            outcome: Outcome {
-                report,
-                failed_requests,
-            },
-            snapshot: server.snapshot(),
-            tracked: tracker.connections(),
-            responses: seen.take(),
-        })
+        Ok(observed(&server, report, errors, &tracker, &seen))
     }
 
-    /// Sends one request and consumes its response; `false` if the client saw an error.
+    /// The steps as the actions a runner takes, each request with the URL it goes to (in turn,
+    /// with `alternate_hosts`): the async and the blocking runner share their order.
+    pub(super) fn actions(&self, server: &Server) -> Vec<Action> {
+        let urls = self.urls(server);
+        let mut next = urls.iter().cycle().cloned();
+        let mut url = || next.next().unwrap_or_default();
+        self.steps
+            .iter()
+            .flat_map(|step| match *step {
+                Step::Sequential(n) => (0..n).map(|_| Action::Send(url())).collect(),
+                Step::Concurrent(k) => vec![Action::Concurrent((0..k).map(|_| url()).collect())],
+                Step::Pause(duration) => vec![Action::Pause(duration)],
+                Step::NewClient => vec![Action::NewClient],
+                Step::CloneClient => vec![Action::CloneClient],
+            })
+            .collect()
+    }
+
+    /// Sends one request and consumes its response; `Err` says why the client saw an error.
     async fn send(
         &self,
         client: &Client,
         url: &str,
         tracker: &ConnectionTracker,
         seen: &Responses,
-    ) -> bool {
+    ) -> Result<(), String> {
         let request = prepared_request!(self, client, url);
-        match request.send().await {
-            Ok(mut response) => {
-                seen.record(
-                    tracker.connection_of(&mut response).ok(),
-                    response.headers(),
-                );
-                self.consume.response(response).await.is_ok()
-            }
-            Err(_) => false,
-        }
+        let mut response = request.send().await.map_err(|error| with_causes(&error))?;
+        seen.record(
+            tracker.connection_of(&mut response).ok(),
+            response.headers(),
+        );
+        self.consume
+            .response(response)
+            .await
+            .map_err(|error| with_causes(&error))
     }
 
     pub(super) fn request_body(&self) -> Vec<u8> {
@@ -318,39 +236,30 @@ impl Scenario {
     }
 }
 
-/// The responses a run received, shared by its request tasks.
-#[derive(Debug, Clone, Default)]
-pub(super) struct Responses(Arc<Mutex<Vec<ResponseSeen>>>);
-
-impl Responses {
-    /// Records a response the tracker placed (every response of a run goes through a tracked
-    /// client, so a `None` is a tracker bug that the agreement test reports as a missing pair).
-    pub(super) fn record(&self, served: Option<ServedBy>, headers: &HeaderMap) {
-        if let Some(served) = served {
-            self.lock().push(ResponseSeen {
-                served,
-                server_named: connection_id(headers),
-            });
-        }
-    }
-
-    pub(super) fn take(&self) -> Vec<ResponseSeen> {
-        std::mem::take(&mut *self.lock())
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<ResponseSeen>> {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner)
-    }
+/// What a runner does, one client action at a time (see [`Scenario::actions`]).
+pub(super) enum Action {
+    /// One request to this URL, its response consumed before the next action.
+    Send(String),
+    /// These requests at once; the action ends when all have.
+    Concurrent(Vec<String>),
+    /// Nothing, for this long, on tokio's clock.
+    Pause(Duration),
+    /// A new client from here on.
+    NewClient,
+    /// A clone of the current client from here on.
+    CloneClient,
 }
 
-/// Whether a concurrent request task's request succeeded. A task that panicked is a bug in the
-/// run, not a failed request: its panic goes on, with its own message, instead of being counted.
-fn request_succeeded(joined: Result<bool, tokio::task::JoinError>) -> bool {
+/// A concurrent request task's result. A task that panicked is a bug in the run, not a failed
+/// request: its panic goes on, with its own message, instead of being counted.
+fn request_result(
+    joined: Result<Result<(), String>, tokio::task::JoinError>,
+) -> Result<(), String> {
     match joined {
-        Ok(succeeded) => succeeded,
+        Ok(result) => result,
         Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
         // Cancelled: the run aborts no request task, so a cancelled one did not complete.
-        Err(_) => false,
+        Err(_) => Err("the request task was cancelled".to_owned()),
     }
 }
 
@@ -374,14 +283,15 @@ mod tests {
         let joined =
             tokio::spawn(async { std::panic::resume_unwind(Box::new("the client broke")) }).await;
         let caught =
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| request_succeeded(joined)))
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| request_result(joined)))
                 .expect_err("the panic propagates");
         assert_eq!(caught.downcast_ref::<&str>(), Some(&"the client broke"));
     }
 
     #[tokio::test]
     async fn a_finished_request_task_reports_its_result() {
-        assert!(request_succeeded(tokio::spawn(async { true }).await));
-        assert!(!request_succeeded(tokio::spawn(async { false }).await));
+        assert_eq!(request_result(tokio::spawn(async { Ok(()) }).await), Ok(()));
+        let failed = tokio::spawn(async { Err("refused".to_owned()) }).await;
+        assert_eq!(request_result(failed), Err("refused".to_owned()));
     }
 }

@@ -4,11 +4,9 @@
 use reqwest::Version;
 use reqwest::header::{CONNECTION, HeaderValue};
 
-use super::run::{
-    ClientTls, Observed, Outcome, Responses, ScenarioError, configured_client, prepared_request,
-    settle,
-};
-use super::{Method, Scenario, Step};
+use super::observed::{Observed, Responses, ScenarioError, observed, with_causes};
+use super::run::{Action, ClientTls, configured_client, prepared_request, settle};
+use super::{Method, Scenario};
 use crate::server::Server;
 use crate::tracker::ConnectionTracker;
 
@@ -22,34 +20,22 @@ impl Scenario {
             .build()
             .map_err(ScenarioError::Runtime)?;
         let server = server_runtime.block_on(self.start_server())?;
-        let urls = self.urls(&server);
         let tracker = ConnectionTracker::new();
         let seen = Responses::default();
         let mut clients = vec![self.blocking_client(&tracker, &server)?];
-        let mut failed_requests = 0;
-        let mut sent = 0;
-        for step in &self.steps {
-            match *step {
-                Step::Sequential(n) => {
-                    let client = clients
-                        .last()
-                        .ok_or(ScenarioError::Unsupported("a scenario needs a client"))?;
-                    for _ in 0..n {
-                        let url = &urls[sent % urls.len()];
-                        sent += 1;
-                        let succeeded = self.send_blocking(client, url, &tracker, &seen);
-                        failed_requests += usize::from(!succeeded);
-                    }
+        let mut errors = Vec::new();
+        for action in self.actions(&server) {
+            let client = clients
+                .last()
+                .cloned()
+                .ok_or(ScenarioError::Unsupported("a scenario needs a client"))?;
+            match action {
+                Action::Send(url) => {
+                    errors.extend(self.send_blocking(&client, &url, &tracker, &seen).err());
                 }
-                Step::NewClient => clients.push(self.blocking_client(&tracker, &server)?),
-                Step::CloneClient => {
-                    let clone = clients
-                        .last()
-                        .cloned()
-                        .ok_or(ScenarioError::Unsupported("a scenario needs a client"))?;
-                    clients.push(clone);
-                }
-                Step::Concurrent(_) | Step::Pause(_) => {
+                Action::NewClient => clients.push(self.blocking_client(&tracker, &server)?),
+                Action::CloneClient => clients.push(client),
+                Action::Concurrent(_) | Action::Pause(_) => {
                     return Err(ScenarioError::Unsupported(
                         "blocking scenarios take sequential requests only",
                     ));
@@ -58,15 +44,7 @@ impl Scenario {
         }
         drop(clients);
         let report = server_runtime.block_on(settle(&server))?;
-        Ok(Observed {
-            outcome: Outcome {
-                report,
-                failed_requests,
-            },
-            snapshot: server.snapshot(),
-            tracked: tracker.connections(),
-            responses: seen.take(),
-        })
+        Ok(observed(&server, report, errors, &tracker, &seen))
     }
 
     /// The blocking twin of [`send`](Self::send): the same request set-up, `Connection: close`
@@ -77,18 +55,16 @@ impl Scenario {
         url: &str,
         tracker: &ConnectionTracker,
         seen: &Responses,
-    ) -> bool {
+    ) -> Result<(), String> {
         let request = prepared_request!(self, client, url);
-        match request.send() {
-            Ok(mut response) => {
-                seen.record(
-                    tracker.connection_in(response.extensions_mut()).ok(),
-                    response.headers(),
-                );
-                self.consume.blocking_response(response).is_ok()
-            }
-            Err(_) => false,
-        }
+        let mut response = request.send().map_err(|error| with_causes(&error))?;
+        seen.record(
+            tracker.connection_in(response.extensions_mut()).ok(),
+            response.headers(),
+        );
+        self.consume
+            .blocking_response(response)
+            .map_err(|error| with_causes(&error))
     }
 
     fn blocking_client(

@@ -61,8 +61,13 @@ fn the_client_view_agrees_on_every_table_row_of_the_design_cards_families() {
         .iter()
         .filter(|row| families_here.contains(row.name))
     {
-        let outcome = run_agreeing(row).unwrap_or_else(|error| panic!("{}: {error}", row.title()));
-        assert!(row.is_met_by(&outcome), "{}: {outcome:?}", row.title());
+        let observed = run_agreeing(row).unwrap_or_else(|error| panic!("{}: {error}", row.title()));
+        let (outcome, errors) = (&observed.outcome, &observed.request_errors);
+        assert!(
+            row.is_met_by(outcome),
+            "{}: {outcome:?} {errors:?}",
+            row.title()
+        );
     }
 }
 

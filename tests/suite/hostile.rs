@@ -10,7 +10,6 @@
 //! `proto/h1/role.rs`), then closes. So those connections show 0 requests: the service, which
 //! counts, never saw one.
 
-use std::io::ErrorKind;
 use std::time::Duration;
 
 use keepalive_probe::{Ending, Report, Server};
@@ -18,13 +17,13 @@ use pretty_assertions::assert_eq;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::support::raw_tcp::{GET_AND_CLOSE, connect, exchange, read_until_closed};
+use crate::support::raw_tcp::{GET_AND_CLOSE, connect, exchange};
 use crate::support::settle::SETTLE;
 
 /// The report after one hostile connection, ended by `hostile`, and then one well-behaved request
 /// that asked the server to close: the hostile one is accepted but carries nothing, the served
 /// one carries its request.
-fn hostile_then_served(hostile: Ending) -> Report {
+pub(super) fn hostile_then_served(hostile: Ending) -> Report {
     Report::closed([0, 1]).ended_each([hostile, Ending::ServerClosed])
 }
 
@@ -38,12 +37,12 @@ const MAX_HEADERS: usize = 100;
 /// The longest request target hyper accepts (`MAX_URI_LEN` in `proto/h1/role.rs`).
 const MAX_URI_BYTES: usize = u16::MAX as usize - 1;
 
-async fn start(builder: keepalive_probe::ServerBuilder) -> Server {
+pub(super) async fn start(builder: keepalive_probe::ServerBuilder) -> Server {
     builder.start().await.expect("the server binds 127.0.0.1:0")
 }
 
 /// A well-behaved client after the hostile one: proof that the server still serves.
-async fn served_once(server: &Server) {
+pub(super) async fn served_once(server: &Server) {
     let reply = exchange(server, GET_AND_CLOSE).await;
     assert!(reply.starts_with("HTTP/1.1 200 OK\r\n"), "{reply}");
 }
@@ -182,105 +181,6 @@ async fn head_filling_the_read_buffer_gets_431_then_close() {
 #[tokio::test]
 async fn uri_too_long_gets_414_then_close() {
     oversized_head_gets_hypers_error_then_close(uri_too_long(), "HTTP/1.1 414 URI Too Long").await;
-}
-
-/// How long the server kept connection `id` open, on its own clock: from its accept to its close.
-fn open_for(server: &Server, id: u64) -> Duration {
-    let connection = server
-        .connections()
-        .into_iter()
-        .find(|c| c.id.get() == id)
-        .expect("the connection is in the ledger");
-    let closed = connection.closed_at.expect("the connection is closed");
-    closed.at - connection.accepted.at
-}
-
-/// Waits, on the paused clock, until the server closes `stream`: EOF, or a reset when bytes the
-/// client sent were still unread as the server closed (a close with unread input resets).
-async fn closed_without_a_response(stream: &mut TcpStream) {
-    let mut reply = [0; 64];
-    match stream.read(&mut reply).await {
-        Ok(0) => {}
-        Err(error) if error.kind() == ErrorKind::ConnectionReset => {}
-        other => panic!("expected a close without a response, got {other:?}"),
-    }
-}
-
-/// A slowloris client sends its head one byte every 100 ms and never finishes it. The server's
-/// deadline for a first request head runs from the accept (`server/connection.rs`) and is not
-/// restarted when bytes trickle in, so the connection is closed exactly 10 s after the accept,
-/// on the server's clock, without a response. Accepted 1, 0 requests.
-///
-/// On tokio's paused clock the 10 s take no real time, and the server's ledger times the
-/// connection on that clock, so the 10 s are exact whatever the client's steps.
-#[tokio::test(start_paused = true)]
-async fn slowloris_is_closed_by_the_header_read_timeout() {
-    const TIMEOUT: Duration = Duration::from_secs(10);
-    const STEP: Duration = Duration::from_millis(100);
-    let server = start(Server::builder().header_read_timeout(TIMEOUT)).await;
-
-    let mut stream = connect(&server).await;
-    let head = b"GET / HTTP/1.1\r\nx-slow: "
-        .iter()
-        .chain([b'a'].iter().cycle());
-    for byte in head {
-        if stream.write_all(&[*byte]).await.is_err() {
-            break;
-        }
-        tokio::select! {
-            biased;
-            () = closed_without_a_response(&mut stream) => break,
-            () = tokio::time::sleep(STEP) => {}
-        }
-    }
-
-    served_once(&server).await;
-    assert_eq!(
-        server.report_within(SETTLE).await.unwrap(),
-        hostile_then_served(Ending::ServerClosed)
-    );
-    assert_eq!(open_for(&server, 1), TIMEOUT);
-}
-
-/// One byte at 0.9 s of a 1 s timeout, then nothing. hyper-util reads a connection's first bytes
-/// to tell HTTP/1 from HTTP/2 with no timeout, and hyper's header timer starts only after that
-/// read: on their own the two would run in series and keep this socket open until 1.9 s. The
-/// server's one deadline from accept to first request closes it at exactly 1 s, as
-/// `header_read_timeout` promises.
-#[tokio::test(start_paused = true)]
-async fn a_late_first_byte_does_not_extend_the_header_read_timeout() {
-    const TIMEOUT: Duration = Duration::from_secs(1);
-    let server = start(Server::builder().header_read_timeout(TIMEOUT)).await;
-
-    let mut stream = connect(&server).await;
-    tokio::time::sleep(Duration::from_millis(900)).await;
-    stream.write_all(b"G").await.expect("the server reads");
-    closed_without_a_response(&mut stream).await;
-
-    assert_eq!(
-        server.report_within(SETTLE).await.unwrap(),
-        Report::closed([0]).ended_by(Ending::ServerClosed)
-    );
-    assert_eq!(open_for(&server, 1), TIMEOUT);
-}
-
-/// A socket that connects and sends nothing is closed by the header read timeout too, exactly
-/// `TIMEOUT` after its accept on the server's clock: the deadline covers waiting for the first
-/// byte, not only a head that has begun. The client reads EOF.
-#[tokio::test(start_paused = true)]
-async fn silent_socket_is_closed_by_the_header_read_timeout() {
-    const TIMEOUT: Duration = Duration::from_secs(10);
-    let server = start(Server::builder().header_read_timeout(TIMEOUT)).await;
-
-    let mut stream = connect(&server).await;
-    let report = server
-        .report_within(2 * TIMEOUT)
-        .await
-        .expect("the server closes a silent socket");
-
-    assert_eq!(read_until_closed(&mut stream).await, "");
-    assert_eq!(report, Report::closed([0]).ended_by(Ending::ServerClosed));
-    assert_eq!(open_for(&server, 1), TIMEOUT);
 }
 
 /// Makes `drop` send a reset (RST) instead of a FIN, as a crashing client or a firewall does.

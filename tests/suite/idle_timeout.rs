@@ -62,3 +62,19 @@ fn server_idle_close_at_the_moment_of_reuse_fails_the_request() {
         1,
     );
 }
+
+/// The failed request says why it failed: reqwest's error and its causes, hyper's "connection
+/// closed before message completed" among them. (The runner used to count the failure and drop
+/// the error, so a wrong count said `failed_requests: 1` and nothing else.)
+#[test]
+fn a_failed_request_keeps_its_error() {
+    let observed = scenario::families::server_idle_close_at_the_moment_of_reuse_fails_the_request()
+        .run_observed()
+        .expect("runs");
+    assert_eq!(observed.request_errors.len(), 1);
+    assert!(
+        observed.request_errors[0].contains("connection closed before message completed"),
+        "{:?}",
+        observed.request_errors
+    );
+}

@@ -31,6 +31,7 @@ mod request_body;
 mod rstest_cases;
 mod runtime_flavour;
 mod scale;
+mod slow_clients;
 mod test_functions;
 mod timeline;
 mod tracker;

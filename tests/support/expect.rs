@@ -12,9 +12,7 @@
 
 use std::collections::HashMap;
 
-use keepalive_probe::scenario::{
-    Expected, Observed, Outcome, Scenario, ScenarioError, counts_only,
-};
+use keepalive_probe::scenario::{Expected, Observed, Scenario, ScenarioError, counts_only};
 use keepalive_probe::{Ending, Report};
 use pretty_assertions::assert_eq;
 
@@ -49,16 +47,25 @@ pub fn assert_outcome(
         scenario.title()
     );
     match run_agreeing(&scenario) {
-        Ok(outcome) if exact => {
-            assert_eq!(&outcome, expected, "{}: {}", scenario.title(), scenario.why)
-        }
-        // FIN or RST, full or resumed, race on TCP's timing here: all else is exact.
-        Ok(outcome) => assert_eq!(
-            (counts_only(&outcome.report), outcome.failed_requests),
-            (counts_only(&expected.report), expected.failed_requests),
-            "{}: {}",
+        Ok(observed) if exact => assert_eq!(
+            &observed.outcome,
+            expected,
+            "{}: {} (request errors: {:?})",
             scenario.title(),
-            scenario.why
+            scenario.why,
+            observed.request_errors
+        ),
+        // FIN or RST, full or resumed, race on TCP's timing here: all else is exact.
+        Ok(observed) => assert_eq!(
+            (
+                counts_only(&observed.outcome.report),
+                observed.outcome.failed_requests
+            ),
+            (counts_only(&expected.report), expected.failed_requests),
+            "{}: {} (request errors: {:?})",
+            scenario.title(),
+            scenario.why,
+            observed.request_errors
         ),
         Err(error) => panic!("{} could not run: {error}", scenario.title()),
     }
@@ -73,10 +80,11 @@ pub fn assert_every_connection_ended(scenario: Scenario, ending: Ending) {
         "the scenario table expects otherwise for {}",
         scenario.title()
     );
-    let outcome = match run_agreeing(&scenario) {
-        Ok(outcome) => outcome,
+    let observed = match run_agreeing(&scenario) {
+        Ok(observed) => observed,
         Err(error) => panic!("{} could not run: {error}", scenario.title()),
     };
+    let outcome = &observed.outcome;
     let report = &outcome.report;
     assert_eq!(
         (report.requests, outcome.failed_requests, report.clone()),
@@ -85,8 +93,9 @@ pub fn assert_every_connection_ended(scenario: Scenario, ending: Ending) {
             0,
             Report::closed(report.requests_per_connection.clone()).ended_by(ending)
         ),
-        "(requests served, requests failed, the report): {}",
-        scenario.why
+        "(requests served, requests failed, the report): {} (request errors: {:?})",
+        scenario.why,
+        observed.request_errors
     );
 }
 
@@ -96,7 +105,7 @@ pub fn assert_every_connection_ended(scenario: Scenario, ending: Ending) {
 /// tracked connection is the one the server named in `x-connection-id` (the tracked connection's
 /// local address is the server connection's peer), and the ledger's requests per connection are
 /// the responses the client received there.
-pub fn run_agreeing(scenario: &Scenario) -> Result<Outcome, ScenarioError> {
+pub fn run_agreeing(scenario: &Scenario) -> Result<Observed, ScenarioError> {
     let observed = scenario.run_observed()?;
     let title = scenario.title();
     // A socket whose TLS handshake failed is on the server's books, but the client's connector
@@ -125,7 +134,7 @@ pub fn run_agreeing(scenario: &Scenario) -> Result<Outcome, ScenarioError> {
             "{title}: responses the client received per connection, against the ledger"
         );
     }
-    Ok(observed.outcome)
+    Ok(observed)
 }
 
 /// How many responses the client received on each connection, by the `x-connection-id` each

@@ -42,21 +42,19 @@
 //! At the end the counting server's report must account for every connection and request the
 //! client made: the counts are exact under load, or the bench fails.
 
+mod client;
+mod tables;
+
 use std::error::Error;
 use std::io;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use keepalive_probe::{Report, Server};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 use tokio::task::JoinSet;
 
-/// The request every load sends: the shortest valid HTTP/1.1 request for the default body.
-const REQUEST: &[u8] = b"GET / HTTP/1.1\r\nHost: bench\r\n\r\n";
-
-/// The churn load's request: the same, asking the server to close the connection once it answers.
-const CLOSE_REQUEST: &[u8] = b"GET / HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n";
+use client::{churn_client, invalid, keep_alive_client};
+use tables::print_tables;
 
 /// Connections the keep-alive load holds open at once, each sending requests back to back.
 const KEEP_ALIVE_CONNECTIONS: usize = 8;
@@ -277,125 +275,6 @@ async fn run_load(
 
 type WorkerFuture = std::pin::Pin<Box<dyn Future<Output = io::Result<(u64, u64)>> + Send>>;
 
-/// One connection, requests back to back until the deadline. Returns (requests, connections).
-async fn keep_alive_client(addr: SocketAddr, deadline: Instant) -> io::Result<(u64, u64)> {
-    let mut stream = connect(addr).await?;
-    let mut buffer = ResponseBuffer::default();
-    let mut requests = 0;
-    while Instant::now() < deadline {
-        stream.write_all(REQUEST).await?;
-        buffer.read_response(&mut stream).await?;
-        requests += 1;
-    }
-    Ok((requests, 1))
-}
-
-/// A new connection per request until the deadline. The request says `Connection: close`, so the
-/// server closes once it has answered; the client reads to that end of stream and only then drops
-/// its socket. The side that closes first keeps the TIME_WAIT, so it lands on the server (see the
-/// module docs for why the client must not be the one).
-async fn churn_client(addr: SocketAddr, deadline: Instant) -> io::Result<(u64, u64)> {
-    let mut buffer = ResponseBuffer::default();
-    let mut requests = 0;
-    while Instant::now() < deadline {
-        let mut stream = connect(addr).await?;
-        stream.write_all(CLOSE_REQUEST).await?;
-        buffer.read_response(&mut stream).await?;
-        buffer.read_server_close(&mut stream).await?;
-        requests += 1;
-    }
-    Ok((requests, requests))
-}
-
-async fn connect(addr: SocketAddr) -> io::Result<TcpStream> {
-    let stream = TcpStream::connect(addr).await?;
-    stream.set_nodelay(true)?;
-    Ok(stream)
-}
-
-/// Reads one response at a time from a connection that carries one request at a time.
-#[derive(Debug)]
-struct ResponseBuffer {
-    bytes: Box<[u8; 4096]>,
-}
-
-impl Default for ResponseBuffer {
-    fn default() -> Self {
-        ResponseBuffer {
-            bytes: Box::new([0; 4096]),
-        }
-    }
-}
-
-impl ResponseBuffer {
-    /// Reads until the end of a `200` response's body, and checks it is the default body.
-    ///
-    /// The two servers' heads differ in length (the counting headers), so the end is found from the
-    /// head's `Content-Length`, not from a fixed size.
-    async fn read_response(&mut self, stream: &mut TcpStream) -> io::Result<()> {
-        let mut filled = 0;
-        loop {
-            let read = stream.read(&mut self.bytes[filled..]).await?;
-            if read == 0 {
-                return Err(io::Error::new(
-                    io::ErrorKind::UnexpectedEof,
-                    "server closed mid-response",
-                ));
-            }
-            filled += read;
-            if let Some(end) = response_end(&self.bytes[..filled])? {
-                if end != filled {
-                    return Err(invalid(
-                        "bytes after the response: the server sent too much",
-                    ));
-                }
-                if !self.bytes[..filled].ends_with(b"ok") {
-                    return Err(invalid("unexpected body"));
-                }
-                return Ok(());
-            }
-            if filled == self.bytes.len() {
-                return Err(invalid("response larger than 4 KiB"));
-            }
-        }
-    }
-
-    /// Waits for the server to close the connection after its response, with nothing more sent.
-    async fn read_server_close(&mut self, stream: &mut TcpStream) -> io::Result<()> {
-        match stream.read(&mut self.bytes[..]).await? {
-            0 => Ok(()),
-            _ => Err(invalid(
-                "bytes after the response: the server sent too much",
-            )),
-        }
-    }
-}
-
-/// Where the response in `bytes` ends, once its head and whole body have arrived.
-fn response_end(bytes: &[u8]) -> io::Result<Option<usize>> {
-    let Some(head_end) = bytes.windows(4).position(|w| w == b"\r\n\r\n") else {
-        return Ok(None);
-    };
-    let head = std::str::from_utf8(&bytes[..head_end]).map_err(|_| invalid("non-UTF-8 head"))?;
-    if !head.starts_with("HTTP/1.1 200 ") {
-        return Err(invalid("status is not 200"));
-    }
-    let length = head
-        .lines()
-        .find_map(|line| {
-            let (name, value) = line.split_once(':')?;
-            name.eq_ignore_ascii_case("content-length")
-                .then(|| value.trim().parse::<usize>().ok())?
-        })
-        .ok_or_else(|| invalid("no Content-Length"))?;
-    let end = head_end + 4 + length;
-    Ok((bytes.len() >= end).then_some(end))
-}
-
-fn invalid(message: &'static str) -> io::Error {
-    io::Error::new(io::ErrorKind::InvalidData, message)
-}
-
 /// The server runtime's worker thread, to read how much it was scheduled.
 #[derive(Debug)]
 struct ServerThread {
@@ -450,95 +329,6 @@ impl Scheduled {
     /// window's length even when other processes take the core from it.
     fn runnable(&self) -> Duration {
         self.on_core + self.waiting
-    }
-}
-
-fn print_tables(results: &[(Load, Vec<Round>)]) {
-    println!();
-    println!(
-        "{:<11} {:>11} {:>11} {:>11} {:>11}",
-        "throughput", "axum req/s", "count req/s", "count/axum", "range"
-    );
-    for (load, rounds) in results {
-        let ratios = throughput_ratios(rounds);
-        let low = ratios.iter().copied().fold(f64::INFINITY, f64::min);
-        let high = ratios.iter().copied().fold(0.0, f64::max);
-        println!(
-            "{:<11} {:>11.0} {:>11.0} {:>11.3} {:>11}",
-            load.name(),
-            median_of(rounds, Target::Axum, Sample::per_second),
-            median_of(rounds, Target::Counting, Sample::per_second),
-            median(ratios),
-            format!("{low:.2}–{high:.2}"),
-        );
-    }
-    println!();
-    println!(
-        "{:<11} {:>12} {:>12} {:>11} {:>6}",
-        "server CPU", "axum µs/req", "count µs/req", "axum/count", "busy"
-    );
-    for (load, rounds) in results {
-        let cpu = |target| median_of(rounds, target, Sample::cpu_micros_per_request);
-        let busy = median(
-            rounds
-                .iter()
-                .flat_map(|round| round.iter().map(|sample| sample.server_busy))
-                .collect(),
-        );
-        println!(
-            "{:<11} {:>12.2} {:>12.2} {:>11.3} {:>5.0}%",
-            load.name(),
-            cpu(Target::Axum),
-            cpu(Target::Counting),
-            cpu(Target::Axum) / cpu(Target::Counting),
-            busy * 100.0
-        );
-    }
-    println!();
-    println!("count/axum: requests per second, median of the per-round ratios (range: min–max);");
-    println!("µs/req: server CPU time per request, median; axum/count is the same ratio measured");
-    println!(
-        "by cost, which barely moves with machine load; busy: the server thread was running or"
-    );
-    println!(
-        "runnable this share of the time (≈100%: the server, not the client, is the bottleneck)."
-    );
-    println!();
-    for (load, rounds) in results {
-        let ratio = median(throughput_ratios(rounds));
-        let verdict = if ratio >= 0.95 { "meets" } else { "misses" };
-        println!(
-            "ratio counting/axum, {}: {ratio:.3} ({verdict} the 0.95 goal)",
-            load.name()
-        );
-    }
-}
-
-/// Counting over axum requests per second, one ratio per round.
-fn throughput_ratios(rounds: &[Round]) -> Vec<f64> {
-    rounds
-        .iter()
-        .map(|round| {
-            round[Target::Counting as usize].per_second()
-                / round[Target::Axum as usize].per_second()
-        })
-        .collect()
-}
-fn median_of(rounds: &[Round], target: Target, figure: fn(&Sample) -> f64) -> f64 {
-    median(
-        rounds
-            .iter()
-            .map(|round| figure(&round[target as usize]))
-            .collect(),
-    )
-}
-
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(f64::total_cmp);
-    match values.len() {
-        0 => f64::NAN,
-        n if n % 2 == 1 => values[n / 2],
-        n => (values[n / 2 - 1] + values[n / 2]) / 2.0,
     }
 }
 
