@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Build cost of keepalive-probe against a floor: a cold `cargo build --tests` of this crate and of
-# an empty crate that depends only on reqwest (no default features), axum and tokio — what any
-# crate testing an HTTP client against an axum server has to compile anyway.
+# Build cost of keepalive-probe against a floor: a cold `cargo build --tests` of this workspace and
+# of an empty crate that depends only on the design card's packages, reqwest (no default
+# features), axum and tokio, with rstest and pretty_assertions for its tests — what any crate
+# testing an HTTP client against an axum server that way has to compile anyway.
 #
 # Usage: benches/build-cost.sh [work-dir]   (default: a fresh directory under /tmp)
 #
@@ -14,10 +15,10 @@
 #
 # Builds measured:
 #   floor                      cargo build --tests of the floor
-#   keepalive-probe            cargo build --tests: a contributor's cold build (dev-dependencies,
-#                              the CLI, every test target)
-#   keepalive-probe-lib        cargo build --lib --no-default-features: what a user who adds us as
-#                              a dev-dependency with default-features = false compiles for us
+#   keepalive-probe            cargo build --tests: a contributor's cold build (the library and
+#                              the CLI, dev-dependencies, every test target)
+#   keepalive-probe-lib        cargo build -p keepalive-probe --lib: what a user who adds us as a
+#                              dev-dependency compiles for us (the default features)
 #   keepalive-probe-lib-tls    the same with --features tls: what HTTPS adds (rustls, and ring
 #                              with its C)
 set -euo pipefail
@@ -40,6 +41,10 @@ publish = false
 axum = { version = "0.8", default-features = false, features = ["tokio", "http1"] }
 reqwest = { version = "0.13", default-features = false }
 tokio = { version = "1", features = ["rt", "net", "macros"] }
+
+[dev-dependencies]
+pretty_assertions = "1"
+rstest = { version = "0.29", default-features = false }
 
 # Its own workspace: never part of the crate it is measured against.
 [workspace]
@@ -73,7 +78,7 @@ cold() {
 
 # Package names in the dependency graph a test build compiles (normal, build and dev edges).
 packages() {
-    cargo tree --offline --manifest-path "$1" -e normal,build,dev --prefix none --format '{p}' \
+    cargo tree --offline --manifest-path "$1" --workspace -e normal,build,dev --prefix none --format '{p}' \
         | sed 's/ (.*//; s/ (\*)//' | sort -u
 }
 
@@ -81,8 +86,8 @@ echo "work directory: $work"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 cold floor "$floor/Cargo.toml" --tests
 cold keepalive-probe "$crate/Cargo.toml" --tests
-cold keepalive-probe-lib "$crate/Cargo.toml" --lib --no-default-features
-cold keepalive-probe-lib-tls "$crate/Cargo.toml" --lib --no-default-features --features tls
+cold keepalive-probe-lib "$crate/Cargo.toml" -p keepalive-probe --lib
+cold keepalive-probe-lib-tls "$crate/Cargo.toml" -p keepalive-probe --lib --features tls
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 packages "$floor/Cargo.toml" >"$work/floor.packages"

@@ -138,7 +138,7 @@ pub struct ReadmeDoctests;
 #[doc = include_str!("../docs/guarding.md")]
 pub struct GuardingDoctests;
 
-/// docs/https.md's example compiles as a doctest (`tests/tls.rs` runs its cases).
+/// docs/https.md's example compiles as a doctest (`tests/suite/tls.rs` runs its cases).
 #[cfg(doctest)]
 #[doc = include_str!("../docs/https.md")]
 pub struct HttpsDoctests;

@@ -6,8 +6,8 @@
 //! scale tests raise the open-file soft limit for all (never lower it).
 //!
 //! Apart, as binaries of their own: the design card's files (`tests/keepalive.rs`,
-//! `tests/no_drain.rs`, `tests/disabled.rs`), where a reader starts, and `tests/tls.rs`. The
-//! command-line tool's tests are its package's (`cli/tests/`).
+//! `tests/no_drain.rs`, `tests/disabled.rs`), where a reader starts. The command-line tool's
+//! tests are its package's (`cli/tests/`).
 
 #[path = "../support/mod.rs"]
 mod support;
@@ -34,5 +34,6 @@ mod scale;
 mod slow_clients;
 mod test_functions;
 mod timeline;
+mod tls;
 mod tracker;
 mod wrapper;

@@ -34,7 +34,7 @@ fn every_scenario_has_an_integration_test_of_the_same_name() {
 }
 
 /// Every test function in the suite's modules (`tests/suite/*.rs`) and the binaries of their own
-/// (`tests/*.rs`: the HTTPS rows are tested in `tests/tls.rs`).
+/// (`tests/*.rs`: the design card's files).
 fn scenario_tests() -> Vec<TestFunction> {
     let mut tests = Vec::new();
     for dir in ["tests", "tests/suite"] {

@@ -15,14 +15,9 @@ use pretty_assertions::assert_eq;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-#[path = "support/client.rs"]
-mod client;
-#[path = "support/settle.rs"]
-mod settle;
-use settle::SETTLE;
-#[path = "support/expect.rs"]
-mod expect;
-use expect::{assert_connections, assert_outcome};
+use crate::support::client;
+use crate::support::expect::{assert_connections, assert_outcome};
+use crate::support::settle::SETTLE;
 
 /// Bodies read to the end: one connection, one full handshake for all five requests.
 #[test]
