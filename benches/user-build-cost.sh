@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The user's view of adding keepalive-probe as a dev-dependency: a cold `cargo test --no-run` of a
 # small crate that depends on reqwest (no default features), tokio and serde, with and without
-# `keepalive-probe = { path = …, default-features = false }`, each in a fresh target directory.
+# `keepalive-probe = { path = … }` (the library's default features), each in a fresh target directory.
 # Reports the added seconds and crates, and whether any feature of the user's reqwest, hyper or
 # tokio changed (`cargo tree --format {f}`: the features each is built with, diffed).
 #
@@ -39,7 +39,7 @@ EOF
 }
 
 make_crate without ""
-make_crate with "keepalive-probe = { path = \"$repo\", default-features = false }"
+make_crate with "keepalive-probe = { path = \"$repo\" }"
 
 build() { # name -> prints seconds
     local dir=$work/$1 start end

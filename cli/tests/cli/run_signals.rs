@@ -165,61 +165,51 @@ fn finish_after_stderr(
     (status.code().expect("an exit code"), report)
 }
 
-/// A client that makes one request, says so, and then counts every SIGINT it receives, one line
-/// each, until it is killed.
-const COUNTING_CLIENT: &str = r#"
-import os, signal, urllib.request
-signal.signal(signal.SIGINT, lambda *_: print("SIGINT", flush=True))
-urllib.request.urlopen(os.environ["KEEPALIVE_PROBE_URL"]).read()
-print("ready", flush=True)
-while True:
-    signal.pause()
-"#;
-
-/// A script's `kill -INT -PGID` (or a terminal's Ctrl-C) signals `run`'s whole group. The
-/// command used to be in it, so it got that SIGINT and then `run`'s forward of it: two, which
-/// cargo, npm or pytest take as "force quit". In a group of its own it gets exactly one.
+/// A signal to `run`'s whole group (a script's `kill -INT -PGID`) reaches `run` alone, which
+/// forwards it once to the command's group: the command runs in a group of its own. In `run`'s
+/// group it got two, the group's and `run`'s forward of it, which cargo, npm or pytest take as
+/// "force quit". The command says its pid and its group (`/proc/$$/stat`'s fifth field).
 #[test]
-fn sigint_to_runs_group_reaches_the_command_exactly_once() {
-    let mut child = Command::new(BINARY)
-        .args(["run", "--json", "--quiet", "--kill-after", "0.3", "--"])
-        .args(["python3", "-c", COUNTING_CLIENT])
+fn the_command_runs_in_a_process_group_of_its_own() {
+    let run = Command::new(BINARY)
+        .args(["run", "--quiet", "--", "sh", "-c"])
+        .arg("echo $$ $(cut -d' ' -f5 /proc/$$/stat)")
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
         .process_group(0)
         .spawn()
         .expect("the binary starts");
-    let mut stdout = BufReader::new(child.stdout.take().expect("stdout is piped"));
-    let mut line = String::new();
-    stdout.read_line(&mut line).expect("the command speaks");
-    assert_eq!(line, "ready\n");
-    send(-(child.id() as i32), libc::SIGINT);
-    let mut rest = String::new();
-    stdout.read_to_string(&mut rest).expect("stdout reads");
-    let status = child.wait().expect("run exits");
-    assert_eq!(status.code(), Some(128 + libc::SIGINT));
-    assert_eq!(rest.matches("SIGINT\n").count(), 1, "{rest}");
+    // It leads the group this test started it in: its pid is that group's id.
+    let run_group = run.id();
+    let output = run.wait_with_output().expect("run exits");
+    assert!(output.status.success(), "{output:?}");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let ids: Vec<u32> = stdout
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .split_whitespace()
+        .filter_map(|id| id.parse().ok())
+        .collect();
+    let [command, command_group] = ids[..] else {
+        panic!("no pid and group printed: {stdout:?}");
+    };
+    assert_eq!(
+        command_group, command,
+        "the command leads a group of its own"
+    );
+    assert_ne!(command_group, run_group);
 }
 
-/// A client that makes one request, says so, and waits; a SIGINT it reports, then dies of it.
-const DYING_CLIENT: &str = r#"
-import os, signal, urllib.request
-def interrupted(*_):
-    print("interrupted", flush=True)
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-    os.kill(os.getpid(), signal.SIGINT)
-signal.signal(signal.SIGINT, interrupted)
-urllib.request.urlopen(os.environ["KEEPALIVE_PROBE_URL"]).read()
-print("ready", flush=True)
-while True:
-    signal.pause()
-"#;
+/// A client that makes one request, says so, and reads the terminal; a SIGINT it reports, then
+/// dies of it.
+const DYING_CLIENT: &str = "trap 'echo interrupted; trap - INT; kill -INT $$' INT; \
+    curl -s \"$KEEPALIVE_PROBE_URL\" >/dev/null && echo ready && read -r line";
 
 /// In a terminal (`script` makes one), the command's group holds the terminal while it runs:
 /// Ctrl-C reaches the command, which dies of it, and `run` reports and ends as interrupted.
 #[test]
 fn ctrl_c_in_a_terminal_reaches_the_command_and_the_report_prints() {
-    let run = format!("{BINARY} run --json --quiet -- python3 -c \"$CLIENT\"");
+    let run = format!("{BINARY} run --json --quiet -- bash -c \"$CLIENT\"");
     let mut child = Command::new("script")
         .args(["--quiet", "--return", "--command", &run, "/dev/null"])
         .env("CLIENT", DYING_CLIENT)

@@ -4,6 +4,7 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
+use std::os::fd::AsRawFd;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -11,8 +12,13 @@ use serde_json::Value;
 
 const BINARY: &str = env!("CARGO_BIN_EXE_keepalive-probe");
 
-/// Many times more log than a pipe holds: an accept, a request and a close line per connection.
-const CONNECTIONS: u64 = 1_000;
+/// The pipe's capacity, set as small as Linux allows (a page), so that a few connections' log
+/// lines fill it.
+const PIPE_BYTES: libc::c_int = 4096;
+
+/// Several times more log than the pipe holds: an accept, a request and a close line, about 160
+/// bytes, per connection.
+const CONNECTIONS: u64 = 100;
 
 /// The server process, killed if the test fails before it ends.
 struct Serve(Child);
@@ -33,7 +39,11 @@ fn a_reader_that_never_reads_the_log_does_not_stall_the_server() {
             .spawn()
             .expect("the binary starts"),
     );
-    let mut stdout = BufReader::new(serve.0.stdout.take().expect("stdout is piped"));
+    let stdout = serve.0.stdout.take().expect("stdout is piped");
+    // SAFETY: fcntl(2) F_SETPIPE_SZ on the pipe this test owns; no memory is passed.
+    let resized = unsafe { libc::fcntl(stdout.as_raw_fd(), libc::F_SETPIPE_SZ, PIPE_BYTES) };
+    assert_eq!(resized, PIPE_BYTES);
+    let mut stdout = BufReader::new(stdout);
     let mut url = String::new();
     stdout.read_line(&mut url).expect("the URL line");
     let addr = url
