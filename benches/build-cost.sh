@@ -8,7 +8,7 @@
 #
 # Every build runs in a fresh target directory under the work directory, one after the other, with
 # cargo's default parallelism, offline. The crate is copied there first (without .git/ and the
-# build directories, target/ and the Rust clients' driver's cli/clients/rust/target/),
+# build directory, target/, which holds the drivers' builds too),
 # so edits made while the script runs cannot break a build halfway. The floor is generated there
 # too (never in the repository) with a copy of our Cargo.lock, so both compile the same versions.
 # Crate counts are the stable figure; wall times move with whatever else the machine compiles.
@@ -55,7 +55,7 @@ cp "$repo/Cargo.lock" "$floor/Cargo.lock"
 crate=$work/keepalive-probe
 rm -rf "$crate"
 mkdir -p "$crate"
-tar -C "$repo" --exclude=./target --exclude=./.git --exclude=./cli/clients/rust/target -cf - . \
+tar -C "$repo" --exclude=./target --exclude=./.git -cf - . \
     | tar -C "$crate" -xf -
 
 # cold NAME MANIFEST [cargo build args...] — prints: NAME, wall seconds, CPU seconds (user + system,

@@ -237,7 +237,7 @@ impl Client {
             Client::PythonHttpx => python()?.httpx.clone().map(drop),
             Client::NodeFetch | Client::NodeHttp => node().map(drop),
             Client::Curl => curl_version().map(drop),
-            _ => rust_driver::driver().map(drop),
+            _ => rust_driver::available(),
         }
     }
 

@@ -1,5 +1,5 @@
-//! Where the Go, Node and Python drivers (`clients/go`, `clients/node`, `clients/python`) are
-//! run from, and where the Go ones are built.
+//! Where the drivers (`clients/go`, `clients/node`, `clients/python`, `clients/rust`) are run
+//! from, and where the Go and Rust ones are built.
 //!
 //! A checkout runs them from its own `cli/clients/` (under [`home`]), so an edit to a driver applies
 //! at once and a home of one's own (`KEEPALIVE_PROBE_CLIENTS_HOME`) can hold other drivers.
@@ -39,14 +39,26 @@ const EMBEDDED: &[(&str, &str)] = &[
         "python/requests_client.py",
         include_str!("../../clients/python/requests_client.py"),
     ),
+    (
+        "rust/driver.lock",
+        include_str!("../../clients/rust/driver.lock"),
+    ),
+    (
+        "rust/driver.toml",
+        include_str!("../../clients/rust/driver.toml"),
+    ),
+    (
+        "rust/src/main.rs",
+        include_str!("../../clients/rust/src/main.rs"),
+    ),
 ];
 
 /// The drivers' directories.
 #[derive(Debug)]
 pub struct Drivers {
-    /// Holds `go/`, `node/` and `python/`.
+    /// Holds `go/`, `node/`, `python/` and `rust/`.
     pub sources: PathBuf,
-    /// Where Go drivers are built, with their build cache.
+    /// Where the Go and Rust drivers are built, with their build caches.
     pub build: PathBuf,
 }
 
@@ -101,36 +113,44 @@ fn embedded_hash() -> u64 {
 /// in a process of its own) never run half a file.
 fn write_embedded(root: &std::path::Path) -> std::io::Result<()> {
     for (path, text) in EMBEDDED {
-        let file = root.join("clients").join(path);
-        if std::fs::read_to_string(&file).is_ok_and(|on_disk| on_disk == *text) {
-            continue;
-        }
-        if let Some(dir) = file.parent() {
-            std::fs::create_dir_all(dir)?;
-        }
-        let part = file.with_extension(format!("part-{}", std::process::id()));
-        std::fs::write(&part, text)?;
-        std::fs::rename(&part, &file)?;
+        write_if_changed(&root.join("clients").join(path), text)?;
     }
     Ok(())
+}
+
+/// Writes `text` to `file` unless it holds it already: aside, then renamed into place, so that a
+/// process reading it at the same time never sees half of it.
+pub fn write_if_changed(file: &std::path::Path, text: &str) -> std::io::Result<()> {
+    if std::fs::read_to_string(file).is_ok_and(|on_disk| on_disk == text) {
+        return Ok(());
+    }
+    if let Some(dir) = file.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let part = file.with_extension(format!("part-{}", std::process::id()));
+    std::fs::write(&part, text)?;
+    std::fs::rename(&part, file)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// Every file of the checkout's `clients/go`, `clients/node` and `clients/python` is embedded:
-    /// a driver file added without being listed here would be missing from an installed binary.
+    /// Every file of the checkout's `clients/go`, `clients/node`, `clients/python` and
+    /// `clients/rust` is embedded: a driver file added without being listed here would be missing
+    /// from an installed binary.
     #[test]
     fn every_driver_file_is_embedded() {
         let clients = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("clients");
         let mut on_disk = Vec::new();
-        for language in ["go", "node", "python"] {
+        for language in ["go", "node", "python", "rust", "rust/src"] {
             for entry in std::fs::read_dir(clients.join(language)).expect("a driver directory") {
                 let path = entry.expect("an entry").path();
-                let is_source = path
-                    .extension()
-                    .is_some_and(|ext| ["go", "mod", "mjs", "py"].iter().any(|e| ext == *e));
+                let is_source = path.extension().is_some_and(|ext| {
+                    ["go", "mod", "mjs", "py", "toml", "lock", "rs"]
+                        .iter()
+                        .any(|e| ext == *e)
+                });
                 if is_source {
                     let name = path.file_name().expect("a name").to_string_lossy();
                     on_disk.push(format!("{language}/{name}"));

@@ -1,58 +1,120 @@
-//! The Rust clients' driver: one program (`cli/clients/rust/`, a package of its own so that neither
-//! the library nor the CLI compiles ureq or the middleware), built once with
-//! `cargo build --release --manifest-path cli/clients/rust/Cargo.toml` (`scripts/setup-clients` does).
+//! The Rust clients' driver: one program (reqwest async and blocking, ureq, hyper-util,
+//! reqwest-retry), a package of its own so that neither the library nor the CLI compiles ureq or
+//! the middleware.
+//!
+//! Its manifest is kept as `clients/rust/driver.toml` (and its lock as `driver.lock`), not as
+//! `Cargo.toml`: cargo leaves every directory with a manifest of its own out of a package, and
+//! `cargo install keepalive-probe-cli` must bring the driver along. `clients` writes the package
+//! out where the Go drivers are built (`Cargo.toml`, `Cargo.lock`, `src/main.rs`) and builds it
+//! there with cargo, once per change of its sources; `scripts/setup-clients` does the first
+//! build.
 
-use std::path::PathBuf;
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use super::home::drivers_dir;
+use super::drivers::{drivers, write_if_changed};
+use super::toolchains::Unavailable;
 
-/// The driver's package, among the checkout's drivers.
-fn package() -> PathBuf {
-    drivers_dir().join("rust")
-}
+/// The binary's name, as `driver.toml` gives it.
+const BINARY: &str = "keepalive-probe-rust-clients";
 
-/// The built driver.
-fn binary() -> PathBuf {
-    package().join("target/release/keepalive-probe-rust-clients")
-}
+/// The package's files: where `clients/rust/` keeps each, where the package has it.
+const FILES: [(&str, &str); 3] = [
+    ("driver.toml", "Cargo.toml"),
+    ("driver.lock", "Cargo.lock"),
+    ("src/main.rs", "src/main.rs"),
+];
 
-/// How to build it: in the checkout it belongs to, or, away from one (an installed binary), in a
-/// checkout named by `KEEPALIVE_PROBE_CLIENTS_HOME`.
+/// How to get what the Rust clients need: a Rust toolchain; the driver builds itself.
 pub fn build_hint() -> String {
-    let manifest = package().join("Cargo.toml");
-    if manifest.is_file() {
-        format!(
-            "cargo build --release --manifest-path {}",
-            manifest.display()
-        )
+    "a Rust toolchain with cargo (https://rustup.rs); the driver builds on first use".to_owned()
+}
+
+/// Whether the Rust clients can run here: cargo answers. The build itself happens on first use.
+pub fn available() -> Result<(), String> {
+    let answered = Command::new(cargo())
+        .arg("--version")
+        .output()
+        .is_ok_and(|output| output.status.success());
+    if answered {
+        Ok(())
     } else {
-        "in a checkout of keepalive-probe, cargo build --release --manifest-path \
-         cli/clients/rust/Cargo.toml, then set KEEPALIVE_PROBE_CLIENTS_HOME to that checkout"
-            .to_owned()
+        Err("cargo not found".to_owned())
     }
 }
 
-/// The driver, if it is built; `Err` says why not.
-pub fn driver() -> Result<PathBuf, String> {
-    let binary = binary();
-    if binary.exists() {
-        Ok(binary)
-    } else {
-        Err(format!("{} not built", binary.display()))
+/// The built driver: written out and built if its sources changed since the last build.
+pub fn driver() -> Result<PathBuf, Unavailable> {
+    let drivers = drivers().map_err(Unavailable::Broken)?;
+    let package = drivers.build.join("rust");
+    let target = package.join("target");
+    let mut hasher = DefaultHasher::new();
+    for (source, placed) in FILES {
+        let text = std::fs::read_to_string(drivers.sources.join("rust").join(source))
+            .map_err(|error| Unavailable::Broken(format!("cannot read {source}: {error}")))?;
+        text.hash(&mut hasher);
+        write_if_changed(&package.join(placed), &text).map_err(|error| {
+            Unavailable::Broken(format!("cannot write the Rust driver's {placed}: {error}"))
+        })?;
     }
+    let binary = target.join("release").join(BINARY);
+    let built = target.join(format!("built-{:016x}", hasher.finish()));
+    if built.exists() && binary.exists() {
+        return Ok(binary);
+    }
+    build(&package, &target)?;
+    std::fs::write(&built, "").map_err(|error| {
+        Unavailable::Broken(format!("cannot mark the Rust driver built: {error}"))
+    })?;
+    Ok(binary)
+}
+
+/// A release build of the package in `package`, into `target` whatever `CARGO_TARGET_DIR` says.
+fn build(package: &Path, target: &Path) -> Result<(), Unavailable> {
+    eprintln!(
+        "keepalive-probe clients: building the Rust clients' driver in {}",
+        package.display()
+    );
+    let status = Command::new(cargo())
+        .args([
+            "build",
+            "--release",
+            "--locked",
+            "--quiet",
+            "--manifest-path",
+        ])
+        .arg(package.join("Cargo.toml"))
+        .arg("--target-dir")
+        .arg(target)
+        .status()
+        .map_err(|error| Unavailable::Missing(format!("cargo: {error}")))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(Unavailable::Broken(format!(
+            "cargo build of the Rust clients' driver failed: {status}"
+        )))
+    }
+}
+
+/// The cargo that runs this process when there is one (`cargo run`, `cargo test`), else cargo on
+/// `PATH`.
+fn cargo() -> PathBuf {
+    std::env::var_os("CARGO").map_or_else(|| PathBuf::from("cargo"), PathBuf::from)
 }
 
 /// The command that runs `client` (the driver's name for it).
-pub fn command(client: &str) -> Result<Command, String> {
+pub fn command(client: &str) -> Result<Command, Unavailable> {
     let mut command = Command::new(driver()?);
     command.arg(client);
     Ok(command)
 }
 
-/// The version of `crate_name` the driver is built with, from its `Cargo.lock`.
+/// The version of `crate_name` the driver is built with, from its lock file.
 pub fn version(crate_name: &str) -> Option<String> {
-    let lock = std::fs::read_to_string(package().join("Cargo.lock")).ok()?;
+    let drivers = drivers().ok()?;
+    let lock = std::fs::read_to_string(drivers.sources.join("rust/driver.lock")).ok()?;
     let entry = format!("name = \"{crate_name}\"\nversion = \"");
     let start = lock.find(&entry)? + entry.len();
     let version = &lock[start..start + lock[start..].find('"')?];
