@@ -143,3 +143,19 @@ impl Snapshot {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `check_no_leak(..).unwrap()` prints the `Debug` of the error: it is the advice, where it
+    /// was `ResetByClient([ResetConnection { id: ConnectionId(1), .. }])`.
+    #[test]
+    fn a_leak_debugs_as_its_advice() {
+        let leak = Leak::ResetByClient(vec![ResetConnection::new(ConnectionId(1), 1)]);
+        assert_eq!(format!("{leak:?}"), leak.to_string());
+        assert!(
+            format!("{leak:?}").starts_with("connection 1 reset by the client after 1 request")
+        );
+    }
+}

@@ -70,23 +70,13 @@ pub fn driver() -> Result<PathBuf, Unavailable> {
     Ok(binary)
 }
 
-/// A release build of the package in `package`, into `target` whatever `CARGO_TARGET_DIR` says.
+/// A release build of the package in `package`, into `target`.
 fn build(package: &Path, target: &Path) -> Result<(), Unavailable> {
     eprintln!(
         "keepalive-probe clients: building the Rust clients' driver in {}",
         package.display()
     );
-    let status = Command::new(cargo())
-        .args([
-            "build",
-            "--release",
-            "--locked",
-            "--quiet",
-            "--manifest-path",
-        ])
-        .arg(package.join("Cargo.toml"))
-        .arg("--target-dir")
-        .arg(target)
+    let status = build_command(package, target)
         .status()
         .map_err(|error| Unavailable::Missing(format!("cargo: {error}")))?;
     if status.success() {
@@ -96,6 +86,24 @@ fn build(package: &Path, target: &Path) -> Result<(), Unavailable> {
             "cargo build of the Rust clients' driver failed: {status}"
         )))
     }
+}
+
+/// The build, into `target` whatever `CARGO_TARGET_DIR` says: that is where [`driver`] looks. (A
+/// build that followed the variable left the driver where `clients` never found it.)
+fn build_command(package: &Path, target: &Path) -> Command {
+    let mut command = Command::new(cargo());
+    command
+        .args([
+            "build",
+            "--release",
+            "--locked",
+            "--quiet",
+            "--manifest-path",
+        ])
+        .arg(package.join("Cargo.toml"))
+        .arg("--target-dir")
+        .arg(target);
+    command
 }
 
 /// The cargo that runs this process when there is one (`cargo run`, `cargo test`), else cargo on
@@ -119,4 +127,20 @@ pub fn version(crate_name: &str) -> Option<String> {
     let start = lock.find(&entry)? + entry.len();
     let version = &lock[start..start + lock[start..].find('"')?];
     Some(format!("{crate_name} {version}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_build_names_its_target_directory_whatever_the_environment_says() {
+        let command = build_command(Path::new("/pkg"), Path::new("/pkg/target"));
+        let args: Vec<&std::ffi::OsStr> = command.get_args().collect();
+        let at = args.iter().position(|arg| *arg == "--target-dir");
+        assert_eq!(
+            at.and_then(|at| args.get(at + 1)).copied(),
+            Some(std::ffi::OsStr::new("/pkg/target"))
+        );
+    }
 }
