@@ -11,7 +11,8 @@ compile_error!(
 mod output;
 mod ca_file;
 mod clients;
-mod foreground;
+mod command_group;
+mod event_log;
 mod matrix;
 mod options;
 mod page;

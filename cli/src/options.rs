@@ -1,12 +1,13 @@
 //! What `serve` and `run` share: the server's options, and the event log that names each
 //! connection's peer on every line.
 
-use std::io::{self, Write};
+use std::io;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::mpsc;
 
 use keepalive_probe::{MAX_BODY_BYTES, Server, StartError, TlsSettings};
+
+pub use crate::event_log::EventLog;
 
 /// How the counting server answers; the defaults are the library's.
 #[derive(Debug, clap::Args)]
@@ -72,16 +73,11 @@ impl ServeOptions {
             );
         }
         if self.quiet {
-            return Ok((builder.start().await?, EventLog { queue: None }));
+            return Ok((builder.start().await?, EventLog::quiet()));
         }
-        let log = EventLog::start(log_to);
-        let queue = log.queue.clone();
+        let (log, queue) = EventLog::start(log_to);
         let server = builder
-            .on_event(move |event| {
-                if let Some(queue) = &queue {
-                    let _ = queue.send(Entry::Line(event.to_string()));
-                }
-            })
+            .on_event(move |event| queue.push(event.to_string()))
             .start()
             .await?;
         Ok((server, log))
@@ -97,56 +93,6 @@ fn parse_body_bytes(text: &str) -> Result<usize, String> {
         return Err(format!("at most {MAX_BODY_BYTES} bytes"));
     }
     Ok(bytes)
-}
-
-/// One line per event (each request's line names its connection's peer), written by a thread of
-/// its own: the server's tasks only queue a line, so a reader that is slow, or never reads,
-/// cannot stall them. (Written from the server's tasks, a full pipe stopped the server.)
-#[derive(Debug)]
-pub struct EventLog {
-    /// `None` with `--quiet`.
-    queue: Option<mpsc::Sender<Entry>>,
-}
-
-#[derive(Debug)]
-enum Entry {
-    Line(String),
-    /// Answered once every line queued before it is written.
-    Flush(mpsc::SyncSender<()>),
-}
-
-impl EventLog {
-    fn start(to: LogTo) -> EventLog {
-        let (queue, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for entry in lines {
-                match entry {
-                    // A reader that went away must not stop the server: the report is what
-                    // matters, and its own write reports the failure.
-                    Entry::Line(line) => {
-                        let _ = match to {
-                            LogTo::Stdout => writeln!(io::stdout().lock(), "{line}"),
-                            LogTo::Stderr => writeln!(io::stderr().lock(), "{line}"),
-                        };
-                    }
-                    Entry::Flush(done) => {
-                        let _ = done.send(());
-                    }
-                }
-            }
-        });
-        EventLog { queue: Some(queue) }
-    }
-
-    /// Waits until every line logged so far is written: the report comes after them.
-    pub fn flush(&self) {
-        if let Some(queue) = &self.queue {
-            let (done, written) = mpsc::sync_channel(1);
-            if queue.send(Entry::Flush(done)).is_ok() {
-                let _ = written.recv();
-            }
-        }
-    }
 }
 
 /// The runtime `serve` and `run` drive the server on: multi-threaded, so the server keeps

@@ -1,10 +1,10 @@
 //! `keepalive-probe run`: serve, run a client command against the server, report what it opened.
 //!
-//! The command owns stdin, stdout and stderr while it runs, in a process group of its own that
-//! holds the terminal (`foreground.rs`); the event log goes to stderr so the command's output and
-//! the report stay clean on stdout. A SIGINT or SIGTERM to `run` (or to its process group) is
-//! forwarded to the command's group, once; `run` waits for it (bounded by `--kill-after`, then
-//! SIGKILL), and the report is printed all the same.
+//! The command owns stdin, stdout and stderr while it runs; the event log goes to stderr so the
+//! command's output and the report stay clean on stdout. A SIGINT or SIGTERM reaches the command
+//! exactly once (`command_group.rs`: in a terminal's job the terminal's Ctrl-C reaches both, and
+//! `run` forwards only what the command did not get); `run` waits for it (bounded by
+//! `--kill-after`, then SIGKILL), and the report is printed all the same.
 
 use std::io::{self, Write};
 use std::os::unix::process::ExitStatusExt;
@@ -16,7 +16,7 @@ use keepalive_probe::Server;
 use tokio::process::{Child, Command};
 
 use crate::ca_file::CaFile;
-use crate::foreground::{self, Foreground};
+use crate::command_group::{self, Group};
 use crate::options::{EventLog, LogTo, ServeOptions};
 use crate::signals::{Stop, StopSignals};
 use crate::snapshot::Snapshot;
@@ -118,14 +118,13 @@ async fn run(args: Args) -> ExitCode {
         eprintln!("error: {CA_PLACEHOLDER} names the HTTPS server's CA certificate: add --tls");
         return ExitCode::from(2);
     }
-    let (mut child, foreground) =
-        match start_command(&args.command, &server.url(), ca_file.as_ref()) {
-            Ok(started) => started,
-            Err(error) => {
-                eprintln!("error: cannot run {}: {error}", program(&args.command));
-                return ExitCode::from(COMMAND_FAILED);
-            }
-        };
+    let (mut child, group) = match start_command(&args.command, &server.url(), ca_file.as_ref()) {
+        Ok(started) => started,
+        Err(error) => {
+            eprintln!("error: cannot run {}: {error}", program(&args.command));
+            return ExitCode::from(COMMAND_FAILED);
+        }
+    };
     // Signals first: a signal to `run` that arrives as the command exits stopped `run` all the
     // same.
     let ended = tokio::select! {
@@ -141,8 +140,7 @@ async fn run(args: Args) -> ExitCode {
                 signal.name(),
                 program(&args.command)
             );
-            stop_command(&mut child, signal, args.kill_after, &mut stop).await;
-            drop(foreground);
+            stop_command(&mut child, group, signal, args.kill_after, &mut stop).await;
             // A signal now is the user's second: it cuts the wait for closes short.
             let snapshot = settle(&server, args.close_grace, Some(&mut stop)).await;
             let written = report(&snapshot, &args, &log);
@@ -152,7 +150,6 @@ async fn run(args: Args) -> ExitCode {
             };
         }
     };
-    drop(foreground);
     let status = match status {
         Ok(status) => status,
         Err(error) => {
@@ -160,9 +157,14 @@ async fn run(args: Args) -> ExitCode {
             return ExitCode::from(COMMAND_FAILED);
         }
     };
-    // The command's group held the terminal, so a Ctrl-C that ended it never reached `run`: a
-    // signal now is the user's, and cuts the wait for closes short.
-    let snapshot = settle(&server, args.close_grace, Some(&mut stop)).await;
+    // In a terminal's job, a command ended by SIGINT or SIGTERM was most likely stopped by the
+    // Ctrl-C that is about to reach `run` too: that one must not cut the wait for closes short.
+    // Otherwise a signal now is the user's, and does.
+    let killed_by_a_stop_signal = status
+        .signal()
+        .is_some_and(|number| Stop::from_number(number).is_some());
+    let interruptible = (!(killed_by_a_stop_signal && group.shares_signals())).then_some(&mut stop);
+    let snapshot = settle(&server, args.close_grace, interruptible).await;
     if let Err(code) = report(&snapshot, &args, &log) {
         return code;
     }
@@ -175,13 +177,9 @@ enum Ended {
     Stopped(Stop),
 }
 
-/// Starts the command with `{url}` (and `{ca}`) filled in, in a process group of its own that
-/// holds the terminal while it runs (`foreground.rs`); an error means it never ran.
-fn start_command(
-    command: &[String],
-    url: &str,
-    ca: Option<&CaFile>,
-) -> io::Result<(Child, Foreground)> {
+/// Starts the command with `{url}` (and `{ca}`) filled in, in the process group
+/// `command_group.rs` decides; an error means it never ran.
+fn start_command(command: &[String], url: &str, ca: Option<&CaFile>) -> io::Result<(Child, Group)> {
     let ca_path = ca.map(|ca| ca.path().display().to_string());
     let mut words = command.iter().map(|word| {
         let word = word.replace(URL_PLACEHOLDER, url);
@@ -201,21 +199,22 @@ fn start_command(
     if let Some(path) = &ca_path {
         command.env(CA_VARIABLE, path);
     }
-    let foreground = foreground::isolate(&mut command);
-    Ok((command.spawn()?, foreground))
+    let group = command_group::place(&mut command);
+    Ok((command.spawn()?, group))
 }
 
-/// Forwards `signal` to the command's group and waits for it to exit, at most `patience`; then
-/// kills it.
+/// Passes `signal` on to the command where it did not reach it already, and waits for it to
+/// exit, at most `patience`; then kills it (in a group of its own, with everything it started).
 /// A second SIGINT or SIGTERM while waiting kills it at once: the user asked twice.
 async fn stop_command(
     child: &mut Child,
+    group: Group,
     signal: Stop,
     patience: Duration,
     again: &mut StopSignals,
 ) {
     // A failure means the command has exited already, which is as good.
-    let _ = foreground::signal_group(child, signal.number());
+    let _ = group.forward(child, signal);
     tokio::select! {
         exited = tokio::time::timeout(patience, child.wait()) => {
             if exited.is_err() {
@@ -223,12 +222,14 @@ async fn stop_command(
                     "keepalive-probe run: the command outlived {patience:?} after the signal: \
                      killing it"
                 );
-                let _ = child.kill().await;
+                let _ = group.kill(child);
+                let _ = child.wait().await;
             }
         }
         second = again.received() => {
             eprintln!("keepalive-probe run: {} again: killing the command", second.name());
-            let _ = child.kill().await;
+            let _ = group.kill(child);
+            let _ = child.wait().await;
         }
     }
 }
@@ -254,30 +255,34 @@ fn report(snapshot: &Snapshot, args: &Args, log: &EventLog) -> Result<(), ExitCo
     Ok(())
 }
 
-/// The report once the server has seen every connection closed, or after `grace` with a
-/// warning: a report with open connections is still worth having.
-/// Waits up to `grace` for every connection to close, then takes the snapshot; a signal during
-/// the wait takes it at once (the report is never lost, only the wait cut short).
+/// Waits up to `grace` for every connection to close, then takes the snapshot, with a warning if
+/// some are open: a report with open connections is still worth having. A signal during the wait
+/// takes it at once (the report is never lost, only the wait cut short).
 async fn settle(server: &Server, grace: Duration, signals: Option<&mut StopSignals>) -> Snapshot {
     // Running out of time is not an error in itself: the snapshot says what is still open.
     let waiting = tokio::time::timeout(grace, server.report_when_closed());
-    match signals {
+    let cut_short = match signals {
         Some(signals) => {
             tokio::select! {
-                _ = waiting => {}
-                _ = signals.received() => {}
+                _ = waiting => false,
+                _ = signals.received() => true,
             }
         }
         None => {
             let _ = waiting.await;
+            false
         }
-    }
+    };
     let snapshot = Snapshot::of(server);
     if snapshot.open() > 0 {
+        let when = if cut_short {
+            "when a signal cut the wait short".to_owned()
+        } else {
+            format!("{} s after the command exited", grace.as_secs_f64())
+        };
         eprintln!(
-            "warning: {} connection(s) still open {} s after the command exited; reporting anyway",
-            snapshot.open(),
-            grace.as_secs_f64()
+            "warning: {} connection(s) still open {when}; reporting anyway",
+            snapshot.open()
         );
     }
     snapshot
@@ -300,8 +305,9 @@ fn print_report(snapshot: &Snapshot, json: bool) -> io::Result<()> {
 
 /// A failed command makes the counts meaningless, so it outranks the expectation.
 fn verdict(args: &Args, status: ExitStatus, snapshot: &Snapshot) -> ExitCode {
-    // Ctrl-C signals the command and `run` together, and the command may end before `run` sees
-    // its own signal: a command ended by SIGINT or SIGTERM was interrupted, whoever sent it.
+    // In a terminal's job Ctrl-C signals the command and `run` together, and the command may end
+    // before `run` sees its own signal: a command ended by SIGINT or SIGTERM was interrupted,
+    // whoever sent it.
     if let Some(stop) = status.signal().and_then(Stop::from_number) {
         eprintln!(
             "keepalive-probe run: {} ended by {}",

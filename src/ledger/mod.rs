@@ -167,10 +167,24 @@ impl Ledger {
         record.log_request(self.now(), method, path)
     }
 
+    /// [`close_then`](Self::close_then) with nothing to announce.
+    #[cfg(test)]
+    pub(crate) fn close(&self, record: &ConnectionRecord) -> Option<(usize, Ending)> {
+        self.close_then(record, |_, _| {})
+    }
+
     /// Marks `record` closed: the server will neither read from nor write to its socket again.
     /// Returns the requests it carried and how it ended, the first time only (`None` if it was
     /// already closed). A socket that showed no ending of its own was ended by the server.
-    pub(crate) fn close(&self, record: &ConnectionRecord) -> Option<(usize, Ending)> {
+    ///
+    /// `announce` is called with the close before anyone waiting for closes wakes: a waiter that
+    /// has seen every connection closed has seen every close announced (the CLI prints its last
+    /// event line before the report that follows the wait).
+    pub(crate) fn close_then(
+        &self,
+        record: &ConnectionRecord,
+        announce: impl FnOnce(usize, Ending),
+    ) -> Option<(usize, Ending)> {
         let close = || record.close(|| self.now());
         let requests = match self.detail_limit {
             None => close(),
@@ -183,7 +197,8 @@ impl Ledger {
                 requests
             }
         };
-        if requests.is_some() {
+        if let Some((carried, ending)) = requests {
+            announce(carried, ending);
             self.changed.notify_waiters();
         }
         requests

@@ -93,13 +93,13 @@ async fn serve_http<I>(
 
 /// Closes `record` and reports it, once.
 pub(super) fn close(shared: &Shared, record: &ConnectionRecord) {
-    if let Some((requests, ended)) = shared.ledger.close(record) {
+    shared.ledger.close_then(record, |requests, ended| {
         shared.emit(&Event::Closed {
             id: record.id(),
             requests,
             ended,
         });
-    }
+    });
 }
 
 /// Closes the ledger record however the connection task ends, aborted by shutdown included.

@@ -127,7 +127,11 @@ pub fn write_if_changed(file: &std::path::Path, text: &str) -> std::io::Result<(
     if let Some(dir) = file.parent() {
         std::fs::create_dir_all(dir)?;
     }
-    let part = file.with_extension(format!("part-{}", std::process::id()));
+    // A name no other writer uses: another process, or another thread of this one.
+    static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let write = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let mut part = file.as_os_str().to_owned();
+    part.push(format!(".part-{}-{write}", std::process::id()));
     std::fs::write(&part, text)?;
     std::fs::rename(&part, file)
 }

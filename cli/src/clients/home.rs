@@ -4,11 +4,11 @@
 use std::path::PathBuf;
 
 /// Where a checkout's driver programs (`cli/clients/`), the toolchains `scripts/setup-clients`
-/// installs (`target/clients-venv`) and the Rust clients' driver are found, decided at run time:
-/// `$KEEPALIVE_PROBE_CLIENTS_HOME` if set, otherwise the checkout of this repository that the
-/// current directory is in (`cargo run` runs at its root, `cargo test` in `cli/`), otherwise the
-/// current directory. Away from a checkout the Go, Node and Python drivers come from the binary
-/// itself (`drivers.rs`).
+/// installs (`target/clients-venv`) and the drivers' builds (`target/clients`) are found,
+/// decided at run time: `$KEEPALIVE_PROBE_CLIENTS_HOME` if set, otherwise the checkout of this
+/// repository that the current directory is in (`cargo run` runs at its root, `cargo test` in
+/// `cli/`), otherwise the current directory. Away from a checkout every driver comes from the
+/// binary itself (`drivers.rs`), and the Go and Rust ones are built in the cache directory.
 pub fn home() -> PathBuf {
     if let Some(home) = std::env::var_os("KEEPALIVE_PROBE_CLIENTS_HOME") {
         return PathBuf::from(home);

@@ -6,12 +6,12 @@
 //! `Cargo.toml`: cargo leaves every directory with a manifest of its own out of a package, and
 //! `cargo install keepalive-probe-cli` must bring the driver along. `clients` writes the package
 //! out where the Go drivers are built (`Cargo.toml`, `Cargo.lock`, `src/main.rs`) and builds it
-//! there with cargo, once per change of its sources; `scripts/setup-clients` does the first
-//! build.
+//! there with cargo, once per change of its sources; `scripts/build-drivers` does the first build
+//! the same way, with cargo alone.
 
-use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::OnceLock;
 
 use super::drivers::{drivers, write_if_changed};
 use super::toolchains::Unavailable;
@@ -44,30 +44,65 @@ pub fn available() -> Result<(), String> {
     }
 }
 
-/// The built driver: written out and built if its sources changed since the last build.
+/// The built driver: written out and built if its sources changed since the last build. Once
+/// per process, whichever of the Rust clients asks first (they run side by side), so one cargo
+/// build at most; other processes building at once wait on cargo's lock of the target directory.
 pub fn driver() -> Result<PathBuf, Unavailable> {
+    static DRIVER: OnceLock<Result<PathBuf, (bool, String)>> = OnceLock::new();
+    DRIVER
+        .get_or_init(|| {
+            write_and_build().map_err(|unavailable| match unavailable {
+                Unavailable::Missing(why) => (false, why),
+                Unavailable::Broken(why) => (true, why),
+            })
+        })
+        .clone()
+        .map_err(|(broken, why)| {
+            if broken {
+                Unavailable::Broken(why)
+            } else {
+                Unavailable::Missing(why)
+            }
+        })
+}
+
+fn write_and_build() -> Result<PathBuf, Unavailable> {
     let drivers = drivers().map_err(Unavailable::Broken)?;
     let package = drivers.build.join("rust");
     let target = package.join("target");
-    let mut hasher = DefaultHasher::new();
+    let mut sources = String::new();
     for (source, placed) in FILES {
         let text = std::fs::read_to_string(drivers.sources.join("rust").join(source))
             .map_err(|error| Unavailable::Broken(format!("cannot read {source}: {error}")))?;
-        text.hash(&mut hasher);
         write_if_changed(&package.join(placed), &text).map_err(|error| {
             Unavailable::Broken(format!("cannot write the Rust driver's {placed}: {error}"))
         })?;
+        sources.push_str(&text);
     }
     let binary = target.join("release").join(BINARY);
-    let built = target.join(format!("built-{:016x}", hasher.finish()));
-    if built.exists() && binary.exists() {
+    // The sources the binary was last built from, by a digest of their text: one file, so that
+    // going back to earlier sources rebuilds too.
+    let built_from = target.join("built-from");
+    let digest = format!("{:016x}", fnv1a(sources.as_bytes()));
+    let current = std::fs::read_to_string(&built_from).is_ok_and(|built| built == digest);
+    if current && binary.exists() {
         return Ok(binary);
     }
     build(&package, &target)?;
-    std::fs::write(&built, "").map_err(|error| {
-        Unavailable::Broken(format!("cannot mark the Rust driver built: {error}"))
+    std::fs::write(&built_from, digest).map_err(|error| {
+        Unavailable::Broken(format!(
+            "cannot note what the Rust driver is built from: {error}"
+        ))
     })?;
     Ok(binary)
+}
+
+/// FNV-1a, 64 bits: a digest that stays the same across Rust releases, where std's hasher may
+/// not.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
 }
 
 /// A release build of the package in `package`, into `target`.

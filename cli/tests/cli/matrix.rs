@@ -37,6 +37,7 @@ fn matrix_json_is_one_passing_line_per_scenario() {
             && selected.iter().any(|s| s.expected.exact().is_some()),
         "the filter selects an exact and a raced scenario"
     );
+    assert_eq!(rows.len(), selected.len(), "one line per scenario");
     let expected: Vec<Value> = selected
         .iter()
         .zip(&rows)

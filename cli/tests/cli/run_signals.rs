@@ -1,10 +1,13 @@
-//! `keepalive-probe run` never loses its report to a signal. SIGINT or SIGTERM to `run` is
-//! forwarded to the command; `run` waits for it (bounded by `--kill-after`, then SIGKILL), prints
-//! the report and exits with 128 + the signal's number, as a shell reports a process ended by it.
-//! Ctrl-C in a terminal signals the whole process group: the report prints then too.
+//! `keepalive-probe run` never loses its report to a signal, and the command gets each signal
+//! once. Without a controlling terminal (these tests start `run` in a session of its own, as CI
+//! does) the command runs in a process group of its own, and a SIGINT or SIGTERM to `run`, or to
+//! `run`'s group, is forwarded to it; in a terminal's job Ctrl-C reaches both, and `run` does not
+//! forward it (the last test, in a terminal `script` makes). `run` waits for the command (bounded
+//! by `--kill-after`, then SIGKILL), prints the report and exits with 128 + the signal's number,
+//! as a shell reports a process ended by it.
 //!
 //! Every test synchronises on the command's own output ("ready" once its request is answered),
-//! never on a timer; the command then blocks (`exec sleep 60`) until the signal ends it.
+//! never on a timer; the command then blocks until the signal ends it.
 
 use std::io::{BufRead, BufReader, Read};
 use std::os::unix::process::CommandExt;
@@ -23,18 +26,32 @@ const CLIENT_THEN_WAIT: &str =
 const STUBBORN_CLIENT: &str =
     "trap '' INT TERM; curl -s \"$KEEPALIVE_PROBE_URL\" >/dev/null && echo ready && exec sleep 60";
 
-/// Starts `run --json --quiet` with `script` as its command, in a process group of its own, and
-/// returns once the command has printed "ready".
+/// `run`, in a session of its own: no controlling terminal, as under CI, whatever terminal the
+/// tests run in, and `run` leads its process group (its pid is the group's id).
+fn without_a_terminal(command: &mut Command) -> &mut Command {
+    // SAFETY: setsid(2) is async-signal-safe and takes no arguments.
+    unsafe {
+        command.pre_exec(|| {
+            libc::setsid();
+            Ok(())
+        })
+    }
+}
+
+/// Starts `run --json --quiet` with `script` as its command, its stdin a pipe the test holds
+/// open, and returns once the command has printed "ready".
 fn start(script: &str, extra: &[&str]) -> (Child, BufReader<std::process::ChildStdout>) {
-    let mut child = Command::new(BINARY)
-        .args(["run", "--json", "--quiet"])
-        .args(extra)
-        .args(["--", "bash", "-c", script])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0)
-        .spawn()
-        .expect("the binary starts");
+    let mut child = without_a_terminal(
+        Command::new(BINARY)
+            .args(["run", "--json", "--quiet"])
+            .args(extra)
+            .args(["--", "bash", "-c", script])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped()),
+    )
+    .spawn()
+    .expect("the binary starts");
     let mut stdout = BufReader::new(child.stdout.take().expect("stdout is piped"));
     let mut line = String::new();
     stdout.read_line(&mut line).expect("the command speaks");
@@ -104,13 +121,31 @@ fn sigint_to_run_stops_the_command_and_prints_the_report() {
     assert_eq!(counts(&report), (1, 1, vec![(1, true)]));
 }
 
-/// Ctrl-C: SIGINT to the whole process group, `run` and the command together.
+/// A client that makes one request, says so, then reports every SIGINT and goes on reading its
+/// stdin (a read a trapped signal interrupts returns more than 128).
+const COUNTING_CLIENT: &str = "trap 'echo interrupted' INT; \
+    curl -s \"$KEEPALIVE_PROBE_URL\" >/dev/null && echo ready && \
+    while read -r line || (($? > 128)); do :; done";
+
+/// A script's `kill -INT -PGID` signals `run`'s whole group. It reaches the command once:
+/// `run` forwards it to the command's own group. (In `run`'s group the command got two, the
+/// group's and `run`'s forward, which cargo, npm or pytest take as "force quit".) A second
+/// signal, once the first was reported, kills the command; the report still prints.
 #[test]
-fn sigint_to_the_process_group_still_prints_the_report() {
-    let (child, stdout) = start(CLIENT_THEN_WAIT, &[]);
+fn sigint_to_runs_group_reaches_the_command_once_and_the_report_prints() {
+    let (mut child, mut stdout) = start(COUNTING_CLIENT, &[]);
     send(-(child.id() as i32), libc::SIGINT);
-    let (code, report, stderr) = finish(child, stdout);
-    assert_eq!(code, 128 + libc::SIGINT, "{stderr}");
+    let mut line = String::new();
+    stdout.read_line(&mut line).expect("the command speaks");
+    assert_eq!(line, "interrupted\n");
+    send(child.id() as i32, libc::SIGTERM);
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).expect("stdout reads");
+    let status = child.wait().expect("run exits");
+    assert_eq!(status.code(), Some(128 + libc::SIGINT));
+    assert_eq!(rest.matches("interrupted").count(), 0, "{rest}");
+    let report: Value =
+        serde_json::from_str(rest.lines().last().unwrap_or_default()).expect("a JSON report");
     assert_eq!(counts(&report), (1, 1, vec![(1, true)]));
 }
 
@@ -165,20 +200,20 @@ fn finish_after_stderr(
     (status.code().expect("an exit code"), report)
 }
 
-/// A signal to `run`'s whole group (a script's `kill -INT -PGID`) reaches `run` alone, which
-/// forwards it once to the command's group: the command runs in a group of its own. In `run`'s
-/// group it got two, the group's and `run`'s forward of it, which cargo, npm or pytest take as
-/// "force quit". The command says its pid and its group (`/proc/$$/stat`'s fifth field).
+/// Without a controlling terminal, a signal to `run`'s whole group reaches `run` alone, which
+/// forwards it once: the command runs in a group of its own. The command says its pid and its
+/// group (`/proc/$$/stat`'s fifth field).
+#[cfg(target_os = "linux")]
 #[test]
-fn the_command_runs_in_a_process_group_of_its_own() {
-    let run = Command::new(BINARY)
-        .args(["run", "--quiet", "--", "sh", "-c"])
-        .arg("echo $$ $(cut -d' ' -f5 /proc/$$/stat)")
-        .stdout(Stdio::piped())
-        .process_group(0)
-        .spawn()
-        .expect("the binary starts");
-    // It leads the group this test started it in: its pid is that group's id.
+fn without_a_terminal_the_command_runs_in_a_process_group_of_its_own() {
+    let run = without_a_terminal(
+        Command::new(BINARY)
+            .args(["run", "--quiet", "--", "sh", "-c"])
+            .arg("echo $$ $(cut -d' ' -f5 /proc/$$/stat)")
+            .stdout(Stdio::piped()),
+    )
+    .spawn()
+    .expect("the binary starts");
     let run_group = run.id();
     let output = run.wait_with_output().expect("run exits");
     assert!(output.status.success(), "{output:?}");
@@ -200,31 +235,45 @@ fn the_command_runs_in_a_process_group_of_its_own() {
     assert_ne!(command_group, run_group);
 }
 
-/// A client that makes one request, says so, and reads the terminal; a SIGINT it reports, then
-/// dies of it.
-const DYING_CLIENT: &str = "trap 'echo interrupted; trap - INT; kill -INT $$' INT; \
-    curl -s \"$KEEPALIVE_PROBE_URL\" >/dev/null && echo ready && read -r line";
-
-/// In a terminal (`script` makes one), the command's group holds the terminal while it runs:
-/// Ctrl-C reaches the command, which dies of it, and `run` reports and ends as interrupted.
+/// In a terminal (util-linux's `script` makes one), the command stays in the terminal's job, so
+/// Ctrl-C reaches it and `run` together, and `run` does not forward it: the command reports one
+/// SIGINT, reading the terminal still, and no other. `run`, stopping, takes a second signal as
+/// the user's insistence and kills the command; the report prints.
+#[cfg(target_os = "linux")]
 #[test]
-fn ctrl_c_in_a_terminal_reaches_the_command_and_the_report_prints() {
+fn ctrl_c_in_a_terminal_reaches_the_command_once() {
+    let client = COUNTING_CLIENT.replace("echo ready", "echo ready $PPID");
     let run = format!("{BINARY} run --json --quiet -- bash -c \"$CLIENT\"");
     let mut child = Command::new("script")
         .args(["--quiet", "--return", "--command", &run, "/dev/null"])
-        .env("CLIENT", DYING_CLIENT)
+        .env("CLIENT", client)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
         .expect("script starts");
     let mut stdout = BufReader::new(child.stdout.take().expect("stdout is piped"));
     let mut line = String::new();
-    while line.trim_end() != "ready" {
+    while !line.starts_with("ready ") {
         line.clear();
         assert_ne!(stdout.read_line(&mut line).expect("reads"), 0, "no ready");
     }
+    let run_pid: i32 = line["ready ".len()..].trim().parse().expect("run's pid");
     let mut terminal = child.stdin.take().expect("stdin is piped");
     std::io::Write::write_all(&mut terminal, b"\x03").expect("Ctrl-C typed");
+    // Both have it before the second signal: the command says so (after the terminal's echo,
+    // `^Cinterrupted`) and so does `run` (the terminal carries its stderr too).
+    let (mut command_has_it, mut run_has_it) = (false, false);
+    while !(command_has_it && run_has_it) {
+        line.clear();
+        assert_ne!(
+            stdout.read_line(&mut line).expect("reads"),
+            0,
+            "no interruption"
+        );
+        command_has_it |= line.trim_end().ends_with("interrupted");
+        run_has_it |= line.contains("SIGINT: stopping");
+    }
+    send(run_pid, libc::SIGTERM);
     let mut rest = String::new();
     stdout.read_to_string(&mut rest).expect("stdout reads");
     let status = child.wait().expect("script exits");
@@ -237,8 +286,9 @@ fn ctrl_c_in_a_terminal_reaches_the_command_and_the_report_prints() {
         (
             status.code(),
             rest.matches("interrupted").count(),
+            rest.contains("SIGTERM again: killing the command"),
             counts(&report)
         ),
-        (Some(128 + libc::SIGINT), 1, (1, 1, vec![(1, true)]))
+        (Some(128 + libc::SIGINT), 0, true, (1, 1, vec![(1, true)]))
     );
 }

@@ -1,7 +1,7 @@
 //! `keepalive-probe serve` as a script sees it: read the URL from the first stdout line, point a
 //! real client at it (reqwest's blocking client, or a raw `TcpStream` whose address we know),
 //! follow the log lines, send SIGTERM or SIGINT, and read the report from the last line. (curl
-//! is what `cli_run`'s tests run; here it cost a process start, 11 ms of CPU, per batch of
+//! is what `run.rs`'s tests run; here it cost a process start, 11 ms of CPU, per batch of
 //! requests.)
 //!
 //! Every test waits on the server's own log lines ("… closed by the client after …") before it signals, never on
