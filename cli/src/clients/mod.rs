@@ -56,9 +56,25 @@ pub struct Args {
     /// nothing.
     #[arg(long, conflicts_with_all = ["json", "markdown", "repeat"])]
     toolchains: bool,
+    /// Build the Rust clients' driver (a release build with cargo, a minute or so the first
+    /// time), and run nothing.
+    #[arg(long, conflicts_with_all = ["json", "markdown", "repeat", "toolchains"])]
+    build_rust_driver: bool,
 }
 
 pub fn main(args: Args) -> ExitCode {
+    if args.build_rust_driver {
+        return match rust_driver::build() {
+            Ok(binary) => {
+                outln!("built {}", binary.display());
+                ExitCode::SUCCESS
+            }
+            Err(why) => {
+                eprintln!("error: {why}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     if args.markdown {
         out!("{}", markdown::table());
         return ExitCode::SUCCESS;

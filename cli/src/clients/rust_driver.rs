@@ -6,12 +6,11 @@
 //! `Cargo.toml`: cargo leaves every directory with a manifest of its own out of a package, and
 //! `cargo install keepalive-probe-cli` must bring the driver along. `clients` writes the package
 //! out where the Go drivers are built (`Cargo.toml`, `Cargo.lock`, `src/main.rs`) and builds it
-//! there with cargo, once per change of its sources; `scripts/build-drivers` does the first build
-//! the same way, with cargo alone.
+//! there with cargo when asked (`clients --build-rust-driver`; `scripts/build-drivers` does the
+//! same with cargo alone), never by surprise: a first build takes a minute or so.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::OnceLock;
 
 use super::drivers::{drivers, write_if_changed};
 use super::toolchains::Unavailable;
@@ -26,101 +25,79 @@ const FILES: [(&str, &str); 3] = [
     ("src/main.rs", "src/main.rs"),
 ];
 
-/// How to get what the Rust clients need: a Rust toolchain; the driver builds itself.
+/// How to get what the Rust clients need: their driver, built with cargo.
 pub fn build_hint() -> String {
-    "a Rust toolchain with cargo (https://rustup.rs); the driver builds on first use".to_owned()
+    "scripts/build-drivers in a checkout, or keepalive-probe clients --build-rust-driver \
+     (a release build with cargo)"
+        .to_owned()
 }
 
-/// Whether the Rust clients can run here: cargo answers. The build itself happens on first use.
+/// Whether the Rust clients can run here: their driver is built from its current sources.
+/// Nothing is built here: a first build takes a minute or so, which a test run or a table run
+/// must not spend by surprise.
 pub fn available() -> Result<(), String> {
-    let answered = Command::new(cargo())
-        .arg("--version")
-        .output()
-        .is_ok_and(|output| output.status.success());
-    if answered {
-        Ok(())
-    } else {
-        Err("cargo not found".to_owned())
-    }
+    built_driver().map(drop)
 }
 
-/// The built driver: written out and built if its sources changed since the last build. Once
-/// per process, whichever of the Rust clients asks first (they run side by side), so one cargo
-/// build at most; other processes building at once wait on cargo's lock of the target directory.
+/// The built driver, if it is built from its current sources; `Err` says why not.
 pub fn driver() -> Result<PathBuf, Unavailable> {
-    static DRIVER: OnceLock<Result<PathBuf, (bool, String)>> = OnceLock::new();
-    DRIVER
-        .get_or_init(|| {
-            write_and_build().map_err(|unavailable| match unavailable {
-                Unavailable::Missing(why) => (false, why),
-                Unavailable::Broken(why) => (true, why),
-            })
-        })
-        .clone()
-        .map_err(|(broken, why)| {
-            if broken {
-                Unavailable::Broken(why)
-            } else {
-                Unavailable::Missing(why)
-            }
-        })
+    built_driver().map_err(Unavailable::Missing)
 }
 
-fn write_and_build() -> Result<PathBuf, Unavailable> {
-    let drivers = drivers().map_err(Unavailable::Broken)?;
-    let package = drivers.build.join("rust");
-    let target = package.join("target");
-    let mut sources = String::new();
-    for (source, placed) in FILES {
-        let text = std::fs::read_to_string(drivers.sources.join("rust").join(source))
-            .map_err(|error| Unavailable::Broken(format!("cannot read {source}: {error}")))?;
-        write_if_changed(&package.join(placed), &text).map_err(|error| {
-            Unavailable::Broken(format!("cannot write the Rust driver's {placed}: {error}"))
-        })?;
-        sources.push_str(&text);
-    }
-    let binary = target.join("release").join(BINARY);
-    // The sources the binary was last built from, by a digest of their text: one file, so that
-    // going back to earlier sources rebuilds too.
-    let built_from = target.join("built-from");
-    let digest = format!("{:016x}", fnv1a(sources.as_bytes()));
-    let current = std::fs::read_to_string(&built_from).is_ok_and(|built| built == digest);
-    if current && binary.exists() {
-        return Ok(binary);
-    }
-    build(&package, &target)?;
-    std::fs::write(&built_from, digest).map_err(|error| {
-        Unavailable::Broken(format!(
-            "cannot note what the Rust driver is built from: {error}"
-        ))
-    })?;
-    Ok(binary)
-}
-
-/// FNV-1a, 64 bits: a digest that stays the same across Rust releases, where std's hasher may
-/// not.
-fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &byte| {
-        (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
-    })
-}
-
-/// A release build of the package in `package`, into `target`.
-fn build(package: &Path, target: &Path) -> Result<(), Unavailable> {
+/// Writes the package out and builds it; the binary, or why not.
+pub fn build() -> Result<PathBuf, String> {
+    let (package, binary) = package()?;
     eprintln!(
         "keepalive-probe clients: building the Rust clients' driver in {}",
         package.display()
     );
-    let status = build_command(package, target)
+    let status = build_command(&package, &package.join("target"))
         .status()
-        .map_err(|error| Unavailable::Missing(format!("cargo: {error}")))?;
+        .map_err(|error| format!("cannot run cargo: {error}"))?;
     if status.success() {
-        Ok(())
+        Ok(binary)
     } else {
-        Err(Unavailable::Broken(format!(
+        Err(format!(
             "cargo build of the Rust clients' driver failed: {status}"
-        )))
+        ))
     }
+}
+
+/// The driver, if it is newer than every file of its package (cargo leaves a fresh binary as it
+/// is, and rebuilds one whose sources changed, so a binary older than a file is stale), as make
+/// decides.
+fn built_driver() -> Result<PathBuf, String> {
+    let (package, binary) = package()?;
+    // The install hint follows wherever this is said.
+    let not_built = || "the Rust clients' driver is not built".to_owned();
+    let built = modified(&binary).ok_or_else(not_built)?;
+    for (_, placed) in FILES {
+        if modified(&package.join(placed)).is_none_or(|changed| changed > built) {
+            return Err(not_built());
+        }
+    }
+    Ok(binary)
+}
+
+fn modified(path: &Path) -> Option<std::time::SystemTime> {
+    std::fs::metadata(path)
+        .and_then(|meta| meta.modified())
+        .ok()
+}
+
+/// Writes the package out where the drivers are built (each file only if it changed, so an
+/// unchanged driver stays built) and returns it with where its binary is.
+fn package() -> Result<(PathBuf, PathBuf), String> {
+    let drivers = drivers()?;
+    let package = drivers.build.join("rust");
+    for (source, placed) in FILES {
+        let text = std::fs::read_to_string(drivers.sources.join("rust").join(source))
+            .map_err(|error| format!("cannot read {source}: {error}"))?;
+        write_if_changed(&package.join(placed), &text)
+            .map_err(|error| format!("cannot write the Rust driver's {placed}: {error}"))?;
+    }
+    let binary = package.join("target/release").join(BINARY);
+    Ok((package, binary))
 }
 
 /// The build, into `target` whatever `CARGO_TARGET_DIR` says: that is where [`driver`] looks. (A
