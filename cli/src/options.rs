@@ -1,9 +1,9 @@
 //! What `serve` and `run` share: the server's options, and the event log that names each
 //! connection's peer on every line.
 
-use std::io;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::process::ExitCode;
 
 use keepalive_probe::{MAX_BODY_BYTES, Server, StartError, TlsSettings};
 
@@ -95,10 +95,18 @@ fn parse_body_bytes(text: &str) -> Result<usize, String> {
     Ok(bytes)
 }
 
-/// The runtime `serve` and `run` drive the server on: multi-threaded, so the server keeps
-/// answering while the main task waits on a signal or a child process.
-pub fn runtime() -> io::Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread()
+/// Runs `future` on the runtime `serve`, `run` and `clients` drive their servers on:
+/// multi-threaded, so a server keeps answering while the main task waits on a signal or a child
+/// process. A runtime that cannot start is said, and is exit status 2.
+pub fn block_on<T>(future: impl std::future::Future<Output = T>) -> Result<T, ExitCode> {
+    match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
+    {
+        Ok(runtime) => Ok(runtime.block_on(future)),
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            Err(ExitCode::from(2))
+        }
+    }
 }

@@ -33,16 +33,3 @@ pub fn write(text: fmt::Arguments<'_>) {
         std::process::exit(1);
     }
 }
-
-/// An error and its causes on one line, `message: cause: cause`, as the library's errors leave
-/// their causes to `source()`.
-pub fn with_causes(error: &dyn std::error::Error) -> String {
-    let mut line = error.to_string();
-    let mut cause = error.source();
-    while let Some(error) = cause {
-        line.push_str(": ");
-        line.push_str(&error.to_string());
-        cause = error.source();
-    }
-    line
-}

@@ -77,14 +77,7 @@ pub struct Args {
 }
 
 pub fn main(args: Args) -> ExitCode {
-    let runtime = match crate::options::runtime() {
-        Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("error: cannot start the async runtime: {error}");
-            return ExitCode::from(2);
-        }
-    };
-    runtime.block_on(run(args))
+    crate::options::block_on(run(args)).unwrap_or_else(|code| code)
 }
 
 async fn run(args: Args) -> ExitCode {
@@ -98,7 +91,7 @@ async fn run(args: Args) -> ExitCode {
     let (server, log) = match args.options.start(LogTo::Stderr).await {
         Ok(started) => started,
         Err(error) => {
-            eprintln!("error: {}", crate::output::with_causes(&error));
+            eprintln!("error: {}", keepalive_probe::scenario::with_causes(&error));
             return ExitCode::from(2);
         }
     };

@@ -36,14 +36,7 @@ pub struct Args {
 }
 
 pub fn main(args: Args) -> ExitCode {
-    let runtime = match crate::options::runtime() {
-        Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("error: cannot start the async runtime: {error}");
-            return ExitCode::from(2);
-        }
-    };
-    runtime.block_on(serve(args))
+    crate::options::block_on(serve(args)).unwrap_or_else(|code| code)
 }
 
 async fn serve(args: Args) -> ExitCode {
@@ -58,7 +51,7 @@ async fn serve(args: Args) -> ExitCode {
     let (server, log) = match options.start(LogTo::Stdout).await {
         Ok(started) => started,
         Err(error) => {
-            eprintln!("error: {}", crate::output::with_causes(&error));
+            eprintln!("error: {}", keepalive_probe::scenario::with_causes(&error));
             return ExitCode::from(2);
         }
     };

@@ -24,7 +24,7 @@ use crate::report::{Ending, Report};
 
 pub use handlers::Handler;
 pub use markdown::markdown_table;
-pub use observed::{Observed, Outcome, ResponseSeen, ScenarioError};
+pub use observed::{Observed, Outcome, ResponseSeen, ScenarioError, with_causes};
 pub use table::table;
 
 /// One kibibyte.

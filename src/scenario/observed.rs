@@ -141,9 +141,10 @@ pub(super) fn observed(
     }
 }
 
-/// An error and its causes on one line: reqwest's own message ("error sending request") says
-/// little without them.
-pub(super) fn with_causes(error: &dyn std::error::Error) -> String {
+/// An error and its causes on one line, as the library's errors leave their causes to
+/// `source()`: reqwest's own message ("error sending request") says little without them, and the
+/// CLI says a `StartError` with it.
+pub fn with_causes(error: &dyn std::error::Error) -> String {
     let mut line = error.to_string();
     let mut cause = error.source();
     while let Some(error) = cause {

@@ -140,17 +140,10 @@ pub fn main(args: Args) -> ExitCode {
         eprintln!("error: no case matches --filter");
         return ExitCode::from(2);
     }
-    let runtime = match crate::options::runtime() {
-        Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("error: cannot start the async runtime: {error}");
-            return ExitCode::from(2);
-        }
-    };
     let cases: Vec<Case> = cases.into_iter().copied().collect();
     let repeat = args.repeat.max(1);
     // Every client at once: each case has a server of its own, so clients cannot meet.
-    let runs: Vec<ClientRun> = runtime.block_on(async {
+    let runs: Vec<ClientRun> = match crate::options::block_on(async {
         let tasks: Vec<_> = clients
             .iter()
             .map(|&client| tokio::spawn(run_client(client, cases.clone(), repeat)))
@@ -164,7 +157,10 @@ pub fn main(args: Args) -> ExitCode {
             }
         }
         runs
-    });
+    }) {
+        Ok(runs) => runs,
+        Err(code) => return code,
+    };
     let (mut passed, mut failed, mut skipped, mut not_applicable) = (0, 0, 0, 0);
     for (client, ClientRun { version, outcomes }) in clients.iter().copied().zip(runs) {
         for (case, outcome) in cases.iter().zip(outcomes) {
