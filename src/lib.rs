@@ -88,6 +88,7 @@
 #[cfg(feature = "scenarios")]
 mod consume;
 mod event;
+mod fault;
 mod guard;
 mod handshake;
 mod ledger;
@@ -108,6 +109,7 @@ pub use axum;
 #[doc(hidden)]
 pub use consume::{Consume, ConsumeError};
 pub use event::Event;
+pub use fault::{AfterTruncation, CloseBy, Fault, IdleEnd, ParseFaultError};
 pub use guard::{Leak, ResetConnection};
 pub use handshake::{Handshake, Handshakes, TlsSeen};
 pub use report::{

@@ -29,18 +29,23 @@ use tokio::time::Instant;
 use crate::handshake::Handshakes;
 use crate::report::{AcceptedConnection, ConnectionId, Ending, Endings, Moment, Report, Snapshot};
 
+mod identity;
 mod record;
 
+pub(crate) use identity::{BodyDigest, RequestKey};
+use identity::{Answer, Identity, Resends};
 pub(crate) use record::ConnectionRecord;
 
 /// The totals of the closed connections whose records were folded away.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 struct Folded {
     connections: usize,
     used: usize,
     requests: usize,
     ended: Endings,
     tls: Handshakes,
+    /// Their unanswered and re-sent requests, and the identities a later request may repeat.
+    resends: Resends,
 }
 
 impl Folded {
@@ -53,10 +58,14 @@ impl Folded {
         if let Some(tls) = record.tls() {
             self.tls.add(tls.handshake);
         }
+        for (identity, answer) in record.identities() {
+            self.resends.feed(identity, answer);
+        }
     }
 
-    /// The report of the kept connections plus the folded ones (all closed).
-    fn report(self, kept: &[AcceptedConnection]) -> Report {
+    /// The report of the kept connections plus the folded ones (all closed), their requests'
+    /// identities in the order received.
+    fn report(&self, kept: &[AcceptedConnection], identities: &[(Identity, Answer)]) -> Report {
         let mut ended = self.ended;
         let mut tls = self.tls;
         for connection in kept {
@@ -73,6 +82,12 @@ impl Folded {
         report.used += self.used;
         report.requests += self.requests;
         report.tls = tls;
+        let mut resends = self.resends.clone();
+        for &(identity, answer) in identities {
+            resends.feed(identity, answer);
+        }
+        report.unanswered = resends.unanswered;
+        report.resent = resends.resent;
         report
     }
 }
@@ -163,8 +178,9 @@ impl Ledger {
         record: &ConnectionRecord,
         method: &http::Method,
         path: &str,
+        key: RequestKey,
     ) -> usize {
-        record.log_request(self.now(), method, path)
+        record.log_request(self.now(), method, path, key)
     }
 
     /// [`close_then`](Self::close_then) with nothing to announce.
@@ -204,6 +220,13 @@ impl Ledger {
         requests
     }
 
+    /// Calls `f` on every record still open.
+    pub(crate) fn each_open(&self, f: impl Fn(&ConnectionRecord)) {
+        for record in self.lock().kept.iter().filter(|r| !r.is_closed()) {
+            f(record);
+        }
+    }
+
     /// The report, the kept connections and their requests, read under one lock.
     pub(crate) fn snapshot(&self) -> Snapshot {
         let records = self.lock();
@@ -213,11 +236,15 @@ impl Ledger {
             .iter()
             .map(|r| r.snapshot(&mut requests))
             .collect();
-        requests.sort_by_key(|r| r.received.order);
+        requests.sort_by_key(|(r, _, _)| r.received.order);
+        let identities: Vec<(Identity, Answer)> = requests
+            .iter()
+            .map(|&(_, identity, answer)| (identity, answer))
+            .collect();
         Snapshot {
-            report: records.folded.report(&connections),
+            report: records.folded.report(&connections, &identities),
             connections,
-            requests,
+            requests: requests.into_iter().map(|(r, _, _)| r).collect(),
         }
     }
 
@@ -262,14 +289,21 @@ mod tests {
         "127.0.0.1:9".parse().expect("literal address")
     }
 
+    fn key(target: &str) -> RequestKey {
+        RequestKey::new(None, "GET", target, None)
+    }
+
     #[tokio::test(start_paused = true)]
     async fn the_snapshot_orders_requests_across_connections_as_received() {
         let ledger = Ledger::new(None);
         let first = ledger.open(peer());
         let second = ledger.open(peer());
-        ledger.count_request(&first, &http::Method::GET, "/a");
-        ledger.count_request(&second, &http::Method::GET, "/b?x=1");
-        ledger.count_request(&first, &http::Method::POST, "/c");
+        ledger.count_request(&first, &http::Method::GET, "/a", key("/a"));
+        ledger.count_request(&second, &http::Method::GET, "/b?x=1", key("/b?x=1"));
+        ledger.count_request(&first, &http::Method::POST, "/c", key("/c"));
+        for (record, numbers) in [(&first, 1..=2), (&second, 1..=1)] {
+            numbers.for_each(|n| record.answered(n));
+        }
         assert_eq!(ledger.close(&second), Some((1, Ending::ServerClosed)));
         assert_eq!(ledger.close(&second), None, "a record closes once");
         let snapshot = ledger.snapshot();
@@ -323,7 +357,8 @@ mod tests {
             Ending::ClientClosed,
         ] {
             let record = ledger.open(peer());
-            ledger.count_request(&record, &http::Method::GET, "/");
+            ledger.count_request(&record, &http::Method::GET, "/", key("/"));
+            record.answered(1);
             record.saw_ending(ending);
             ledger.close(&record);
         }
@@ -342,6 +377,8 @@ mod tests {
                     ..Endings::default()
                 },
                 tls: Handshakes::default(),
+                unanswered: 0,
+                resent: 0,
             }
         );
         assert_eq!(

@@ -7,6 +7,8 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use axum::http;
 
+use super::identity::{Answer, Identity, RequestKey};
+use crate::fault::Fault;
 use crate::handshake::TlsSeen;
 use crate::report::{AcceptedConnection, ConnectionId, Ending, Moment, ReceivedRequest};
 
@@ -18,6 +20,10 @@ struct LoggedRequest {
     /// Shared with the previous request's when the same (a client in a loop): no allocation.
     path: Arc<str>,
     received: Moment,
+    /// Its response was begun, and written whole.
+    answer: Answer,
+    /// Who it is, to tell a request sent again from a new one.
+    key: RequestKey,
 }
 
 /// The live record of one connection, shared by the ledger and the task serving it.
@@ -45,6 +51,8 @@ struct RecordState {
     closed: Option<(Moment, Ending)>,
     /// Its TLS handshake, once it ended (HTTPS only).
     tls: Option<TlsSeen>,
+    /// The fault that ended it, if one did.
+    fault: Option<Fault>,
 }
 
 impl ConnectionRecord {
@@ -77,7 +85,13 @@ impl ConnectionRecord {
     }
 
     /// Logs one request, received at `received`, and returns its number on the connection.
-    pub(super) fn log_request(&self, received: Moment, method: &http::Method, path: &str) -> usize {
+    pub(super) fn log_request(
+        &self,
+        received: Moment,
+        method: &http::Method,
+        path: &str,
+        key: RequestKey,
+    ) -> usize {
         let mut state = self.state();
         let path = match state.requests.last() {
             Some(previous) if &*previous.path == path => Arc::clone(&previous.path),
@@ -87,8 +101,51 @@ impl ConnectionRecord {
             method: method.clone(),
             path,
             received,
+            answer: Answer {
+                responded: false,
+                answered: false,
+            },
+            key,
         });
         state.requests.len()
+    }
+
+    /// Notes that the server began its response to request `number` (the head is on its way).
+    pub(crate) fn responded(&self, number: usize) {
+        if let Some(request) = self.state().requests.get_mut(number - 1) {
+            request.answer.responded = true;
+        }
+    }
+
+    /// Notes that the response to request `number` was written whole.
+    pub(crate) fn answered(&self, number: usize) {
+        if let Some(request) = self.state().requests.get_mut(number - 1) {
+            request.answer = Answer {
+                responded: true,
+                answered: true,
+            };
+        }
+    }
+
+    /// Notes the digest of request `number`'s body, as far as the server read it.
+    pub(crate) fn body_digest(&self, number: usize, digest: u64) {
+        if let Some(request) = self.state().requests.get_mut(number - 1) {
+            request.key.digest = digest;
+        }
+    }
+
+    /// Notes the fault that ended it (the first one only).
+    pub(crate) fn ended_by_fault(&self, fault: Fault) {
+        self.state().fault.get_or_insert(fault);
+    }
+
+    /// Its requests' identities and what became of each, in order.
+    pub(super) fn identities(&self) -> Vec<(Identity, Answer)> {
+        self.state()
+            .requests
+            .iter()
+            .map(|r| (r.key.identity(), r.answer))
+            .collect()
     }
 
     /// Closes the record at the moment `now` gives (taken under its lock, so no request is
@@ -155,21 +212,24 @@ impl ConnectionRecord {
         }
     }
 
-    pub(super) fn snapshot(&self, requests: &mut Vec<ReceivedRequest>) -> AcceptedConnection {
+    /// Its connection as it is now; its requests go to `requests`, each with its identity.
+    pub(super) fn snapshot(
+        &self,
+        requests: &mut Vec<(ReceivedRequest, Identity, Answer)>,
+    ) -> AcceptedConnection {
         let state = self.state();
-        requests.extend(
-            state
-                .requests
-                .iter()
-                .enumerate()
-                .map(|(index, r)| ReceivedRequest {
-                    connection: self.id,
-                    number: index + 1,
-                    method: r.method.to_string(),
-                    path: r.path.to_string(),
-                    received: r.received,
-                }),
-        );
+        requests.extend(state.requests.iter().enumerate().map(|(index, r)| {
+            let request = ReceivedRequest {
+                connection: self.id,
+                number: index + 1,
+                method: r.method.to_string(),
+                path: r.path.to_string(),
+                received: r.received,
+                answered: r.answer.answered,
+                request_id: r.key.request_id.as_deref().map(str::to_owned),
+            };
+            (request, r.key.identity(), r.answer)
+        }));
         AcceptedConnection {
             id: self.id,
             peer: self.peer,
@@ -179,6 +239,7 @@ impl ConnectionRecord {
             accepted: self.accepted,
             closed_at: state.closed.map(|(moment, _)| moment),
             tls: state.tls.clone(),
+            fault: state.fault,
         }
     }
 }

@@ -36,7 +36,7 @@ pub enum ScenarioError {
     /// The scenario asks for something its runtime cannot do.
     Unsupported(&'static str),
     /// Connections were still open long after the client was dropped.
-    Unsettled(Report),
+    Unsettled(Box<Report>),
 }
 
 // Written out rather than derived, as the library's other errors are. Each message carries its

@@ -266,7 +266,7 @@ fn request_result(
 pub(super) async fn settle(server: &Server) -> Result<Report, ScenarioError> {
     tokio::time::timeout(SETTLE_LIMIT, server.report_when_closed())
         .await
-        .map_err(|_| ScenarioError::Unsettled(server.report()))
+        .map_err(|_| ScenarioError::Unsettled(Box::new(server.report())))
 }
 
 #[cfg(test)]

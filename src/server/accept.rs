@@ -13,6 +13,7 @@ use tokio::task::JoinSet;
 use super::connection;
 use super::shared::Shared;
 use crate::event::Event;
+use crate::fault::Fault;
 
 /// What the server handle asks of the accept loop.
 #[derive(Debug)]
@@ -21,6 +22,9 @@ pub(super) enum Command {
     SweepKernelQueue(oneshot::Sender<()>),
     /// Close every connection, then end.
     Stop,
+    /// Close every connection and bind the listener again on its port (by a fault, if one asked),
+    /// then reply.
+    Restart(Option<Fault>, Option<oneshot::Sender<()>>),
 }
 
 /// The accept loop's state: it owns the listener and every connection task, so ending it closes
@@ -44,6 +48,12 @@ impl AcceptLoop {
                         self.sweep_kernel_queue(&mut connections);
                         let _ = done.send(());
                     }
+                    Some(Command::Restart(fault, done)) => {
+                        self.restart(&mut connections, fault).await;
+                        if let Some(done) = done {
+                            let _ = done.send(());
+                        }
+                    }
                     Some(Command::Stop) | None => {
                         connections.shutdown().await;
                         return;
@@ -55,6 +65,41 @@ impl AcceptLoop {
                 },
                 Some(_) = connections.join_next(), if !connections.is_empty() => {}
             }
+        }
+    }
+
+    /// Drops every connection — those still queued in the kernel first taken onto the books — then
+    /// closes the listener and binds it again on the same port (`SO_REUSEADDR`, which std sets,
+    /// lets it past the closed connections' `TIME_WAIT`).
+    async fn restart(&mut self, connections: &mut JoinSet<()>, fault: Option<Fault>) {
+        self.sweep_kernel_queue(connections);
+        if let Some(fault) = fault {
+            self.shared.ledger.each_open(|record| record.ended_by_fault(fault));
+        }
+        connections.shutdown().await;
+        let rebound = self.listener.local_addr().and_then(|addr| {
+            // The old listener must close before its port can be bound again: a placeholder on an
+            // ephemeral port holds its place for that moment.
+            let placeholder = std::net::TcpListener::bind((addr.ip(), 0))?;
+            placeholder.set_nonblocking(true)?;
+            drop(std::mem::replace(
+                &mut self.listener,
+                TcpListener::from_std(placeholder)?,
+            ));
+            drop(std::mem::replace(
+                &mut self.kernel_queue,
+                std::net::TcpListener::bind((addr.ip(), 0))?,
+            ));
+            let listener = std::net::TcpListener::bind(addr)?;
+            listener.set_nonblocking(true)?;
+            self.kernel_queue = listener.try_clone()?;
+            self.listener = TcpListener::from_std(listener)?;
+            Ok(())
+        });
+        if let Err(error) = rebound {
+            self.shared
+                .panics
+                .record("the restart", &format!("cannot listen again: {error}"));
         }
     }
 
@@ -138,6 +183,8 @@ async fn back_off_after(error: io::Error) {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::atomic::AtomicUsize;
+
     use axum::Router;
 
     use super::*;
@@ -162,6 +209,9 @@ mod tests {
             header_read_timeout: Some(TIMEOUT),
             #[cfg(feature = "tls")]
             tls: None,
+            faults: Vec::new(),
+            requests_received: AtomicUsize::new(0),
+            commands: mpsc::channel(1).0,
         });
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("binds");
         let _client = TcpStream::connect(listener.local_addr().expect("an address"))
@@ -191,6 +241,9 @@ mod tests {
             header_read_timeout: None,
             #[cfg(feature = "tls")]
             tls: None,
+            faults: Vec::new(),
+            requests_received: AtomicUsize::new(0),
+            commands: mpsc::channel(1).0,
         });
         let mut connections = JoinSet::new();
         let peer = "127.0.0.1:9".parse().expect("literal address");

@@ -4,6 +4,7 @@
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
+use std::sync::atomic::AtomicUsize;
 use std::time::Duration;
 
 use axum::Router;
@@ -15,6 +16,7 @@ use super::accept::AcceptLoop;
 use super::http;
 use super::shared::Shared;
 use crate::event::{Event, EventSink};
+use crate::fault::Fault;
 use crate::ledger::Ledger;
 use crate::panics::Panics;
 use crate::routes;
@@ -82,6 +84,7 @@ pub struct ServerBuilder {
     header_read_timeout: Option<Duration>,
     max_connection_details: Option<usize>,
     events: EventSink,
+    faults: Vec<Fault>,
     #[cfg(feature = "tls")]
     tls: Option<super::tls::TlsSettings>,
 }
@@ -98,6 +101,7 @@ impl Default for ServerBuilder {
             header_read_timeout: None,
             max_connection_details: None,
             events: EventSink::default(),
+            faults: Vec::new(),
             #[cfg(feature = "tls")]
             tls: None,
         }
@@ -227,6 +231,38 @@ impl ServerBuilder {
         self
     }
 
+    /// Adds a fault every connection applies ([`Fault`]); several combine. Each is deterministic:
+    /// tied to a connection's k-th exchange, or to a timer on tokio's clock, which a test pauses.
+    ///
+    /// A server with a fault reads each request body whole before it is dropped unanswered, so a
+    /// close is a FIN when it says FIN, and the request's digest (what tells a re-sent request)
+    /// covers its body.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// use keepalive_probe::{CloseBy, Ending, Fault, Report, Server};
+    ///
+    /// // The second request on each connection is read, then the connection is reset.
+    /// let server = Server::builder()
+    ///     .fault(Fault::close_on_request(2, CloseBy::Rst))
+    ///     .start()
+    ///     .await
+    ///     .unwrap();
+    /// # #[allow(deprecated)] let _ = rustls::crypto::ring::default_provider().install_default();
+    /// let client = reqwest::Client::builder().no_proxy().build().unwrap();
+    /// client.get(server.url()).send().await.unwrap().bytes().await.unwrap();
+    /// let error = client.get(server.url()).send().await.unwrap_err();
+    /// assert!(error.is_request(), "{error}");
+    /// drop(client);
+    /// let expected = Report::closed([2]).ended_by(Ending::ServerClosed).with_unanswered(1, 0);
+    /// assert_eq!(server.report_when_closed().await, expected);
+    /// # }
+    /// ```
+    pub fn fault(mut self, fault: Fault) -> Self {
+        self.faults.push(fault);
+        self
+    }
+
     /// Serves HTTPS (feature `tls`): a certificate authority and a certificate for `localhost`
     /// and `127.0.0.1` are made at start, and every connection's handshake — full, resumed or
     /// failed, its version and ALPN — goes on its record. [`Server::url`] becomes
@@ -273,6 +309,7 @@ impl ServerBuilder {
         #[cfg(feature = "tls")]
         let ca = tls.as_ref().map(|tls| tls.ca().clone());
         let ledger = Arc::new(Ledger::new(self.max_connection_details));
+        let (commands, command_receiver) = mpsc::channel(8);
         let panics = Arc::new(Panics::default());
         let shared = Arc::new(Shared {
             ledger: Arc::clone(&ledger),
@@ -286,8 +323,10 @@ impl ServerBuilder {
             header_read_timeout: self.header_read_timeout,
             #[cfg(feature = "tls")]
             tls,
+            faults: self.faults,
+            requests_received: AtomicUsize::new(0),
+            commands: commands.clone(),
         });
-        let (commands, command_receiver) = mpsc::channel(8);
         let accept_loop = AcceptLoop {
             listener,
             kernel_queue,

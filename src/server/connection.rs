@@ -10,6 +10,7 @@ use tokio::sync::Notify;
 use tokio::time::Instant;
 
 use super::ending::WatchedStream;
+use super::faults::ConnectionFaults;
 use super::service::CountingService;
 use super::shared::Shared;
 use crate::event::Event;
@@ -31,7 +32,8 @@ pub(super) async fn serve(
     // One deadline from the accept to the first request (see `serve_http`), the TLS handshake
     // included.
     let deadline = shared.header_read_timeout.map(|timeout| accepted + timeout);
-    let stream = WatchedStream::new(stream, Arc::clone(&record));
+    let faults = Arc::new(ConnectionFaults::new(shared.faults.clone(), accepted));
+    let stream = WatchedStream::new(stream, Arc::clone(&record)).closing_as(Arc::clone(&faults));
     #[cfg(feature = "tls")]
     if let Some(tls) = &shared.tls {
         let handshake = tls.accept(stream, &record);
@@ -51,41 +53,82 @@ pub(super) async fn serve(
             // Watched again above TLS: the client's close_notify is its clean close, which hyper
             // answers with a shutdown before the socket below sees the client's FIN.
             let secured = WatchedStream::new(secured, Arc::clone(&record));
-            serve_http(&shared, TokioIo::new(secured), record, deadline).await;
+            let connection = Connection {
+                record,
+                faults,
+                tls: true,
+            };
+            serve_http(&shared, TokioIo::new(secured), connection, deadline).await;
         }
         return;
     }
-    serve_http(&shared, TokioIo::new(stream), record, deadline).await;
+    let connection = Connection {
+        record,
+        faults,
+        tls: false,
+    };
+    serve_http(&shared, TokioIo::new(stream), connection, deadline).await;
 }
 
-/// Lets hyper serve `io` until either side closes it, the first request due by `deadline`.
+/// One connection's record and faults, and whether it is HTTPS.
+struct Connection {
+    record: Arc<ConnectionRecord>,
+    faults: Arc<ConnectionFaults>,
+    tls: bool,
+}
+
+/// Lets hyper serve `io` until either side closes it or a fault ends it, the first request due by
+/// `deadline`.
 async fn serve_http<I>(
     shared: &Arc<Shared>,
     io: I,
-    record: Arc<ConnectionRecord>,
+    connection: Connection,
     deadline: Option<Instant>,
 ) where
     I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
 {
+    let Connection {
+        record,
+        faults,
+        tls,
+    } = connection;
     let first_request = Arc::new(Notify::new());
-    let service = CountingService::new(Arc::clone(shared), record, Arc::clone(&first_request));
+    let service = CountingService::new(
+        Arc::clone(shared),
+        Arc::clone(&record),
+        Arc::clone(&first_request),
+        Arc::clone(&faults),
+    );
     let serving = shared.http.serve_connection(io, service);
-    tokio::pin!(serving);
     // A client's broken bytes end its own connection, never the server: the error is the client's,
     // and the ledger already holds what the connection did.
-    let Some(deadline) = deadline else {
+    let served = async {
         let _ = serving.await;
-        return;
     };
+    tokio::pin!(served);
     // hyper-util first reads a few bytes to tell HTTP/1 from HTTP/2, with no timeout, and hyper's
     // header timer starts only after that read: a client that sends one byte just before the
     // timeout and then nothing would stay open for nearly two timeouts. One deadline from the
     // accept to the first request covers both; hyper's timer covers the idle time after it.
+    let first_in_time = async {
+        match deadline {
+            Some(deadline) => tokio::time::timeout_at(deadline, first_request.notified())
+                .await
+                .is_ok(),
+            None => std::future::pending().await,
+        }
+    };
+    // Dropping hyper's connection drops the socket, which closes as the fault said.
+    let faulted = faults.ended(tls);
     tokio::select! {
-        _ = &mut serving => {}
-        arrived = tokio::time::timeout_at(deadline, first_request.notified()) => {
-            if arrived.is_ok() {
-                let _ = serving.await;
+        () = &mut served => {}
+        fault = faulted => record.ended_by_fault(fault),
+        in_time = first_in_time => {
+            if in_time {
+                tokio::select! {
+                    () = served => {}
+                    fault = faults.ended(tls) => record.ended_by_fault(fault),
+                }
             }
         }
     }

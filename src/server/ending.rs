@@ -12,6 +12,7 @@ use std::task::{Context, Poll};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 
+use super::faults::{ConnectionFaults, REQUEST_TIMEOUT, SocketClose};
 use crate::ledger::ConnectionRecord;
 use crate::report::Ending;
 
@@ -23,9 +24,26 @@ pub(super) trait SocketState {
 
     /// Bytes the server wrote that the client's kernel has not acknowledged (`SIOCOUTQ`).
     fn bytes_not_received(&self) -> usize;
+
+    /// Readies the socket to close as a fault says, just before it is dropped.
+    fn close_as(&self, _how: SocketClose) {}
 }
 
 impl SocketState for TcpStream {
+    /// RST is `SO_LINGER` 0; the 408 fits in an idle socket's send buffer, so a non-blocking
+    /// write takes it whole, and the close that follows is a FIN.
+    fn close_as(&self, how: SocketClose) {
+        match how {
+            SocketClose::Fin => {}
+            SocketClose::Rst => {
+                let _ = self.set_zero_linger();
+            }
+            SocketClose::RequestTimeout => {
+                let _ = self.try_write(REQUEST_TIMEOUT);
+            }
+        }
+    }
+
     fn take_pending_error(&self) -> Option<io::Error> {
         self.take_error().ok().flatten()
     }
@@ -81,6 +99,8 @@ pub(super) struct WatchedStream<S: SocketState> {
     record: Arc<ConnectionRecord>,
     /// Whether an ending was already passed on: only the first counts.
     told: bool,
+    /// The connection's faults, which say how the socket closes (the TCP stream's watcher only).
+    faults: Option<Arc<ConnectionFaults>>,
 }
 
 impl<S: SocketState> WatchedStream<S> {
@@ -89,7 +109,14 @@ impl<S: SocketState> WatchedStream<S> {
             inner,
             record,
             told: false,
+            faults: None,
         }
+    }
+
+    /// Closes the socket as `faults` say when it is dropped.
+    pub(super) fn closing_as(mut self, faults: Arc<ConnectionFaults>) -> Self {
+        self.faults = Some(faults);
+        self
     }
 
     fn tell(&mut self, ending: Ending) {
@@ -139,10 +166,14 @@ impl<S: SocketState> WatchedStream<S> {
 
 /// A reset that arrived after the client's FIN, while the server still held the socket, is the
 /// client going away with bytes unread: it replaces the clean close.
+/// It is also where a fault's close is readied.
 impl<S: SocketState> Drop for WatchedStream<S> {
     fn drop(&mut self) {
         if self.inner.take_pending_error().is_some() {
             self.record.saw_reset_after_end_of_file();
+        }
+        if let Some(how) = self.faults.as_ref().and_then(|f| f.socket_close()) {
+            self.inner.close_as(how);
         }
     }
 }

@@ -12,11 +12,13 @@
 //! This file is the handle a test holds: URLs, reports, waiting, shutdown.
 
 mod accept;
+mod bodies;
 mod builder;
 #[cfg(feature = "tls")]
 mod certificate;
 mod connection;
 mod ending;
+mod faults;
 mod http;
 mod service;
 mod shared;
@@ -49,6 +51,11 @@ pub const CONNECTION_ID_HEADER: HeaderName = HeaderName::from_static("x-connecti
 
 /// Response header giving the request's number on its connection (1 for the first).
 pub const REQUEST_NUMBER_HEADER: HeaderName = HeaderName::from_static("x-request-number");
+
+/// Request header a client may send to name a request: the ledger keeps it
+/// ([`ReceivedRequest::request_id`]), and a request with the id of an earlier unanswered one is
+/// counted as sent again ([`Report::resent`]).
+pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
 
 /// The connection that served a response, from the counting server's `x-connection-id` header
 /// (`None` from another server, or a response whose header is not a connection id).
@@ -272,6 +279,23 @@ impl Server {
                 }
             }
         }
+    }
+
+    /// Restarts the server on the same port: every connection is dropped (closed by the server,
+    /// those still queued in the kernel first taken onto the books), and the listener is bound
+    /// again. The ledger goes on: the next connection takes the next id. A client's pooled
+    /// connections are now dead, which is what a deploy does to them.
+    pub async fn restart(&self) {
+        let (done, restarted) = oneshot::channel();
+        if self
+            .commands
+            .send(accept::Command::Restart(None, Some(done)))
+            .await
+            .is_ok()
+        {
+            let _ = restarted.await;
+        }
+        self.panics.resume();
     }
 
     /// Has the accept loop take every connection the kernel has completed but epoll has not yet

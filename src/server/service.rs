@@ -1,5 +1,5 @@
-//! One request: count it on its connection's record, let the router answer it, and name the
-//! connection in the response.
+//! One request: count it on its connection's record, apply the connection's faults, let the
+//! router answer it, and name the connection in the response.
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -7,15 +7,18 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use axum::body::Body;
-use axum::http::{HeaderValue, Request, Response, StatusCode, header};
+use axum::http::{HeaderName, HeaderValue, Method, Request, Response, StatusCode, header};
 use hyper::body::Incoming;
 use tokio::sync::Notify;
 use tower::Service;
 
+use super::bodies::{AnsweredBody, DigestedBody, Exchanged};
+use super::faults::ConnectionFaults;
 use super::shared::Shared;
-use super::{CONNECTION_ID_HEADER, REQUEST_NUMBER_HEADER};
+use super::{CONNECTION_ID_HEADER, REQUEST_ID_HEADER, REQUEST_NUMBER_HEADER};
 use crate::event::Event;
-use crate::ledger::ConnectionRecord;
+use crate::fault::CloseBy;
+use crate::ledger::{ConnectionRecord, RequestKey};
 use crate::panics::CatchUnwind;
 
 /// The per-connection service hyper calls for every request (HTTP/2: every stream).
@@ -25,6 +28,8 @@ pub(super) struct CountingService {
     record: Arc<ConnectionRecord>,
     /// Told of the first request, so the connection task knows it arrived in time.
     first_request: Arc<Notify>,
+    /// The connection's faults.
+    faults: Arc<ConnectionFaults>,
     /// The `x-connection-id` value, formatted once: a clone shares its bytes.
     connection_id: HeaderValue,
 }
@@ -34,12 +39,14 @@ impl CountingService {
         shared: Arc<Shared>,
         record: Arc<ConnectionRecord>,
         first_request: Arc<Notify>,
+        faults: Arc<ConnectionFaults>,
     ) -> Self {
         let connection_id = HeaderValue::from(record.id().get());
         CountingService {
             shared,
             record,
             first_request,
+            faults,
             connection_id,
         }
     }
@@ -55,10 +62,19 @@ impl hyper::service::Service<Request<Incoming>> for CountingService {
             .uri()
             .path_and_query()
             .map_or_else(|| request.uri().path(), |p| p.as_str());
+        let headers = request.headers();
+        let key = RequestKey::new(
+            headers
+                .get(REQUEST_ID_HEADER)
+                .and_then(|id| id.to_str().ok()),
+            request.method().as_str(),
+            path,
+            headers.get(header::CONTENT_LENGTH).map(HeaderValue::as_bytes),
+        );
         let number = self
             .shared
             .ledger
-            .count_request(&self.record, request.method(), path);
+            .count_request(&self.record, request.method(), path, key);
         self.shared.emit(&Event::Request {
             id: self.record.id(),
             peer: self.record.peer(),
@@ -69,12 +85,37 @@ impl hyper::service::Service<Request<Incoming>> for CountingService {
         if number == 1 {
             self.first_request.notify_one();
         }
+        self.faults.request_started();
+        let exchange = self.faults.exchange(number);
+        let restart = self.shared.restart_on();
+        let bodiless = request.method() == Method::HEAD;
+        let exchanged = Exchanged {
+            record: Arc::clone(&self.record),
+            number,
+            faults: Arc::clone(&self.faults),
+        };
+        let request = request.map(|body| DigestedBody::new(body, exchanged.clone()));
         let connection_id = self.connection_id.clone();
-        let connection_close = self.shared.connection_close;
         let mut router = self.shared.router.clone();
         let shared = Arc::clone(&self.shared);
         let id = self.record.id();
         Box::pin(async move {
+            if exchange.silent {
+                return std::future::pending().await;
+            }
+            let unanswered = exchange.close_unanswered.or(restart.map(|f| (f, CloseBy::Fin)));
+            if let Some((fault, by)) = unanswered {
+                // Read whole, so the socket holds nothing unread and a FIN is a FIN; then the
+                // connection's task (or the accept loop, for a restart) ends it unanswered.
+                let body = Body::new(request.into_body());
+                let _ = axum::body::to_bytes(body, usize::MAX).await;
+                if restart.is_some() {
+                    shared.restart(fault);
+                } else {
+                    exchanged.faults.end(fault, by.into());
+                }
+                return std::future::pending().await;
+            }
             let mut response = match CatchUnwind(Box::pin(router.call(request))).await {
                 Ok(answered) => answered?,
                 Err(payload) => {
@@ -89,10 +130,22 @@ impl hyper::service::Service<Request<Incoming>> for CountingService {
             let headers = response.headers_mut();
             headers.insert(CONNECTION_ID_HEADER, connection_id);
             headers.insert(REQUEST_NUMBER_HEADER, HeaderValue::from(number));
-            if connection_close {
+            if shared.connection_close
+                || exchange.connection_close
+                || exchanged.faults.is_draining()
+            {
                 headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
             }
-            Ok(response)
+            if let Some(hint) = exchange.keep_alive {
+                headers.insert(HeaderName::from_static("keep-alive"), hint);
+            }
+            let bodiless = bodiless
+                || matches!(
+                    response.status(),
+                    StatusCode::NO_CONTENT | StatusCode::NOT_MODIFIED
+                );
+            Ok(response
+                .map(|body| Body::new(AnsweredBody::new(body, exchanged, bodiless, exchange.truncate))))
         })
     }
 }

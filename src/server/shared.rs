@@ -2,12 +2,16 @@
 //! and the per-server settings.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use axum::Router;
+use tokio::sync::mpsc;
 
+use super::accept::Command;
 use super::http::Http;
 use crate::event::{Event, EventSink};
+use crate::fault::Fault;
 use crate::ledger::Ledger;
 use crate::panics::Panics;
 
@@ -24,6 +28,12 @@ pub(super) struct Shared {
     /// The TLS acceptor, on an HTTPS server.
     #[cfg(feature = "tls")]
     pub(super) tls: Option<super::tls::Tls>,
+    /// The faults every connection applies.
+    pub(super) faults: Vec<Fault>,
+    /// Requests received over every connection, counted only for a restart fault.
+    pub(super) requests_received: AtomicUsize,
+    /// The accept loop, told to restart by a fault.
+    pub(super) commands: mpsc::Sender<Command>,
 }
 
 impl Shared {
@@ -32,5 +42,20 @@ impl Shared {
         if let Err(payload) = self.events.emit(event) {
             self.panics.record("the on_event callback", &*payload);
         }
+    }
+
+    /// The restart fault, if the request just counted is the one it restarts on.
+    pub(super) fn restart_on(&self) -> Option<Fault> {
+        let restart = self.faults.iter().find_map(|fault| match *fault {
+            Fault::RestartOnRequest { request } => Some((*fault, request)),
+            _ => None,
+        })?;
+        let received = self.requests_received.fetch_add(1, Ordering::AcqRel) + 1;
+        (received == restart.1).then_some(restart.0)
+    }
+
+    /// Has the accept loop restart, by `fault`. A full queue means a restart is already due.
+    pub(super) fn restart(&self, fault: Fault) {
+        let _ = self.commands.try_send(Command::Restart(Some(fault), None));
     }
 }

@@ -3,76 +3,16 @@
 //! behaviour but derivations, so a failed `assert_eq!` shows the whole picture.
 
 use std::fmt;
-use std::net::SocketAddr;
-use std::str::FromStr;
-use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::handshake::{Handshakes, TlsSeen};
+use crate::handshake::Handshakes;
 
-/// The server's name for one accepted TCP connection, assigned in accept order starting at 1.
-///
-/// Peer addresses are not identities: the kernel hands the same ephemeral port to a new socket once
-/// the old one is gone, so two connections can share a peer address within one test.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(transparent)]
-pub struct ConnectionId(pub(crate) u64);
+mod connection;
 
-impl ConnectionId {
-    /// The id as a number (1 for the first connection accepted).
-    pub fn get(self) -> u64 {
-        self.0
-    }
-}
-
-impl fmt::Display for ConnectionId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.0)
-    }
-}
-
-/// A connection id header value that is not a positive integer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ParseConnectionIdError(String);
-
-impl fmt::Display for ParseConnectionIdError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "not a connection id: {:?} (expected a positive integer)",
-            self.0
-        )
-    }
-}
-
-impl std::error::Error for ParseConnectionIdError {}
-
-impl FromStr for ConnectionId {
-    type Err = ParseConnectionIdError;
-
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        match text.trim().parse::<u64>() {
-            Ok(id) if id > 0 => Ok(ConnectionId(id)),
-            _ => Err(ParseConnectionIdError(text.to_owned())),
-        }
-    }
-}
-
-/// When something happened, as the server saw it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[non_exhaustive]
-pub struct Moment {
-    /// Its place in the server's order of accepts, requests and closes, starting at 1.
-    pub order: u64,
-    /// Time since the server started, on tokio's clock (virtual when the clock is paused).
-    #[serde(serialize_with = "serialize_micros")]
-    pub at: Duration,
-}
-
-fn serialize_micros<S: serde::Serializer>(at: &Duration, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_u128(at.as_micros())
-}
+pub use connection::{
+    AcceptedConnection, ConnectionId, Moment, ParseConnectionIdError, ReceivedRequest,
+};
 
 /// How a connection ended, as its socket told the server.
 ///
@@ -174,46 +114,6 @@ impl Endings {
     }
 }
 
-/// One accepted connection, as the ledger saw it when the snapshot was taken.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[non_exhaustive]
-pub struct AcceptedConnection {
-    /// Accept order, starting at 1.
-    pub id: ConnectionId,
-    /// The client's address and ephemeral port.
-    pub peer: SocketAddr,
-    /// Requests the server dispatched on this connection (HTTP/2: streams).
-    pub requests: usize,
-    /// Whether the server has finished with the socket (either side closed it).
-    pub closed: bool,
-    /// How it ended ([`Ending::Open`] while it is open).
-    pub ended: Ending,
-    /// When the socket was accepted.
-    pub accepted: Moment,
-    /// When the server finished with it, if it has.
-    pub closed_at: Option<Moment>,
-    /// Its TLS handshake, on an HTTPS server (`None` on plain HTTP, and before the handshake
-    /// ended).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub tls: Option<TlsSeen>,
-}
-
-/// One request, as the server received it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[non_exhaustive]
-pub struct ReceivedRequest {
-    /// The connection that carried it.
-    pub connection: ConnectionId,
-    /// Its number on that connection: 1 for the first.
-    pub number: usize,
-    /// The request method.
-    pub method: String,
-    /// The path with its query string, as the client sent it (`/bytes/10?x=1`).
-    pub path: String,
-    /// When the server dispatched it (its head was complete).
-    pub received: Moment,
-}
-
 /// What a test asserts: how many connections the client opened, how it used them, and how they
 /// ended.
 ///
@@ -240,6 +140,11 @@ pub struct Report {
     pub ended: Endings,
     /// TLS handshakes by kind, on an HTTPS server (all 0 on plain HTTP).
     pub tls: Handshakes,
+    /// Requests whose response was not written whole ([`ReceivedRequest::answered`]).
+    pub unanswered: usize,
+    /// Requests that repeated an earlier unanswered request: the same `x-request-id`, or without
+    /// one the same method, target, `Content-Length` and body digest. A client's retry.
+    pub resent: usize,
 }
 
 impl Report {
@@ -306,6 +211,25 @@ impl Report {
         Report { tls, ..self }
     }
 
+    /// The same connections, `n` of their requests unanswered and `resent` of them repeats of an
+    /// unanswered one (a fault's report: see [`Fault`](crate::Fault)).
+    ///
+    /// ```
+    /// use keepalive_probe::{Ending, Report};
+    ///
+    /// // The second request met a closed connection; the client sent it again on a new one.
+    /// let retried = Report::closed([2, 1]).ended_by(Ending::ServerClosed).with_unanswered(1, 1);
+    /// assert_eq!((retried.requests, retried.unanswered, retried.resent), (3, 1, 1));
+    /// ```
+    #[must_use]
+    pub fn with_unanswered(self, unanswered: usize, resent: usize) -> Report {
+        Report {
+            unanswered,
+            resent,
+            ..self
+        }
+    }
+
     /// The same connections, ended as `ended` counts them (for a mix of endings).
     #[must_use]
     pub fn with_endings(self, ended: Endings) -> Report {
@@ -345,6 +269,8 @@ impl Report {
             folded,
             ended,
             tls: Handshakes::default(),
+            unanswered: 0,
+            resent: 0,
         }
     }
 }
@@ -366,13 +292,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn connection_ids_parse_from_header_text() {
-        assert_eq!("7".parse::<ConnectionId>(), Ok(ConnectionId(7)));
-        assert!("0".parse::<ConnectionId>().is_err());
-        assert!("seven".parse::<ConnectionId>().is_err());
-    }
-
-    #[test]
     fn a_closed_report_counts_used_connections_requests_and_clean_closes() {
         assert_eq!(
             Report::closed([3, 0, 1]),
@@ -387,6 +306,8 @@ mod tests {
                     ..Endings::default()
                 },
                 tls: Handshakes::default(),
+                unanswered: 0,
+                resent: 0,
             }
         );
     }

@@ -1,0 +1,235 @@
+//! Faults, as one connection applies them: one more step on the data flow, not a second server.
+//!
+//! The service asks what the k-th exchange gets ([`ConnectionFaults::exchange`]) and reports when
+//! a request starts and its response ends; the connection's task waits on [`ConnectionFaults::
+//! ended`], which resolves when a fault ends the connection (now, at an idle deadline, at a
+//! maximum age), then drops hyper's connection; the socket, dropped with it, closes as the fault
+//! said (FIN, RST, or a 408 first). Timers run on tokio's clock, so a paused test is exact.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, PoisonError};
+
+use axum::http::HeaderValue;
+use tokio::sync::{Notify, watch};
+use tokio::time::Instant;
+
+use crate::fault::{AfterTruncation, CloseBy, Fault, IdleEnd};
+
+/// How the socket is closed when the connection's task drops it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum SocketClose {
+    Fin,
+    Rst,
+    /// `408 Request Timeout` with `Connection: close` written first (plain HTTP only).
+    RequestTimeout,
+}
+
+/// The bytes of the 408 an idle connection gets, as Go's server writes them.
+pub(super) const REQUEST_TIMEOUT: &[u8] =
+    b"HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n";
+
+impl From<CloseBy> for SocketClose {
+    fn from(by: CloseBy) -> Self {
+        match by {
+            CloseBy::Fin => SocketClose::Fin,
+            CloseBy::Rst => SocketClose::Rst,
+        }
+    }
+}
+
+/// What one exchange (request and response) on a connection gets.
+#[derive(Debug, Default)]
+pub(super) struct Exchange {
+    /// Read the request whole, then close the connection so, unanswered.
+    pub(super) close_unanswered: Option<(Fault, CloseBy)>,
+    /// Never answer: the connection has gone silent.
+    pub(super) silent: bool,
+    /// Answer with `Connection: close` (so does a draining connection's every response).
+    pub(super) connection_close: bool,
+    /// Send this many body bytes, then close or stall.
+    pub(super) truncate: Option<(Fault, usize, AfterTruncation)>,
+    /// A `Keep-Alive` header to add.
+    pub(super) keep_alive: Option<HeaderValue>,
+}
+
+/// In-flight requests, and since when none has been.
+#[derive(Debug, Clone, Copy)]
+struct Activity {
+    in_flight: usize,
+    idle_since: Instant,
+}
+
+/// One connection's faults, shared by its service, its response bodies, its socket and its task.
+#[derive(Debug)]
+pub(super) struct ConnectionFaults {
+    faults: Vec<Fault>,
+    accepted: Instant,
+    /// Woken when a fault ends the connection now.
+    end_now: Notify,
+    /// The fault that ends the connection, and how its socket closes; set once.
+    closing: Mutex<Option<(Fault, SocketClose)>>,
+    /// An idle-close fault made it silent: no request is answered any more.
+    silent: AtomicBool,
+    /// A maximum age passed while a request was in flight: its response says close.
+    draining: AtomicBool,
+    activity: watch::Sender<Activity>,
+}
+
+impl ConnectionFaults {
+    pub(super) fn new(faults: Vec<Fault>, accepted: Instant) -> Self {
+        ConnectionFaults {
+            faults,
+            accepted,
+            end_now: Notify::new(),
+            closing: Mutex::new(None),
+            silent: AtomicBool::new(false),
+            draining: AtomicBool::new(false),
+            activity: watch::Sender::new(Activity {
+                in_flight: 0,
+                idle_since: accepted,
+            }),
+        }
+    }
+
+    /// What the `number`-th exchange on the connection gets.
+    pub(super) fn exchange(&self, number: usize) -> Exchange {
+        let mut exchange = Exchange {
+            silent: self.is_silent(),
+            ..Exchange::default()
+        };
+        for &fault in &self.faults {
+            match fault {
+                Fault::CloseOnRequest { request, by } if request == number => {
+                    exchange.close_unanswered.get_or_insert((fault, by));
+                }
+                Fault::ConnectionClose { response } if response == number => {
+                    exchange.connection_close = true;
+                }
+                Fault::Truncate {
+                    response,
+                    bytes,
+                    then,
+                } if response == number => {
+                    exchange.truncate.get_or_insert((fault, bytes, then));
+                }
+                Fault::KeepAliveHint { timeout_secs, max } => {
+                    let hint = match max {
+                        Some(max) => format!("timeout={timeout_secs}, max={max}"),
+                        None => format!("timeout={timeout_secs}"),
+                    };
+                    exchange.keep_alive = HeaderValue::from_str(&hint).ok();
+                }
+                _ => {}
+            }
+        }
+        exchange
+    }
+
+    /// A request arrived: the connection is busy until its response ends.
+    pub(super) fn request_started(&self) {
+        self.activity.send_modify(|activity| activity.in_flight += 1);
+    }
+
+    /// A response was written whole, or abandoned: once none is in flight, the connection idles.
+    pub(super) fn response_ended(&self) {
+        self.activity.send_modify(|activity| {
+            activity.in_flight = activity.in_flight.saturating_sub(1);
+            if activity.in_flight == 0 {
+                activity.idle_since = Instant::now();
+            }
+        });
+    }
+
+    /// Ends the connection now, by `fault`, its socket closed as `how`.
+    pub(super) fn end(&self, fault: Fault, how: SocketClose) {
+        self.closing
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get_or_insert((fault, how));
+        self.end_now.notify_one();
+    }
+
+    /// How the socket is to close, once a fault has ended the connection.
+    pub(super) fn socket_close(&self) -> Option<SocketClose> {
+        let closing = self.closing.lock().unwrap_or_else(PoisonError::into_inner);
+        closing.map(|(_, how)| how)
+    }
+
+    /// Resolves with the fault that ends the connection, when one does; never without faults.
+    /// Over HTTPS a 408 cannot be written below TLS: the idle connection closes by FIN.
+    pub(super) async fn ended(&self, tls: bool) -> Fault {
+        let idle = self.faults.iter().find_map(|fault| match *fault {
+            Fault::IdleClose { after, then } => Some((*fault, after, then)),
+            _ => None,
+        });
+        let max_age = self.faults.iter().find_map(|fault| match *fault {
+            Fault::MaxAge(age) => Some((*fault, self.accepted + age)),
+            _ => None,
+        });
+        let mut activity = self.activity.subscribe();
+        loop {
+            let now = *activity.borrow_and_update();
+            if let Some((fault, _)) = max_age.filter(|_| self.is_draining() && now.in_flight == 0) {
+                self.end(fault, SocketClose::Fin);
+            }
+            let idle_deadline = match idle {
+                Some((fault, after, then)) if now.in_flight == 0 && !self.is_silent() => {
+                    Some((fault, now.idle_since + after, then))
+                }
+                _ => None,
+            };
+            let age_deadline = max_age.filter(|_| !self.is_draining());
+            tokio::select! {
+                () = self.end_now.notified() => {
+                    if let Some((fault, _)) = *self.closing.lock().unwrap_or_else(PoisonError::into_inner) {
+                        return fault;
+                    }
+                }
+                changed = activity.changed() => {
+                    if changed.is_err() {
+                        std::future::pending::<()>().await;
+                    }
+                }
+                () = sleep_until(idle_deadline.map(|(_, at, _)| at)), if idle_deadline.is_some() => {
+                    let Some((fault, _, then)) = idle_deadline else { continue };
+                    let how = match then {
+                        IdleEnd::Fin => SocketClose::Fin,
+                        IdleEnd::Rst => SocketClose::Rst,
+                        IdleEnd::RequestTimeout if tls => SocketClose::Fin,
+                        IdleEnd::RequestTimeout => SocketClose::RequestTimeout,
+                        _ => {
+                            self.silent.store(true, Ordering::Release);
+                            continue;
+                        }
+                    };
+                    self.end(fault, how);
+                }
+                () = sleep_until(age_deadline.map(|(_, at)| at)), if age_deadline.is_some() => {
+                    let Some((fault, _)) = age_deadline else { continue };
+                    if now.in_flight == 0 {
+                        self.end(fault, SocketClose::Fin);
+                    } else {
+                        self.draining.store(true, Ordering::Release);
+                    }
+                }
+            }
+        }
+    }
+
+    fn is_silent(&self) -> bool {
+        self.silent.load(Ordering::Acquire)
+    }
+
+    /// A maximum age has passed: every response from now on says `Connection: close`.
+    pub(super) fn is_draining(&self) -> bool {
+        self.draining.load(Ordering::Acquire)
+    }
+}
+
+/// Sleeps until `deadline` (the caller's `if` guards `None`).
+async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(deadline) => tokio::time::sleep_until(deadline).await,
+        None => std::future::pending().await,
+    }
+}
