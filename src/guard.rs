@@ -29,6 +29,21 @@ pub enum Leak {
     OpenConnections(usize),
     /// The client went away from these connections with response bytes unread.
     ResetByClient(Vec<ResetConnection>),
+    /// These requests' responses were never written whole: the client abandoned them (a timeout
+    /// that cancelled a streamed download, a dropped future), whatever FIN or RST said.
+    Unanswered(Vec<UnansweredRequest>),
+}
+
+/// A request whose response was not written whole: which connection, which request on it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct UnansweredRequest {
+    /// The connection that carried it.
+    pub connection: ConnectionId,
+    /// Its number on that connection, 1 for the first.
+    pub number: usize,
+    /// Its method and target: `GET /slow`.
+    pub request: String,
 }
 
 /// A connection the client reset: which one, and how many requests it had carried.
@@ -82,6 +97,21 @@ impl fmt::Display for Leak {
                      reused (read each body to the end before dropping the response)"
                 )
             }
+            Leak::Unanswered(requests) => {
+                for (index, request) in requests.iter().enumerate() {
+                    let separator = if index == 0 { "" } else { "; " };
+                    write!(
+                        f,
+                        "{separator}request {} on connection {} ({}) was never answered whole",
+                        request.number, request.connection, request.request
+                    )?;
+                }
+                write!(
+                    f,
+                    ": the client gave up on the response before the server had written it \
+                     (a timeout or a dropped future), and its connection went with it"
+                )
+            }
         }
     }
 }
@@ -91,7 +121,7 @@ impl std::error::Error for Leak {}
 impl Snapshot {
     /// Checks what holds on any runtime for `calls` calls that each made one request, when the
     /// client reads what it is sent: every request served exactly once, every connection closed,
-    /// and none reset by the client.
+    /// none reset by the client, and every response written whole.
     ///
     /// Use it where no exact count exists — a guard on a multi-thread runtime — on the snapshot of
     /// [`Server::snapshot_when_closed`](crate::Server::snapshot_when_closed). Unlike a bound on
@@ -136,10 +166,23 @@ impl Snapshot {
                 requests: c.requests,
             })
             .collect();
-        if reset.is_empty() && self.report.ended.client_reset == 0 {
+        if !reset.is_empty() || self.report.ended.client_reset > 0 {
+            return Err(Leak::ResetByClient(reset));
+        }
+        let unanswered: Vec<UnansweredRequest> = self
+            .requests
+            .iter()
+            .filter(|r| !r.answered)
+            .map(|r| UnansweredRequest {
+                connection: r.connection,
+                number: r.number,
+                request: format!("{} {}", r.method, r.path),
+            })
+            .collect();
+        if unanswered.is_empty() && self.report.unanswered == 0 {
             Ok(())
         } else {
-            Err(Leak::ResetByClient(reset))
+            Err(Leak::Unanswered(unanswered))
         }
     }
 }

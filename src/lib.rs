@@ -110,7 +110,7 @@ pub use axum;
 pub use consume::{Consume, ConsumeError};
 pub use event::Event;
 pub use fault::{AfterTruncation, CloseBy, Fault, IdleEnd, ParseFaultError};
-pub use guard::{Leak, ResetConnection};
+pub use guard::{Leak, ResetConnection, UnansweredRequest};
 pub use handshake::{Handshake, Handshakes, TlsSeen};
 pub use report::{
     AcceptedConnection, ConnectionId, Ending, Endings, Moment, ParseConnectionIdError,
@@ -118,8 +118,8 @@ pub use report::{
 };
 pub use routes::{MAX_BODY_BYTES, routes};
 pub use server::{
-    CONNECTION_ID_HEADER, REQUEST_NUMBER_HEADER, Server, ServerBuilder, StartError, StillOpen,
-    connection_id,
+    CONNECTION_ID_HEADER, REQUEST_ID_HEADER, REQUEST_NUMBER_HEADER, Server, ServerBuilder,
+    StartError, StillOpen, connection_id,
 };
 #[cfg(feature = "tls")]
 pub use server::{CaCertificate, TlsSettings, TlsSetupError};

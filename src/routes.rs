@@ -2,9 +2,11 @@
 //! behaviour (a body of a chosen size and framing, a status, a redirect). The routing is axum's; the
 //! counting happens one layer below, per connection, in `server/service.rs`.
 
+use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
@@ -44,6 +46,7 @@ pub(crate) fn payload(n: usize) -> Bytes {
 /// | `GET /bytes/{n}` | 200 with a body of `n` bytes (at most [`MAX_BODY_BYTES`]; more is 400) |
 /// | `GET /status/{code}` | that status with the configured body; 204 and 304 without one (they forbid it); a 1xx or a code that is not a status is 400 |
 /// | `GET /redirect` | 302 to `/`, with the configured body |
+/// | `GET /drip/{n}` | 200 with `n` bytes (at most 3,600) sent one a second on tokio's clock, with a `Content-Length`: a slow download, for a client's timeout |
 ///
 /// `HEAD` works on each of them; another method on these paths is 405, any other path 404, both
 /// with an empty body. The body is `okok…`, printable, so a curl user sees what arrived.
@@ -69,6 +72,7 @@ pub fn routes(body_bytes: usize) -> Router {
         .route("/bytes/{n}", get(sized_body))
         .route("/status/{code}", get(status_with_body))
         .route("/redirect", get(redirect_home))
+        .route("/drip/{n}", get(drip))
         .with_state(Arc::new(Payload(payload(body_bytes))))
 }
 
@@ -111,6 +115,57 @@ async fn status_with_body(
         return status.into_response();
     }
     (status, payload.0.clone()).into_response()
+}
+
+/// The most bytes `/drip/{n}` sends: an hour.
+const MAX_DRIP_BYTES: u64 = 3600;
+
+async fn drip(Path(n): Path<String>) -> Response {
+    match n.parse::<u64>() {
+        Ok(n) if n <= MAX_DRIP_BYTES => Body::new(Drip {
+            left: n,
+            next: Box::pin(tokio::time::sleep(Duration::ZERO)),
+        })
+        .into_response(),
+        _ => (
+            StatusCode::BAD_REQUEST,
+            format!("drip takes a number of bytes up to {MAX_DRIP_BYTES}\n"),
+        )
+            .into_response(),
+    }
+}
+
+/// `left` bytes of `o`, one a second: the first at once.
+struct Drip {
+    left: u64,
+    next: Pin<Box<tokio::time::Sleep>>,
+}
+
+impl hyper::body::Body for Drip {
+    type Data = Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+        if self.left == 0 {
+            return Poll::Ready(None);
+        }
+        std::task::ready!(self.next.as_mut().poll(cx));
+        self.left -= 1;
+        let next = tokio::time::Instant::now() + Duration::from_secs(1);
+        self.next.as_mut().reset(next);
+        Poll::Ready(Some(Ok(Frame::data(Bytes::from_static(b"o")))))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.left == 0
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        SizeHint::with_exact(self.left)
+    }
 }
 
 async fn redirect_home(State(payload): State<Arc<Payload>>) -> Response {

@@ -32,8 +32,8 @@ use crate::report::{AcceptedConnection, ConnectionId, Ending, Endings, Moment, R
 mod identity;
 mod record;
 
-pub(crate) use identity::{BodyDigest, RequestKey};
 use identity::{Answer, Identity, Resends};
+pub(crate) use identity::{BodyDigest, RequestKey};
 pub(crate) use record::ConnectionRecord;
 
 /// The totals of the closed connections whose records were folded away.

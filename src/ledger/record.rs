@@ -225,6 +225,7 @@ impl ConnectionRecord {
                 method: r.method.to_string(),
                 path: r.path.to_string(),
                 received: r.received,
+                responded: r.answer.responded,
                 answered: r.answer.answered,
                 request_id: r.key.request_id.as_deref().map(str::to_owned),
             };

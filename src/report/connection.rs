@@ -115,6 +115,9 @@ pub struct ReceivedRequest {
     pub path: String,
     /// When the server dispatched it (its head was complete).
     pub received: Moment,
+    /// Whether the server began a response to it (its head is on the way): `false` for a request
+    /// a fault closed on, restarted on or left unanswered.
+    pub responded: bool,
     /// Whether its response was written whole: the server handed the last byte of it to the
     /// connection. `false` for a request the server never answered (a fault, a handler still
     /// running) and for a response the client abandoned before it was all written.

@@ -41,6 +41,24 @@ fn row(scenario: &Scenario) -> String {
             "—".to_owned(),
         ),
     };
+    let requests = match scenario.expected.counts() {
+        Some(outcome) => {
+            let mishaps = in_words(
+                &[
+                    (outcome.failed_requests, "failed"),
+                    (outcome.report.unanswered, "unanswered"),
+                    (outcome.report.resent, "re-sent"),
+                ],
+                "",
+            );
+            if mishaps.is_empty() {
+                scenario.client_requests().to_string()
+            } else {
+                format!("{} ({mishaps})", scenario.client_requests())
+            }
+        }
+        None => scenario.client_requests().to_string(),
+    };
     format!(
         "| `{}` | {} | {} | {} | {} | {} | {} | {} |\n",
         scenario.name,
@@ -49,7 +67,7 @@ fn row(scenario: &Scenario) -> String {
         } else {
             format!("{}; {} runtime", scenario.variant, scenario.runtime)
         },
-        scenario.client_requests(),
+        requests,
         connections,
         per_connection,
         ended,

@@ -172,6 +172,8 @@ pub struct ServerSetup {
     pub handler: Handler,
     /// HTTPS, and how; `None` is plain HTTP.
     pub tls: Option<TlsSetup>,
+    /// A fault every connection applies.
+    pub fault: Option<crate::fault::Fault>,
 }
 
 /// The server's TLS in a scenario (see [`TlsSettings`](crate::TlsSettings)).
@@ -201,6 +203,7 @@ impl Default for ServerSetup {
             idle_timeout: None,
             handler: Handler::BuiltIn,
             tls: None,
+            fault: None,
         }
     }
 }

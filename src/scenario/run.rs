@@ -17,7 +17,7 @@ use super::observed::{
 };
 use super::{Method, Runtime, Scenario, Step};
 use crate::report::Report;
-use crate::server::{Server, StartError, TlsSettings};
+use crate::server::{REQUEST_ID_HEADER, Server, StartError, TlsSettings};
 use crate::tracker::ConnectionTracker;
 
 /// A client's TLS configuration: every scenario client gets one, HTTPS or not (see
@@ -48,17 +48,21 @@ macro_rules! configured_client {
 }
 pub(super) use configured_client;
 
-/// The scenario's request on `client` (async or blocking): its method and body, and
+/// The scenario's request on `client` (async or blocking): its method and body, its number as
+/// `x-request-id` (so the server tells a request the client sent again from the next one), and
 /// `Connection: close` or HTTP/1.0 when the scenario asks. A macro for the reason
 /// `configured_client` is one.
 macro_rules! prepared_request {
-    ($scenario:expr, $client:expr, $url:expr) => {{
+    ($scenario:expr, $client:expr, $outgoing:expr) => {{
         let scenario: &Scenario = $scenario;
+        let outgoing: &Outgoing = $outgoing;
+        let url = outgoing.url.as_str();
         let mut request = match scenario.request.method {
-            Method::Get => $client.get($url),
-            Method::Head => $client.head($url),
-            Method::Post => $client.post($url).body(scenario.request_body()),
+            Method::Get => $client.get(url),
+            Method::Head => $client.head(url),
+            Method::Post => $client.post(url).body(scenario.request_body()),
         };
+        request = request.header(REQUEST_ID_HEADER, outgoing.id);
         if scenario.request.connection_close {
             request = request.header(CONNECTION, HeaderValue::from_static("close"));
         }
@@ -114,17 +118,17 @@ impl Scenario {
                 .cloned()
                 .ok_or(ScenarioError::Unsupported("a scenario needs a client"))?;
             match action {
-                Action::Send(url) => {
-                    errors.extend(self.send(&client, &url, &tracker, &seen).await.err());
+                Action::Send(outgoing) => {
+                    errors.extend(self.send(&client, &outgoing, &tracker, &seen).await.err());
                 }
-                Action::Concurrent(urls) => {
+                Action::Concurrent(requests) => {
                     let mut in_flight = JoinSet::new();
-                    for url in urls {
+                    for outgoing in requests {
                         let scenario = self.clone();
                         let client = client.clone();
                         let (tracker, seen) = (tracker.clone(), seen.clone());
                         in_flight.spawn(async move {
-                            scenario.send(&client, &url, &tracker, &seen).await
+                            scenario.send(&client, &outgoing, &tracker, &seen).await
                         });
                     }
                     while let Some(joined) = in_flight.join_next().await {
@@ -142,11 +146,14 @@ impl Scenario {
     }
 
     /// The steps as the actions a runner takes, each request with the URL it goes to (in turn,
-    /// with `alternate_hosts`): the async and the blocking runner share their order.
+    /// with `alternate_hosts`) and its number: the async and the blocking runner share their order.
     pub(super) fn actions(&self, server: &Server) -> Vec<Action> {
         let urls = self.urls(server);
-        let mut next = urls.iter().cycle().cloned();
-        let mut url = || next.next().unwrap_or_default();
+        let mut next = urls.iter().cycle().cloned().zip(1..);
+        let mut url = || {
+            let (url, id) = next.next().unwrap_or_default();
+            Outgoing { url, id }
+        };
         self.steps
             .iter()
             .flat_map(|step| match *step {
@@ -163,11 +170,11 @@ impl Scenario {
     async fn send(
         &self,
         client: &Client,
-        url: &str,
+        outgoing: &Outgoing,
         tracker: &ConnectionTracker,
         seen: &Responses,
     ) -> Result<(), String> {
-        let request = prepared_request!(self, client, url);
+        let request = prepared_request!(self, client, outgoing);
         let mut response = request.send().await.map_err(|error| with_causes(&error))?;
         seen.record(
             tracker.connection_of(&mut response).ok(),
@@ -190,6 +197,9 @@ impl Scenario {
             .connection_close(self.server.connection_close);
         if let Some(timeout) = self.server.idle_timeout {
             builder = builder.header_read_timeout(timeout);
+        }
+        if let Some(fault) = self.server.fault {
+            builder = builder.fault(fault);
         }
         if let Some(tls) = self.server.tls {
             builder = builder.tls(
@@ -236,12 +246,19 @@ impl Scenario {
     }
 }
 
+/// One request a runner sends: where, and its number (1 for the first), its `x-request-id`.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Outgoing {
+    pub(super) url: String,
+    pub(super) id: usize,
+}
+
 /// What a runner does, one client action at a time (see [`Scenario::actions`]).
 pub(super) enum Action {
-    /// One request to this URL, its response consumed before the next action.
-    Send(String),
+    /// One request, its response consumed before the next action.
+    Send(Outgoing),
     /// These requests at once; the action ends when all have.
-    Concurrent(Vec<String>),
+    Concurrent(Vec<Outgoing>),
     /// Nothing, for this long, on tokio's clock.
     Pause(Duration),
     /// A new client from here on.

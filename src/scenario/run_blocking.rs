@@ -5,9 +5,9 @@ use reqwest::Version;
 use reqwest::header::{CONNECTION, HeaderValue};
 
 use super::observed::{Observed, Responses, ScenarioError, observed, with_causes};
-use super::run::{Action, ClientTls, configured_client, prepared_request, settle};
+use super::run::{Action, ClientTls, Outgoing, configured_client, prepared_request, settle};
 use super::{Method, Scenario};
-use crate::server::Server;
+use crate::server::{REQUEST_ID_HEADER, Server};
 use crate::tracker::ConnectionTracker;
 
 impl Scenario {
@@ -30,8 +30,11 @@ impl Scenario {
                 .cloned()
                 .ok_or(ScenarioError::Unsupported("a scenario needs a client"))?;
             match action {
-                Action::Send(url) => {
-                    errors.extend(self.send_blocking(&client, &url, &tracker, &seen).err());
+                Action::Send(outgoing) => {
+                    errors.extend(
+                        self.send_blocking(&client, &outgoing, &tracker, &seen)
+                            .err(),
+                    );
                 }
                 Action::NewClient => clients.push(self.blocking_client(&tracker, &server)?),
                 Action::CloneClient => clients.push(client),
@@ -52,11 +55,11 @@ impl Scenario {
     fn send_blocking(
         &self,
         client: &reqwest::blocking::Client,
-        url: &str,
+        outgoing: &Outgoing,
         tracker: &ConnectionTracker,
         seen: &Responses,
     ) -> Result<(), String> {
-        let request = prepared_request!(self, client, url);
+        let request = prepared_request!(self, client, outgoing);
         let mut response = request.send().map_err(|error| with_causes(&error))?;
         seen.record(
             tracker.connection_in(response.extensions_mut()).ok(),

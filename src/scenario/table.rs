@@ -1,8 +1,9 @@
 //! The table the matrix runs: every family instantiated with representative parameters.
 
 use super::families::*;
-use super::{KIB, MIB, Scenario};
+use super::{KIB, MIB, Method, Scenario};
 use crate::consume::Consume;
+use crate::fault::{CloseBy, IdleEnd};
 
 /// Every scenario in the matrix, in reading order.
 pub fn table() -> Vec<Scenario> {
@@ -64,6 +65,23 @@ pub fn table() -> Vec<Scenario> {
         json_first_value_of_a_content_length_body_still_reuses(),
         json_first_value_of_a_chunked_body_races_an_extra_connection(),
         json_from_reader_on_a_blocking_response_reuses_one_connection(),
+    ]);
+    for by in [CloseBy::Fin, CloseBy::Rst] {
+        for method in [Method::Get, Method::Post] {
+            scenarios.push(
+                server_close_on_reuse_fails_the_request_and_reqwest_does_not_resend(by, method),
+            );
+        }
+    }
+    for by in [IdleEnd::Fin, IdleEnd::Rst, IdleEnd::RequestTimeout] {
+        scenarios.push(server_idle_close_by_fault_before_reuse_costs_a_new_connection(by));
+    }
+    scenarios.extend([
+        server_connection_close_on_the_third_response_splits_the_requests(),
+        keep_alive_timeout_hint_is_ignored_by_reqwest(),
+        truncated_response_fails_the_body_read_and_costs_the_connection(),
+        server_restart_fails_the_request_in_flight_then_reconnects(),
+        server_max_connection_age_closes_the_idle_connection(),
     ]);
     scenarios.extend([
         https_full_read_pays_one_full_handshake(),

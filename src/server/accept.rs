@@ -74,7 +74,9 @@ impl AcceptLoop {
     async fn restart(&mut self, connections: &mut JoinSet<()>, fault: Option<Fault>) {
         self.sweep_kernel_queue(connections);
         if let Some(fault) = fault {
-            self.shared.ledger.each_open(|record| record.ended_by_fault(fault));
+            self.shared
+                .ledger
+                .each_open(|record| record.ended_by_fault(fault));
         }
         connections.shutdown().await;
         let rebound = self.listener.local_addr().and_then(|addr| {

@@ -158,8 +158,7 @@ impl AnsweredBody {
 /// may not send one) was answered with its head; any other was abandoned.
 impl Drop for AnsweredBody {
     fn drop(&mut self) {
-        let answered =
-            self.truncation.is_none() && (self.bodiless || self.inner.is_end_stream());
+        let answered = self.truncation.is_none() && (self.bodiless || self.inner.is_end_stream());
         self.end(answered);
     }
 }

@@ -127,7 +127,8 @@ impl ConnectionFaults {
 
     /// A request arrived: the connection is busy until its response ends.
     pub(super) fn request_started(&self) {
-        self.activity.send_modify(|activity| activity.in_flight += 1);
+        self.activity
+            .send_modify(|activity| activity.in_flight += 1);
     }
 
     /// A response was written whole, or abandoned: once none is in flight, the connection idles.

@@ -69,7 +69,9 @@ impl hyper::service::Service<Request<Incoming>> for CountingService {
                 .and_then(|id| id.to_str().ok()),
             request.method().as_str(),
             path,
-            headers.get(header::CONTENT_LENGTH).map(HeaderValue::as_bytes),
+            headers
+                .get(header::CONTENT_LENGTH)
+                .map(HeaderValue::as_bytes),
         );
         let number = self
             .shared
@@ -103,7 +105,9 @@ impl hyper::service::Service<Request<Incoming>> for CountingService {
             if exchange.silent {
                 return std::future::pending().await;
             }
-            let unanswered = exchange.close_unanswered.or(restart.map(|f| (f, CloseBy::Fin)));
+            let unanswered = exchange
+                .close_unanswered
+                .or(restart.map(|f| (f, CloseBy::Fin)));
             if let Some((fault, by)) = unanswered {
                 // Read whole, so the socket holds nothing unread and a FIN is a FIN; then the
                 // connection's task (or the accept loop, for a restart) ends it unanswered.
@@ -144,8 +148,14 @@ impl hyper::service::Service<Request<Incoming>> for CountingService {
                     response.status(),
                     StatusCode::NO_CONTENT | StatusCode::NOT_MODIFIED
                 );
-            Ok(response
-                .map(|body| Body::new(AnsweredBody::new(body, exchanged, bodiless, exchange.truncate))))
+            Ok(response.map(|body| {
+                Body::new(AnsweredBody::new(
+                    body,
+                    exchanged,
+                    bodiless,
+                    exchange.truncate,
+                ))
+            }))
         })
     }
 }

@@ -17,6 +17,7 @@ mod client_lifecycle;
 mod concurrency;
 mod design_card;
 mod error_status;
+mod faults;
 mod hostile;
 mod http2;
 mod idle_timeout;

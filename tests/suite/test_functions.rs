@@ -26,8 +26,8 @@ impl TestFunction {
     }
 }
 
-/// Every top-level function in `source` carrying an attribute whose path ends in `test`
-/// (`#[test]`, `#[tokio::test(…)]`). Functions inside other items (`mod`, `impl`) are not
+/// Every top-level function in `source` carrying an attribute whose path ends in `test` or is
+/// `rstest` (`#[test]`, `#[tokio::test(…)]`, `#[rstest]`, which makes a test of each case). Functions inside other items (`mod`, `impl`) are not
 /// looked at, as the integration tests have none.
 pub fn test_functions(source: &str) -> Vec<TestFunction> {
     let tokens = tokens(source);
@@ -248,7 +248,7 @@ fn is_test_attribute(attribute: &[Token]) -> bool {
         }
         at += 3;
     }
-    last_segment.is_some_and(|segment| segment == "test")
+    last_segment.is_some_and(|segment| segment == "test" || segment == "rstest")
 }
 
 fn identifiers(tokens: &[Token]) -> HashSet<String> {

@@ -8,6 +8,7 @@ mod client_lifecycle;
 mod concurrency;
 mod disabled;
 mod error_status;
+mod faults;
 mod http2;
 mod idle_timeout;
 mod json;
@@ -45,6 +46,15 @@ pub use error_status::{
     error_for_status_on_large_error_body_forces_new_connection,
     error_for_status_on_small_error_body_still_reuses,
     reading_large_error_body_keeps_the_connection,
+};
+pub use faults::{
+    keep_alive_timeout_hint_is_ignored_by_reqwest,
+    server_close_on_reuse_fails_the_request_and_reqwest_does_not_resend,
+    server_connection_close_on_the_third_response_splits_the_requests,
+    server_idle_close_by_fault_before_reuse_costs_a_new_connection,
+    server_max_connection_age_closes_the_idle_connection,
+    server_restart_fails_the_request_in_flight_then_reconnects,
+    truncated_response_fails_the_body_read_and_costs_the_connection,
 };
 pub use http2::http2_concurrent_requests_share_one_connection;
 pub use idle_timeout::{
