@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use keepalive_probe::{MAX_BODY_BYTES, Server, StartError, TlsSettings};
+use keepalive_probe::{Fault, MAX_BODY_BYTES, Server, StartError, TlsSettings};
 
 pub use crate::event_log::EventLog;
 
@@ -47,6 +47,19 @@ pub struct ServeOptions {
     /// a server left running for days holds bounded memory.
     #[arg(long, value_name = "N", default_value_t = 100_000)]
     max_connection_details: usize,
+    /// A fault every connection applies, such as close-on-request=2:rst or
+    /// idle-close=100ms:fin; repeat to combine (--help lists them).
+    #[arg(long, value_name = "FAULT", long_help = fault_help())]
+    fault: Vec<Fault>,
+}
+
+/// `--fault`'s long help: every spelling, from the library's list.
+fn fault_help() -> String {
+    format!(
+        "A fault every connection applies; repeat the flag to combine them. Each is exact: tied to \
+         the k-th request or response on a connection, or to an idle or age timer.\n\n{}",
+        Fault::SPELLINGS
+    )
 }
 
 /// Where the event log goes: `serve` owns its stdout, `run` leaves stdout to the command.
@@ -65,6 +78,9 @@ impl ServeOptions {
             .keep_alive(!self.no_keep_alive)
             .connection_close(self.close)
             .max_connection_details(self.max_connection_details);
+        for fault in &self.fault {
+            builder = builder.fault(*fault);
+        }
         if self.tls {
             builder = builder.tls(
                 TlsSettings::new()

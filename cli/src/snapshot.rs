@@ -3,7 +3,7 @@
 use std::io::{self, Write};
 use std::path::Path;
 
-use keepalive_probe::{AcceptedConnection, Endings, Handshakes, Report, Server};
+use keepalive_probe::{AcceptedConnection, Endings, Handshakes, ReceivedRequest, Report, Server};
 use serde::Serialize;
 
 /// The connections and their summary, from one read of the ledger (`Server::snapshot`), so the
@@ -25,7 +25,13 @@ struct JsonReport<'a> {
     /// On an HTTPS server only: handshakes by kind.
     #[serde(skip_serializing_if = "Option::is_none")]
     tls: Option<Handshakes>,
+    /// Requests whose response was not written whole.
+    unanswered: usize,
+    /// Requests that repeated an earlier one that got no response.
+    resent: usize,
     connections: &'a [AcceptedConnection],
+    /// Every request in the order received, each with `answered` and `request_id`.
+    request_log: &'a [ReceivedRequest],
 }
 
 impl Snapshot {
@@ -72,7 +78,10 @@ impl Snapshot {
             requests: self.ledger.report.requests,
             ended: self.ledger.report.ended,
             tls: self.https.then_some(self.ledger.report.tls),
+            unanswered: self.ledger.report.unanswered,
+            resent: self.ledger.report.resent,
             connections: &self.ledger.connections,
+            request_log: &self.ledger.requests,
         }
     }
 
@@ -82,12 +91,15 @@ impl Snapshot {
             used,
             requests,
             ended,
+            unanswered,
+            resent,
             ..
         } = &self.ledger.report;
         writeln!(
             out,
-            "report: {accepted} connection(s) accepted, {used} used, {requests} request(s); \
-             {} closed by the client, {} reset by the client, {} closed by the server, {} open",
+            "report: {accepted} connection(s) accepted, {used} used, {requests} request(s) \
+             ({unanswered} unanswered, {resent} re-sent); {} closed by the client, {} reset by \
+             the client, {} closed by the server, {} open",
             ended.client_closed, ended.client_reset, ended.server_closed, ended.open
         )?;
         if self.https {
@@ -113,9 +125,12 @@ impl Snapshot {
                 let kind = tls.handshake;
                 format!("; {kind} TLS handshake{agreed}{why}")
             });
+            let fault = connection
+                .fault
+                .map_or_else(String::new, |fault| format!(" by the fault {fault}"));
             writeln!(
                 out,
-                "  connection {} from {}: {} after {} request{plural}{tls}",
+                "  connection {} from {}: {}{fault} after {} request{plural}{tls}",
                 connection.id, connection.peer, connection.ended, connection.requests
             )?;
         }
