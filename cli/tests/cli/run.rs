@@ -49,6 +49,14 @@ impl Outcome {
                 "{closed_at}"
             );
         }
+        let requests = report["request_log"].as_array_mut().expect("a request log");
+        for request in requests {
+            let received = request
+                .as_object_mut()
+                .and_then(|fields| fields.remove("received"))
+                .expect("a received moment");
+            assert!(received["order"].as_u64().is_some(), "{received}");
+        }
         report
     }
 
@@ -74,11 +82,14 @@ pub fn run(args: &[&str]) -> Outcome {
 }
 
 /// The report of `accepted` connections, each ended by `ended` (`"client_closed"`,
-/// `"server_closed"`…) after `requests_each` requests (peers removed, as [`Outcome::report`]
-/// does).
+/// `"server_closed"`…) after `requests_each` requests for `/`, each answered (peers and times
+/// removed, as [`Outcome::report`] does).
 fn closed_connections(accepted: u64, requests_each: u64, ended: &str) -> Value {
     let connections: Vec<Value> = (1..=accepted)
-        .map(|id| json!({"id": id, "requests": requests_each, "closed": true, "ended": ended}))
+        .map(|id| json!({"id": id, "requests": requests_each, "closed": true, "ended": ended, "fault": null}))
+        .collect();
+    let request_log: Vec<Value> = (1..=accepted)
+        .flat_map(|id| (1..=requests_each).map(move |number| answered(id, number, "/")))
         .collect();
     let mut endings = json!({"client_closed": 0, "client_reset": 0, "server_closed": 0, "open": 0});
     endings[ended] = json!(accepted);
@@ -87,8 +98,79 @@ fn closed_connections(accepted: u64, requests_each: u64, ended: &str) -> Value {
         "used": if requests_each > 0 { accepted } else { 0 },
         "requests": accepted * requests_each,
         "ended": endings,
+        "unanswered": 0,
+        "resent": 0,
         "connections": connections,
+        "request_log": request_log,
     })
+}
+
+/// A `GET` of `path` that the server answered whole, the `number`-th on connection `id`, with no
+/// `x-request-id` (its time removed).
+pub fn answered(id: u64, number: u64, path: &str) -> Value {
+    json!({
+        "connection": id,
+        "number": number,
+        "method": "GET",
+        "path": path,
+        "responded": true,
+        "answered": true,
+        "request_id": null,
+    })
+}
+
+/// curl on a server that reads the second request on each connection and resets it unanswered:
+/// curl sends it again on a new connection (`Curl_retry_request`: a reused connection that died
+/// before any response byte, up to 5 times per transfer), so the server counts it unanswered,
+/// then re-sent, and curl exits 0.
+#[test]
+fn curl_resends_a_request_the_server_closed_on() {
+    let outcome = run(&[
+        "--json",
+        "--quiet",
+        "--fault",
+        "close-on-request=2:rst",
+        "--",
+        "curl",
+        "-s",
+        "{url}",
+        "{url}",
+    ]);
+    assert_eq!(outcome.code, 0, "{outcome:?}");
+    let mut unanswered = answered(1, 2, "/");
+    unanswered["responded"] = json!(false);
+    unanswered["answered"] = json!(false);
+    assert_eq!(
+        outcome.report(),
+        json!({
+            "accepted": 2,
+            "used": 2,
+            "requests": 3,
+            "ended": {"client_closed": 1, "client_reset": 0, "server_closed": 1, "open": 0},
+            "unanswered": 1,
+            "resent": 1,
+            "connections": [
+                {"id": 1, "requests": 2, "closed": true, "ended": "server_closed",
+                 "fault": "close-on-request=2:rst"},
+                {"id": 2, "requests": 1, "closed": true, "ended": "client_closed", "fault": null},
+            ],
+            "request_log": [answered(1, 1, "/"), unanswered, answered(2, 1, "/")],
+        })
+    );
+}
+
+/// A fault spelled wrong is input the user must fix: exit 2, naming what is wrong, before
+/// anything runs.
+#[test]
+fn a_misspelled_fault_exits_two_before_the_command_runs() {
+    let outcome = run(&["--fault", "close-on-request=2:abort", "--", "echo", "ran"]);
+    assert_eq!(outcome.code, 2, "{outcome:?}");
+    assert!(
+        outcome.stderr.contains("close by fin or rst"),
+        "{}",
+        outcome.stderr
+    );
+    assert!(!outcome.stdout.contains("ran"), "{}", outcome.stdout);
 }
 
 #[test]
@@ -159,7 +241,7 @@ fn url_placeholder_is_replaced_inside_words_and_set_in_the_environment() {
             url,
             &format!("before{url}after"),
             "",
-            r#"{"accepted":0,"used":0,"requests":0,"ended":{"client_closed":0,"client_reset":0,"server_closed":0,"open":0},"connections":[]}"#,
+            r#"{"accepted":0,"used":0,"requests":0,"ended":{"client_closed":0,"client_reset":0,"server_closed":0,"open":0},"unanswered":0,"resent":0,"connections":[],"request_log":[]}"#,
         ]
     );
 }
@@ -184,8 +266,9 @@ fn events_are_logged_to_stderr_and_the_text_report_ends_stdout() {
     assert_eq!(
         outcome.stdout,
         format!(
-            "okok\nreport: 1 connection(s) accepted, 1 used, 2 request(s); 1 closed by the \
-             client, 0 reset by the client, 0 closed by the server, 0 open\n  \
+            "okok\nreport: 1 connection(s) accepted, 1 used, 2 request(s) (0 unanswered, 0 \
+             re-sent); 1 closed by the client, 0 reset by the client, 0 closed by the server, 0 \
+             open\n  \
              connection 1 from {peer}: closed by the client after 2 requests\n"
         )
     );
@@ -369,7 +452,10 @@ exec 4<&0
             "used": 0,
             "requests": 0,
             "ended": {"client_closed": 0, "client_reset": 0, "server_closed": 0, "open": 1},
-            "connections": [{"id": 1, "requests": 0, "closed": false, "ended": "open"}],
+            "unanswered": 0,
+            "resent": 0,
+            "connections": [{"id": 1, "requests": 0, "closed": false, "ended": "open", "fault": null}],
+            "request_log": [],
         })
     );
 }

@@ -4,7 +4,7 @@
 use pretty_assertions::assert_eq;
 use serde_json::json;
 
-use crate::run::run;
+use crate::run::{answered, run};
 
 /// `run --tls`: curl trusts the server's CA through `{ca}` and reuses one connection, so one full
 /// TLS handshake; the JSON report counts handshakes and names each connection's.
@@ -33,13 +33,17 @@ fn tls_run_counts_one_full_handshake_for_curls_one_connection() {
             "requests": 2,
             "ended": {"client_closed": 1, "client_reset": 0, "server_closed": 0, "open": 0},
             "tls": {"full": 1, "resumed": 0, "failed": 0},
+            "unanswered": 0,
+            "resent": 0,
             "connections": [{
                 "id": 1,
                 "requests": 2,
                 "closed": true,
                 "ended": "client_closed",
                 "tls": {"handshake": "full", "version": "TLSv1.3", "alpn": "http/1.1"},
+                "fault": null,
             }],
+            "request_log": [answered(1, 1, "/"), answered(1, 2, "/")],
         })
     );
 }

@@ -18,6 +18,8 @@ use pretty_assertions::assert_eq;
 use reqwest::header::HeaderMap;
 use serde_json::{Value, json};
 
+use crate::run::answered;
+
 const BINARY: &str = env!("CARGO_BIN_EXE_keepalive-probe");
 
 /// A bound on waiting for a line, so a broken server fails the test instead of hanging it. Not a
@@ -162,7 +164,7 @@ fn first_line_is_the_base_url_alone() {
     assert_eq!(
         rest,
         [
-            r#"{"accepted":0,"used":0,"requests":0,"ended":{"client_closed":0,"client_reset":0,"server_closed":0,"open":0},"connections":[]}"#
+            r#"{"accepted":0,"used":0,"requests":0,"ended":{"client_closed":0,"client_reset":0,"server_closed":0,"open":0},"unanswered":0,"resent":0,"connections":[],"request_log":[]}"#
         ]
     );
 }
@@ -186,6 +188,16 @@ fn sigterm_prints_the_json_report_and_exits_zero() {
         connection.remove("accepted").expect("an accept")["order"],
         1
     );
+    // The requests are events 2 to 4.
+    for (request, order) in report["request_log"]
+        .as_array_mut()
+        .expect("a request log")
+        .iter_mut()
+        .zip(2..)
+    {
+        let fields = request.as_object_mut().expect("a request");
+        assert_eq!(fields.remove("received").expect("a moment")["order"], order);
+    }
     assert_eq!(
         report,
         json!({
@@ -193,9 +205,13 @@ fn sigterm_prints_the_json_report_and_exits_zero() {
             "used": 1,
             "requests": 3,
             "ended": {"client_closed": 1, "client_reset": 0, "server_closed": 0, "open": 0},
+            "unanswered": 0,
+            "resent": 0,
             "connections": [
-                {"id": 1, "peer": peer, "requests": 3, "closed": true, "ended": "client_closed"}
+                {"id": 1, "peer": peer, "requests": 3, "closed": true, "ended": "client_closed",
+                 "fault": null}
             ],
+            "request_log": [answered(1, 1, "/"), answered(1, 2, "/"), answered(1, 3, "/")],
         })
     );
 }
@@ -212,8 +228,8 @@ fn sigint_prints_the_text_report_and_exits_zero() {
     assert_eq!(
         rest,
         [
-            "report: 2 connection(s) accepted, 2 used, 2 request(s); 0 closed by the client, \
-             0 reset by the client, 2 closed by the server, 0 open"
+            "report: 2 connection(s) accepted, 2 used, 2 request(s) (0 unanswered, 0 re-sent); \
+             0 closed by the client, 0 reset by the client, 2 closed by the server, 0 open"
                 .to_owned(),
             format!("  connection 1 from {first}: closed by the server after 1 request"),
             format!("  connection 2 from {second}: closed by the server after 1 request"),
