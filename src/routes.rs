@@ -41,7 +41,7 @@ pub(crate) fn payload(n: usize) -> Bytes {
 ///
 /// | route | response |
 /// |---|---|
-/// | `GET /` | 200 with the configured body and a `Content-Length` |
+/// | `GET /`, `POST /` | 200 with the configured body and a `Content-Length` (a POST's body is not read: hyper drains what it can) |
 /// | `GET /chunked` | 200 with the same body, `Transfer-Encoding: chunked`, in 16 KiB chunks |
 /// | `GET /bytes/{n}` | 200 with a body of `n` bytes (at most [`MAX_BODY_BYTES`]; more is 400) |
 /// | `GET /status/{code}` | that status with the configured body; 204 and 304 without one (they forbid it); a 1xx or a code that is not a status is 400 |
@@ -67,7 +67,7 @@ pub(crate) fn payload(n: usize) -> Bytes {
 /// [`ServerBuilder::router`]: crate::ServerBuilder::router
 pub fn routes(body_bytes: usize) -> Router {
     Router::new()
-        .route("/", get(configured_body))
+        .route("/", get(configured_body).post(configured_body))
         .route("/chunked", get(chunked_body))
         .route("/bytes/{n}", get(sized_body))
         .route("/status/{code}", get(status_with_body))

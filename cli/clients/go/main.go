@@ -4,15 +4,17 @@
 // Usage: go-client URL COUNT MODE [URL COUNT MODE]...
 //
 // Each URL COUNT MODE triple is a job, run one after another, each with a transport of its own
-// (a clone of http.DefaultTransport: what a fresh process would use). MODE is read, unread or
-// close (read, and ask the server to close with Connection: close); `+session-cache` after it
-// sets TLSClientConfig.ClientSessionCache, without which Go never resumes a TLS session
-// (crypto/tls `loadSession` returns early when the cache is nil). HTTPS URLs trust the system
-// roots, which SSL_CERT_FILE replaces.
+// (a clone of http.DefaultTransport: what a fresh process would use). MODE is read, unread,
+// close (read, and ask the server to close with Connection: close), post (POST a 64-byte body,
+// read the answer) or pause (read, then wait 500 ms: longer than the server's idle close);
+// `+session-cache` after it sets TLSClientConfig.ClientSessionCache, without which Go never
+// resumes a TLS session (crypto/tls `loadSession` returns early when the cache is nil). HTTPS URLs
+// trust the system roots, which SSL_CERT_FILE replaces. Request n goes to URL?request=n, so the
+// server tells a request Go sends again from the next one.
 //
 // Prints one line per job, Go's own view: "connections=N" new connections (httptrace's
 // GotConnInfo.Reused false), and for HTTPS "resumed=K", how many of them resumed a session
-// (Response.TLS.DidResume).
+// (Response.TLS.DidResume); then, if requests failed, "errors=E error=" and the first error.
 package main
 
 import (
@@ -49,19 +51,24 @@ func job(url, countText, modeText string) (string, error) {
 		return "", fmt.Errorf("COUNT must be a number from 1 to 1000, not %q", countText)
 	}
 	mode, option, _ := strings.Cut(modeText, "+")
-	if (mode != "read" && mode != "unread" && mode != "close") || (option != "" && option != "session-cache") {
-		return "", fmt.Errorf("MODE must be read, unread or close, optionally +session-cache, not %q", modeText)
+	modes := map[string]bool{"read": true, "unread": true, "close": true, "post": true, "pause": true}
+	if !modes[mode] || (option != "" && option != "session-cache") {
+		return "", fmt.Errorf("MODE must be read, unread, close, post or pause, optionally +session-cache, not %q", modeText)
 	}
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	if option == "session-cache" {
 		transport.TLSClientConfig = &tls.Config{ClientSessionCache: tls.NewLRUClientSessionCache(0)}
 	}
 	client := &http.Client{Transport: transport, Timeout: 10 * time.Second}
-	connections, resumed := 0, 0
-	for i := 0; i < count; i++ {
-		reused, didResume, err := get(client, url, mode)
+	connections, resumed, errors, firstError := 0, 0, 0, ""
+	for i := 1; i <= count; i++ {
+		reused, didResume, err := get(client, fmt.Sprintf("%s?request=%d", url, i), mode)
 		if err != nil {
-			return "", err
+			if errors == 0 {
+				firstError = strings.ReplaceAll(err.Error(), "\n", " ")
+			}
+			errors++
+			continue
 		}
 		if !reused {
 			connections++
@@ -69,16 +76,26 @@ func job(url, countText, modeText string) (string, error) {
 				resumed++
 			}
 		}
+		if mode == "pause" {
+			time.Sleep(500 * time.Millisecond)
+		}
 	}
 	view := fmt.Sprintf("connections=%d", connections)
 	if strings.HasPrefix(url, "https:") {
 		view += fmt.Sprintf(" resumed=%d", resumed)
 	}
+	if errors > 0 {
+		view += fmt.Sprintf(" errors=%d error=%s", errors, firstError)
+	}
 	return view, nil
 }
 
 func get(client *http.Client, url, mode string) (reused, didResume bool, err error) {
-	req, err := http.NewRequest("GET", url, nil)
+	method, body := "GET", io.Reader(nil)
+	if mode == "post" {
+		method, body = "POST", strings.NewReader(strings.Repeat("x", 64))
+	}
+	req, err := http.NewRequest(method, url, body)
 	if err != nil {
 		return false, false, err
 	}

@@ -1,22 +1,20 @@
 // Node's http and https modules with their global Agents (keep-alive on by default since Node 19),
 // as their users write them: get(url, callback), then read the body or not.
 // Usage: node http_client.mjs URL COUNT MODE [URL COUNT MODE]...
-// Each triple is a job, run one after another; MODE is read, unread or close. The global Agent
-// pools per host and port: every job has a server, so a pool, of its own. HTTPS trusts
-// NODE_EXTRA_CA_CERTS.
+// Each triple is a job, run one after another (MODE: see jobs.mjs). The global Agent pools per
+// host and port: every job has a server, so a pool, of its own. HTTPS trusts NODE_EXTRA_CA_CERTS.
 // Prints one line per job, Node's own view: "connections=N", requests whose `reusedSocket` was
 // false, and for HTTPS "resumed=K", how many of those sockets resumed a TLS session
-// (`TLSSocket.isSessionReused()`).
+// (`TLSSocket.isSessionReused()`); then, if requests failed, "errors=E error=" and the first.
 import http from "node:http";
 import https from "node:https";
 
-import { jobs } from "./jobs.mjs";
+import { Errors, jobs, pauseAfter, requestsOf } from "./jobs.mjs";
 
-function get(url, mode) {
-  const headers = mode === "close" ? { connection: "close" } : {};
-  const module = url.startsWith("https:") ? https : http;
+function send({ target, method, body, headers }, mode) {
+  const module = target.startsWith("https:") ? https : http;
   return new Promise((resolve, reject) => {
-    const request = module.get(url, { headers, timeout: 10000 }, (response) => {
+    const request = module.request(target, { method, headers, timeout: 10000 }, (response) => {
       const seen = {
         reused: request.reusedSocket,
         resumed: Boolean(response.socket?.isSessionReused?.()),
@@ -30,20 +28,28 @@ function get(url, mode) {
       }
     });
     // `timeout` only emits an event: end the request, which rejects with the error.
-    request.on("timeout", () => request.destroy(new Error(`no answer from ${url} in 10 s`)));
+    request.on("timeout", () => request.destroy(new Error(`no answer from ${target} in 10 s`)));
     request.on("error", reject);
+    request.end(body);
   });
 }
 
-for (const { url, count, mode } of jobs("http_client.mjs")) {
+for (const job of jobs("http_client.mjs")) {
   let connections = 0;
   let resumed = 0;
-  for (let n = 0; n < count; n++) {
-    const seen = await get(url, mode);
-    if (!seen.reused) {
-      connections++;
-      if (seen.resumed) resumed++;
+  const errors = new Errors();
+  for (const outgoing of requestsOf(job)) {
+    try {
+      const seen = await send(outgoing, job.mode);
+      if (!seen.reused) {
+        connections++;
+        if (seen.resumed) resumed++;
+      }
+    } catch (error) {
+      errors.add(error);
     }
+    await pauseAfter(job.mode);
   }
-  console.log(`connections=${connections}` + (url.startsWith("https:") ? ` resumed=${resumed}` : ""));
+  const tls = job.url.startsWith("https:") ? ` resumed=${resumed}` : "";
+  console.log(`connections=${connections}${tls}${errors.suffix()}`);
 }

@@ -36,3 +36,14 @@ pub fn handshakes(handshakes: &Handshakes) -> String {
         format!(", {brief}")
     }
 }
+
+/// A fault case's mishaps in brief, after a comma: `, 2 errors`, `, 4 re-sent`; nothing when
+/// none.
+pub fn mishaps(errors: usize, resent: usize) -> String {
+    let brief = counts_in_brief(&[(errors, "errors"), (resent, "re-sent")]);
+    if brief.is_empty() {
+        brief
+    } else {
+        format!(", {brief}")
+    }
+}

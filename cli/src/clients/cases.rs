@@ -1,7 +1,9 @@
 //! The scenarios every client runs, and each client's exact expectation with the reason, found in
 //! that client's source.
 
-use keepalive_probe::{Ending, Endings, Handshakes};
+use std::time::Duration;
+
+use keepalive_probe::{CloseBy, Ending, Endings, Fault, Handshakes, IdleEnd};
 
 use super::catalog::{Client, Mode};
 
@@ -28,6 +30,8 @@ pub struct Case {
     /// The client is given a TLS session cache it has not by default: Go's
     /// `TLSClientConfig.ClientSessionCache`.
     pub session_cache: bool,
+    /// A fault every connection of the case's server applies.
+    pub fault: Option<Fault>,
 }
 
 impl Case {
@@ -52,11 +56,24 @@ const fn case(name: &'static str, body_bytes: usize, mode: Mode) -> Case {
         transient_errors: 0,
         tls: false,
         session_cache: false,
+        fault: None,
     }
 }
 
+const fn faulted(name: &'static str, fault: Fault, mode: Mode) -> Case {
+    Case {
+        fault: Some(fault),
+        ..case(name, 2, mode)
+    }
+}
+
+/// How long an idle connection lasts on the idle-close case's server: shorter than a driver's
+/// `pause` (500 ms), so every pooled connection is closed before the client's next request, and
+/// the last one before the driver exits.
+const IDLE_CLOSE: Duration = Duration::from_millis(200);
+
 /// Every row, in reading order.
-pub const CASES: [Case; 15] = [
+pub const CASES: [Case; 21] = [
     case("body read to the end (64 KiB)", 64 * KIB, Mode::Read),
     case("body unread, 2 B", 2, Mode::Unread),
     case("body unread, 4 KiB", 4 * KIB, Mode::Unread),
@@ -98,6 +115,51 @@ pub const CASES: [Case; 15] = [
             Mode::Close,
         )
     },
+    faulted(
+        "close on reuse (FIN), GET",
+        Fault::CloseOnRequest {
+            request: 2,
+            by: CloseBy::Fin,
+        },
+        Mode::Read,
+    ),
+    faulted(
+        "close on reuse (RST), GET",
+        Fault::CloseOnRequest {
+            request: 2,
+            by: CloseBy::Rst,
+        },
+        Mode::Read,
+    ),
+    faulted(
+        "close on reuse (FIN), POST",
+        Fault::CloseOnRequest {
+            request: 2,
+            by: CloseBy::Fin,
+        },
+        Mode::Post,
+    ),
+    faulted(
+        "close on reuse (RST), POST",
+        Fault::CloseOnRequest {
+            request: 2,
+            by: CloseBy::Rst,
+        },
+        Mode::Post,
+    ),
+    faulted(
+        "idle close (FIN) before reuse",
+        Fault::IdleClose {
+            after: IDLE_CLOSE,
+            then: IdleEnd::Fin,
+        },
+        Mode::Pause,
+    ),
+    faulted(
+        "Connection: close on the 3rd response",
+        Fault::ConnectionClose { response: 3 },
+        Mode::Read,
+    ),
 ];
 
 /// What a client must do in a case.
@@ -106,12 +168,28 @@ pub enum Expect {
     /// Exactly these requests per connection, in accept order, ended so, after these TLS
     /// handshakes (none over plain HTTP).
     Exact(&'static [usize], Ended, Handshakes),
+    /// Under a fault: exactly these requests per connection, ended so, and exactly this many
+    /// calls failed and requests went unanswered and were sent again.
+    Faulted(Faulted),
     /// No exact count exists (a race on the wall clock); what is exact: every request served once,
     /// none failed, every connection closed, the first connection carries the first request, and
     /// at most this many connections, the bound the client's code sets.
     Race(usize),
     /// The client has no way to do this (curl always reads the body).
     NotApplicable,
+}
+
+/// A client's exact outcome under a fault.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Faulted {
+    pub per_connection: &'static [usize],
+    pub ended: Ended,
+    /// Calls that failed, as the client saw them.
+    pub errors: usize,
+    /// Requests the server read and never answered whole.
+    pub unanswered: usize,
+    /// Requests the client sent again after an unanswered one (the same `?request=n`).
+    pub resent: usize,
 }
 
 /// How the connections of an exact count ended.
@@ -186,6 +264,9 @@ fn unread_ending(client: Client, case: &Case) -> Ending {
 
 /// The expectation for `client` in `case`.
 pub fn expect(client: Client, case: &Case) -> Expect {
+    if let Some(fault) = case.fault {
+        return super::fault_cases::expect(client, fault, case.mode);
+    }
     if case.session_cache && !matches!(client, Client::Go119 | Client::Go127) {
         // Only Go has a session cache to switch on: the others resume by default or never can.
         return Expect::NotApplicable;

@@ -40,7 +40,9 @@ pub struct Job {
 /// One curl invocation for every job: a group of URLs per job, separated by `--next`. curl's
 /// connection cache and TLS session cache last the whole invocation, keyed by host and port, and
 /// every job has a server of its own. Each URL takes its own `-o`: one `-o` covers only the
-/// first. `-w` prints `num_connects` per transfer: curl's own view.
+/// first. Transfer n goes to `URL?request=n`, as every driver's request n does. `-w` prints
+/// `num_connects` per transfer: curl's own view. `post` sends 64 bytes with each transfer; no
+/// case has curl `pause` (see the idle-close case).
 fn curl(jobs: &[Job], ca: Option<&Path>) -> Command {
     let mut command = Command::new("curl");
     for (index, job) in jobs.iter().enumerate() {
@@ -59,11 +61,17 @@ fn curl(jobs: &[Job], ca: Option<&Path>) -> Command {
         if let Some(ca) = ca {
             command.arg("--cacert").arg(ca);
         }
-        if job.mode == Mode::Close {
-            command.args(["-H", "Connection: close"]);
+        match job.mode {
+            Mode::Close => {
+                command.args(["-H", "Connection: close"]);
+            }
+            Mode::Post => {
+                command.args(["--data-binary", &"x".repeat(64)]);
+            }
+            Mode::Read | Mode::Unread | Mode::Pause => {}
         }
-        for _ in 0..job.count {
-            command.args(["-o", "/dev/null", &job.url]);
+        for n in 1..=job.count {
+            command.args(["-o", "/dev/null", &format!("{}?request={n}", job.url)]);
         }
     }
     command
@@ -78,6 +86,10 @@ pub enum Mode {
     Unread,
     /// Read to the end, and send `Connection: close` with every request.
     Close,
+    /// POST a 64-byte body, and read the answer to the end.
+    Post,
+    /// Read to the end, then wait 500 ms: longer than the idle-close case's server waits.
+    Pause,
 }
 
 impl Mode {
@@ -86,6 +98,8 @@ impl Mode {
             Mode::Read => "read",
             Mode::Unread => "unread",
             Mode::Close => "close",
+            Mode::Post => "post",
+            Mode::Pause => "pause",
         }
     }
 }

@@ -1,7 +1,8 @@
 //! README's table: cases as rows, clients as columns, each cell the expected connections and how
 //! they end: FIN (closed by the client, everything read), RST (reset by the client, bytes
 //! unread) or server (closed by the server); over HTTPS, then the handshakes (`1 full + 4
-//! resumed`). `racy` marks a count with no exact answer, `racy, ≤ N` one the client's code
+//! resumed`); under a fault, the calls that failed and the requests sent again (`2 errors`,
+//! `4 re-sent`). `racy` marks a count with no exact answer, `racy, ≤ N` one the client's code
 //! bounds.
 
 use super::brief;
@@ -25,6 +26,11 @@ pub fn table() -> String {
                     describe_endings(ended, per_connection.len()),
                     brief::handshakes(&handshakes)
                 ),
+                Expect::Faulted(faulted) => format!(
+                    "{}{}",
+                    describe_endings(faulted.ended, faulted.per_connection.len()),
+                    brief::mishaps(faulted.errors, faulted.resent)
+                ),
                 Expect::Race(at_most) => format!("racy, ≤ {at_most}"),
                 Expect::NotApplicable => "n/a".to_owned(),
             };
@@ -35,6 +41,14 @@ pub fn table() -> String {
     out.push('\n');
     for client in Client::ALL {
         out.push_str(&format!("- **{}**: {}\n", client.name(), why(client)));
+    }
+    out.push_str("\nUnder the faults (`server` cells there are the fault's closes):\n\n");
+    for client in Client::ALL {
+        out.push_str(&format!(
+            "- **{}**: {}\n",
+            client.name(),
+            super::fault_cases::why(client)
+        ));
     }
     out
 }

@@ -10,6 +10,7 @@ mod brief;
 mod cases;
 mod catalog;
 mod drivers;
+mod fault_cases;
 mod home;
 mod markdown;
 mod row;
@@ -317,6 +318,19 @@ fn holds(expected: Expect, observation: &Observation, view: Option<bool>) -> boo
                 && observation.tls == handshakes
                 && view.is_none_or(|tls| view_agrees(observation, tls))
         }
+        Expect::Faulted(faulted) => {
+            observation.failed.is_none()
+                && observation.requests_per_connection == faulted.per_connection
+                && cases::endings_hold(
+                    faulted.ended,
+                    faulted.per_connection.len(),
+                    &observation.ended,
+                )
+                && observation.errors == faulted.errors
+                && observation.unanswered == faulted.unanswered
+                && observation.resent == faulted.resent
+                && view.is_none_or(|_| view_agrees(observation, false))
+        }
         Expect::Race(at_most) => {
             let per_connection = &observation.requests_per_connection;
             observation.failed.is_none()
@@ -336,7 +350,9 @@ fn view_agrees(observation: &Observation, resumed: bool) -> bool {
     if resumed {
         expected.push_str(&format!(" resumed={}", observation.tls.resumed));
     }
-    observation.client_view.as_deref() == Some(expected.as_str())
+    let view = observation.client_view.as_deref();
+    // A failed call's first error follows the view, for the reader.
+    view.and_then(|view| view.split("; first error: ").next()) == Some(expected.as_str())
 }
 
 #[cfg(test)]
@@ -350,6 +366,9 @@ mod tests {
             requests_per_connection: vec![1; 5],
             ended: Endings::default(),
             tls: Handshakes::new(1, 4, 0),
+            unanswered: 0,
+            resent: 0,
+            errors: 0,
             failed: None,
             client_view: Some(client_view.to_owned()),
         }

@@ -39,6 +39,11 @@ struct JsonRow<'a> {
     expected_tls: Option<Handshakes>,
     /// Where no exact count exists: the most connections the client's code can open.
     expected_at_most_connections: Option<usize>,
+    /// Under a fault: the calls that fail, the requests the server never answers whole, and
+    /// the requests the client sends again.
+    expected_errors: Option<usize>,
+    expected_unanswered: Option<usize>,
+    expected_resent: Option<usize>,
     observed: &'a BTreeMap<String, usize>,
     verdict: &'static str,
     client_view: &'a Option<String>,
@@ -54,8 +59,18 @@ impl Serialize for Row<'_> {
                 self.case.tls.then_some(handshakes),
                 None,
             ),
+            Expect::Faulted(faulted) => (
+                Some(faulted.per_connection),
+                cases::counted(faulted.ended, faulted.per_connection.len()),
+                None,
+                None,
+            ),
             Expect::Race(at_most) => (None, None, None, Some(at_most)),
             Expect::NotApplicable => (None, None, None, None),
+        };
+        let faulted = match self.expected {
+            Expect::Faulted(faulted) => Some(faulted),
+            _ => None,
         };
         JsonRow {
             client: self.client,
@@ -66,6 +81,9 @@ impl Serialize for Row<'_> {
             expected_ended: ended,
             expected_tls: tls,
             expected_at_most_connections: at_most,
+            expected_errors: faulted.map(|f| f.errors),
+            expected_unanswered: faulted.map(|f| f.unanswered),
+            expected_resent: faulted.map(|f| f.resent),
             observed: &self.observed,
             verdict: self.verdict,
             client_view: &self.client_view,
@@ -108,6 +126,12 @@ fn describe(expected: Expect) -> String {
             "{per_connection:?} {}{}",
             cases::describe_endings(ended, per_connection.len()),
             brief::handshakes(&handshakes)
+        ),
+        Expect::Faulted(faulted) => format!(
+            "{:?} {}{}",
+            faulted.per_connection,
+            cases::describe_endings(faulted.ended, faulted.per_connection.len()),
+            brief::mishaps(faulted.errors, faulted.resent)
         ),
         Expect::Race(at_most) => format!(
             "race: {} requests served once on at most {at_most} connections, none failed",

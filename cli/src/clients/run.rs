@@ -26,10 +26,16 @@ pub struct Observation {
     pub ended: Endings,
     /// The TLS handshakes, by kind.
     pub tls: Handshakes,
+    /// Requests the server never answered whole, and those the client sent again.
+    pub unanswered: usize,
+    pub resent: usize,
+    /// Calls that failed, as the driver counted them.
+    pub errors: usize,
     /// Why the run was not clean (the driver failed, or connections stayed open), if it was not.
     pub failed: Option<String>,
     /// The client's own view of its connections, where it has one: its driver's line for the
-    /// case (`connections=N`, and `resumed=K` over HTTPS).
+    /// case (`connections=N`, and `resumed=K` over HTTPS), without the errors; with a failed
+    /// call, the first error follows (`; first error: …`).
     pub client_view: Option<String>,
 }
 
@@ -37,11 +43,16 @@ impl Observation {
     /// The outcome in one word-like string, for tallies: the per-connection counts and how the
     /// connections ended, or the failure.
     pub fn summary(&self) -> String {
+        let unanswered = match self.unanswered {
+            0 => String::new(),
+            n => format!(", {n} unanswered"),
+        };
         let counts = format!(
-            "{:?} {}{}",
+            "{:?} {}{}{}{unanswered}",
             self.requests_per_connection,
             brief::endings(&self.ended),
-            brief::handshakes(&self.tls)
+            brief::handshakes(&self.tls),
+            brief::mishaps(self.errors, self.resent),
         );
         match &self.failed {
             None => counts,
@@ -108,7 +119,11 @@ pub async fn cases(client: Client, cases: &[&Case]) -> Result<Vec<Observation>, 
     });
     let views = client_views(client, &jobs, &String::from_utf8_lossy(&output.stdout));
     let mut observations = Vec::with_capacity(servers.len());
-    for (server, client_view) in servers.iter().zip(views) {
+    for (server, line) in servers.iter().zip(views) {
+        let (client_view, errors) = line.map_or((None, 0), |line| {
+            let (view, errors) = split_errors(&line);
+            (Some(view), errors)
+        });
         let settled = server.report_within(CLOSE_LIMIT).await;
         let report = match &settled {
             Ok(report) => report.clone(),
@@ -121,11 +136,26 @@ pub async fn cases(client: Client, cases: &[&Case]) -> Result<Vec<Observation>, 
             requests_per_connection: report.requests_per_connection,
             ended: report.ended,
             tls: report.tls,
+            unanswered: report.unanswered,
+            resent: report.resent,
+            errors,
             failed,
             client_view,
         });
     }
     Ok(observations)
+}
+
+/// A driver's line split into the client's view and the calls that failed: `connections=2
+/// errors=2 error=EOF` is the view `connections=2` and 2 errors (the first error is kept with the
+/// view, after `; first error: `, for the reader).
+fn split_errors(line: &str) -> (String, usize) {
+    let Some((view, rest)) = line.split_once(" errors=") else {
+        return (line.to_owned(), 0);
+    };
+    let (count, first) = rest.split_once(" error=").unwrap_or((rest, ""));
+    let errors = count.parse().unwrap_or(usize::MAX);
+    (format!("{view}; first error: {first}"), errors)
 }
 
 /// A counting server set up for `case`.
@@ -139,6 +169,9 @@ async fn server_for(case: &Case) -> Result<Server, CaseError> {
     }
     if case.tls {
         builder = builder.tls(TlsSettings::default());
+    }
+    if let Some(fault) = case.fault {
+        builder = builder.fault(fault);
     }
     builder
         .start()

@@ -4,11 +4,15 @@
 //!
 //! Usage: keepalive-probe-rust-clients CLIENT URL COUNT MODE [URL COUNT MODE]...
 //!   CLIENT: reqwest, reqwest-blocking, ureq, hyper-util or reqwest-retry
-//!   MODE:   read (the body to its end), unread (dropped unread) or close (read, and send
-//!           `Connection: close`)
+//!   MODE:   read (the body to its end), unread (dropped unread), close (read, and send
+//!           `Connection: close`), post (POST a 64-byte body, read) or pause (read, then wait
+//!           500 ms, longer than the server's idle close)
 //!
 //! Each URL COUNT MODE triple is a job: a client of its own making COUNT sequential requests,
-//! then `done` on a line. Jobs run one after another. The async clients run on a current-thread
+//! request n to `URL?request=n` (so the server tells a request sent again from the next one),
+//! then `done` on a line, followed by `errors=E error=` and the first error (its causes joined
+//! with `: `) if requests failed; a failed request does not stop the job. Jobs run one after
+//! another. The async clients run on a current-thread
 //! runtime, so the only races left are between this process and the server. HTTPS URLs trust
 //! only the PEM certificates in `$KEEPALIVE_PROBE_CA`, over rustls with ring (installed as this
 //! process's default provider), each client with its own TLS configuration and so its own
@@ -18,7 +22,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use http_body_util::{BodyExt, Empty};
+use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
 use hyper_util::client::legacy::Client as HyperClient;
 use hyper_util::rt::TokioExecutor;
@@ -35,13 +39,65 @@ enum Mode {
     Read,
     Unread,
     Close,
+    Post,
+    Pause,
 }
+
+/// The body a `post` request sends.
+const POST_BODY: &[u8] = &[b'x'; 64];
+
+/// How long `pause` waits after each request.
+const PAUSE: Duration = Duration::from_millis(500);
 
 /// One URL COUNT MODE triple.
 struct Job<'a> {
     url: &'a str,
     count: usize,
     mode: Mode,
+}
+
+impl Job<'_> {
+    /// Each request's URL, in order.
+    fn targets(&self) -> impl Iterator<Item = String> + '_ {
+        (1..=self.count).map(|n| format!("{}?request={n}", self.url))
+    }
+}
+
+/// The requests of a job that failed: how many, and the first one's error.
+#[derive(Default)]
+struct Errors {
+    count: usize,
+    first: Option<String>,
+}
+
+impl Errors {
+    fn add(&mut self, error: &(dyn std::error::Error + 'static)) {
+        if self.first.is_none() {
+            let mut text = error.to_string();
+            let mut source = error.source();
+            while let Some(cause) = source {
+                text.push_str(&format!(": {cause}"));
+                source = cause.source();
+            }
+            self.first = Some(text.split_whitespace().collect::<Vec<_>>().join(" "));
+        }
+        self.count += 1;
+    }
+
+    /// Notes a request's result.
+    fn note(&mut self, result: Result<(), Failure>) {
+        if let Err(error) = result {
+            self.add(&*error);
+        }
+    }
+
+    /// ` errors=E error=…` when a request failed, else nothing.
+    fn suffix(&self) -> String {
+        match &self.first {
+            Some(first) => format!(" errors={} error={first}", self.count),
+            None => String::new(),
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -51,7 +107,9 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     };
     let Some(jobs) = parse_jobs(triples) else {
-        eprintln!("jobs are URL COUNT MODE triples: COUNT a number, MODE read, unread or close");
+        eprintln!(
+            "jobs are URL COUNT MODE triples: COUNT a number, MODE read, unread, close, post or pause"
+        );
         return ExitCode::from(2);
     };
     // Our own process: the one place a process-wide provider may be installed.
@@ -79,11 +137,13 @@ fn main() -> ExitCode {
                 return ExitCode::from(2);
             }
         };
-        if let Err(error) = ran {
-            eprintln!("{client}: {error}");
-            return ExitCode::FAILURE;
+        match ran {
+            Ok(errors) => println!("done{}", errors.suffix()),
+            Err(error) => {
+                eprintln!("{client}: {error}");
+                return ExitCode::FAILURE;
+            }
         }
-        println!("done");
     }
     ExitCode::SUCCESS
 }
@@ -99,6 +159,8 @@ fn parse_jobs(triples: &[String]) -> Option<Vec<Job<'_>>> {
                 "read" => Mode::Read,
                 "unread" => Mode::Unread,
                 "close" => Mode::Close,
+                "post" => Mode::Post,
+                "pause" => Mode::Pause,
                 _ => return None,
             };
             Some(Job {
@@ -134,21 +196,33 @@ fn reqwest_certificates(
 }
 
 /// A job's requests on an async reqwest client or one wrapped in middleware (the two share the
-/// builder's methods, not a trait): `Connection: close` in `close` mode, the body read unless
-/// `unread`.
+/// builder's methods, not a trait): a POST in `post` mode, `Connection: close` in `close` mode,
+/// the body read unless `unread`; the failures noted.
 macro_rules! async_requests {
-    ($client:expr, $job:expr) => {
-        for _ in 0..$job.count {
-            let mut request = $client.get($job.url);
-            if $job.mode == Mode::Close {
-                request = request.header("connection", "close");
-            }
-            let response = request.send().await?;
-            if $job.mode != Mode::Unread {
-                response.bytes().await?;
+    ($client:expr, $job:expr) => {{
+        let mut errors = Errors::default();
+        for target in $job.targets() {
+            let sent = async {
+                let mut request = match $job.mode {
+                    Mode::Post => $client.post(&target).body(POST_BODY),
+                    _ => $client.get(&target),
+                };
+                if $job.mode == Mode::Close {
+                    request = request.header("connection", "close");
+                }
+                let response = request.send().await?;
+                if $job.mode != Mode::Unread {
+                    response.bytes().await?;
+                }
+                Ok::<(), Failure>(())
+            };
+            errors.note(sent.await);
+            if $job.mode == Mode::Pause {
+                tokio::time::sleep(PAUSE).await;
             }
         }
-    };
+        errors
+    }};
 }
 
 /// The async `reqwest::Client` a job's reqwest and reqwest-retry clients are built on: no proxy,
@@ -164,36 +238,46 @@ fn reqwest_client(certificates: &[CertificateDer<'static>]) -> Result<reqwest::C
 async fn reqwest_async(
     job: &Job<'_>,
     certificates: &[CertificateDer<'static>],
-) -> Result<(), Failure> {
+) -> Result<Errors, Failure> {
     let client = reqwest_client(certificates)?;
-    async_requests!(client, job);
-    Ok(())
+    Ok(async_requests!(client, job))
 }
 
 /// `reqwest::blocking::Client`.
 fn reqwest_blocking(
     job: &Job<'_>,
     certificates: &[CertificateDer<'static>],
-) -> Result<(), Failure> {
+) -> Result<Errors, Failure> {
     let client = reqwest::blocking::Client::builder()
         .no_proxy()
         .tls_certs_only(reqwest_certificates(certificates)?)
         .build()?;
-    for _ in 0..job.count {
-        let mut request = client.get(job.url);
-        if job.mode == Mode::Close {
-            request = request.header("connection", "close");
-        }
-        let response = request.send()?;
-        if job.mode != Mode::Unread {
-            response.bytes()?;
+    let mut errors = Errors::default();
+    for target in job.targets() {
+        let sent = || -> Result<(), Failure> {
+            let mut request = match job.mode {
+                Mode::Post => client.post(&target).body(POST_BODY),
+                _ => client.get(&target),
+            };
+            if job.mode == Mode::Close {
+                request = request.header("connection", "close");
+            }
+            let response = request.send()?;
+            if job.mode != Mode::Unread {
+                response.bytes()?;
+            }
+            Ok(())
+        };
+        errors.note(sent());
+        if job.mode == Mode::Pause {
+            std::thread::sleep(PAUSE);
         }
     }
-    Ok(())
+    Ok(errors)
 }
 
 /// ureq 3's `Agent`, which pools connections.
-fn ureq_agent(job: &Job<'_>, certificates: &[CertificateDer<'static>]) -> Result<(), Failure> {
+fn ureq_agent(job: &Job<'_>, certificates: &[CertificateDer<'static>]) -> Result<Errors, Failure> {
     let roots: Vec<ureq::tls::Certificate<'static>> = certificates
         .iter()
         .map(|der| ureq::tls::Certificate::from_der(der).to_owned())
@@ -206,17 +290,28 @@ fn ureq_agent(job: &Job<'_>, certificates: &[CertificateDer<'static>]) -> Result
         .tls_config(tls)
         .build()
         .into();
-    for _ in 0..job.count {
-        let mut request = agent.get(job.url);
-        if job.mode == Mode::Close {
-            request = request.header("connection", "close");
-        }
-        let mut response = request.call()?;
-        if job.mode != Mode::Unread {
-            response.body_mut().read_to_vec()?;
+    let mut errors = Errors::default();
+    for target in job.targets() {
+        let sent = || -> Result<(), Failure> {
+            let close = |request: ureq::RequestBuilder<_>| match job.mode {
+                Mode::Close => request.header("connection", "close"),
+                _ => request,
+            };
+            let mut response = match job.mode {
+                Mode::Post => agent.post(&target).send(POST_BODY)?,
+                _ => close(agent.get(&target)).call()?,
+            };
+            if job.mode != Mode::Unread {
+                response.body_mut().read_to_vec()?;
+            }
+            Ok(())
+        };
+        errors.note(sent());
+        if job.mode == Mode::Pause {
+            std::thread::sleep(PAUSE);
         }
     }
-    Ok(())
+    Ok(errors)
 }
 
 /// hyper-util's legacy `Client`, as SDKs built on it use it: over hyper-rustls' `HttpsConnector`
@@ -224,7 +319,7 @@ fn ureq_agent(job: &Job<'_>, certificates: &[CertificateDer<'static>]) -> Result
 async fn hyper_util_client(
     job: &Job<'_>,
     certificates: &[CertificateDer<'static>],
-) -> Result<(), Failure> {
+) -> Result<Errors, Failure> {
     let mut roots = rustls::RootCertStore::empty();
     roots.add_parsable_certificates(certificates.iter().cloned());
     let tls = rustls::ClientConfig::builder()
@@ -235,20 +330,32 @@ async fn hyper_util_client(
         .https_or_http()
         .enable_http1()
         .build();
-    let client: HyperClient<_, Empty<Bytes>> =
+    let client: HyperClient<_, Full<Bytes>> =
         HyperClient::builder(TokioExecutor::new()).build(connector);
-    let uri: hyper::Uri = job.url.parse()?;
-    for _ in 0..job.count {
-        let mut request = hyper::Request::get(uri.clone());
-        if job.mode == Mode::Close {
-            request = request.header("connection", "close");
-        }
-        let response = client.request(request.body(Empty::new())?).await?;
-        if job.mode != Mode::Unread {
-            response.into_body().collect().await?;
+    let mut errors = Errors::default();
+    for target in job.targets() {
+        let sent = async {
+            let uri: hyper::Uri = target.parse()?;
+            let (method, body) = match job.mode {
+                Mode::Post => (hyper::Method::POST, Bytes::from_static(POST_BODY)),
+                _ => (hyper::Method::GET, Bytes::new()),
+            };
+            let mut request = hyper::Request::builder().method(method).uri(uri);
+            if job.mode == Mode::Close {
+                request = request.header("connection", "close");
+            }
+            let response = client.request(request.body(Full::new(body))?).await?;
+            if job.mode != Mode::Unread {
+                response.into_body().collect().await?;
+            }
+            Ok::<(), Failure>(())
+        };
+        errors.note(sent.await);
+        if job.mode == Mode::Pause {
+            tokio::time::sleep(PAUSE).await;
         }
     }
-    Ok(())
+    Ok(errors)
 }
 
 /// reqwest behind reqwest-middleware with `RetryTransientMiddleware`, which retries 5xx answers.
@@ -256,13 +363,12 @@ async fn hyper_util_client(
 async fn reqwest_retry(
     job: &Job<'_>,
     certificates: &[CertificateDer<'static>],
-) -> Result<(), Failure> {
+) -> Result<Errors, Failure> {
     let policy = ExponentialBackoff::builder()
         .retry_bounds(Duration::from_millis(1), Duration::from_millis(1))
         .build_with_max_retries(5);
     let client = ClientBuilder::new(reqwest_client(certificates)?)
         .with(RetryTransientMiddleware::new_with_policy(policy))
         .build();
-    async_requests!(client, job);
-    Ok(())
+    Ok(async_requests!(client, job))
 }
