@@ -54,9 +54,23 @@ pub(super) fn handshake_mark(handshake: Handshake) -> (&'static str, &'static st
     }
 }
 
-/// What the mark at the end of a lane says, and, on HTTPS, the mark at its start.
-pub(super) fn endings_legend(out: &mut String, x: f64, y: f64, https: bool) {
+/// The mark at the end of a lane a fault ended (its spelling in the lane's tooltip), whatever
+/// the ending.
+pub(super) const FAULT_MARK: (&str, &str) = ("↯", "#b8860b");
+
+/// What else a timeline may need to explain: TLS handshakes, faults, unanswered requests.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Shown {
+    pub(super) https: bool,
+    pub(super) faults: bool,
+    pub(super) unanswered: bool,
+}
+
+/// What the mark at the end of a lane says, and, on HTTPS, the mark at its start; with faults or
+/// unanswered requests, their marks too.
+pub(super) fn endings_legend(out: &mut String, x: f64, y: f64, shown: Shown) {
     let mut left = x;
+    let https = shown.https;
     if https {
         for handshake in [Handshake::Full, Handshake::Resumed, Handshake::Failed] {
             let (glyph, colour, label) = handshake_mark(handshake);
@@ -83,6 +97,24 @@ pub(super) fn endings_legend(out: &mut String, x: f64, y: f64, https: bool) {
             left + 16.0,
         );
         left += 24.0 + 6.6 * label.len() as f64;
+    }
+    if shown.faults {
+        let (glyph, colour) = FAULT_MARK;
+        let label = "ended by a fault";
+        let _ = write!(
+            out,
+            r##"<text x="{left}" y="{y}" fill="{colour}">{glyph}</text><text x="{}" y="{y}">{label}</text>"##,
+            left + 16.0,
+        );
+        left += 24.0 + 6.6 * label.len() as f64;
+    }
+    if shown.unanswered {
+        let _ = write!(
+            out,
+            r##"<rect x="{left}" y="{}" width="12" height="12" fill="none" stroke="#555" stroke-dasharray="3 2"/><text x="{}" y="{y}">request never answered whole</text>"##,
+            y - 10.0,
+            left + 16.0,
+        );
     }
 }
 

@@ -4,8 +4,8 @@ use std::fmt::Write;
 
 use super::MAX_ROWS;
 use super::marks::{
-    REUSED, SINGLE, UNUSED, end_mark, ending_name, endings_legend, handshake_mark, handshake_name,
-    legend,
+    FAULT_MARK, REUSED, SINGLE, Shown, UNUSED, end_mark, ending_name, endings_legend,
+    handshake_mark, handshake_name, legend,
 };
 use crate::report::{AcceptedConnection, Snapshot};
 
@@ -64,8 +64,12 @@ pub fn svg(title: &str, snapshot: &Snapshot) -> String {
         escape(&counts_line(snapshot)),
     );
     legend(&mut out, 10.0, 60.0);
-    let https = snapshot.connections.iter().any(|c| c.tls.is_some());
-    endings_legend(&mut out, 10.0, 80.0, https);
+    let shown = Shown {
+        https: snapshot.connections.iter().any(|c| c.tls.is_some()),
+        faults: snapshot.connections.iter().any(|c| c.fault.is_some()),
+        unanswered: snapshot.requests.iter().any(|r| !r.answered),
+    };
+    endings_legend(&mut out, 10.0, 80.0, shown);
     for (index, row) in rows.iter().enumerate() {
         let top = HEADER_HEIGHT + row_height * index as f64;
         draw_row(&mut out, row, snapshot, &layout, top, index);
@@ -236,10 +240,17 @@ fn draw_row(
         .filter(|r| ids.contains(&r.connection.get()))
     {
         let left = x(request.received.order) - step * 0.45;
+        // An unanswered request is hollow: drawn, dashed, never filled.
+        let paint = if request.answered {
+            format!(r##"fill="{colour}""##)
+        } else {
+            format!(r##"fill="none" stroke="{colour}" stroke-dasharray="3 2""##)
+        };
         let _ = write!(
             out,
-            r##"<rect class="request" data-number="{}" x="{left:.2}" y="{:.2}" width="{:.2}" height="{block:.2}" rx="2" fill="{colour}"/>"##,
+            r##"<rect class="request" data-number="{}" data-answered="{}" x="{left:.2}" y="{:.2}" width="{:.2}" height="{block:.2}" rx="2" {paint}/>"##,
             request.number,
+            request.answered,
             middle - block / 2.0,
             (step * 0.9).max(0.5),
         );
@@ -267,14 +278,16 @@ fn draw_row(
         }
     }
     for connection in row.connections {
-        let (Some(closed), Some((glyph, colour))) =
-            (connection.closed_at, end_mark(connection.ended))
-        else {
+        let (Some(closed), Some(mark)) = (connection.closed_at, end_mark(connection.ended)) else {
             continue;
         };
+        let (glyph, colour) = connection.fault.map_or(mark, |_| FAULT_MARK);
+        let fault = connection
+            .fault
+            .map_or_else(String::new, |fault| format!(r##" data-fault="{fault}""##));
         let _ = write!(
             out,
-            r##"<text class="end" data-ended="{}" x="{:.2}" y="{:.2}" font-size="{mark_size}" fill="{colour}" text-anchor="middle">{glyph}</text>"##,
+            r##"<text class="end" data-ended="{}"{fault} x="{:.2}" y="{:.2}" font-size="{mark_size}" fill="{colour}" text-anchor="middle">{glyph}</text>"##,
             ending_name(connection.ended),
             x(closed.order),
             middle + mark_size * 0.35,
@@ -288,8 +301,11 @@ fn tooltip(row: &Row<'_>) -> String {
     row.connections
         .iter()
         .map(|c| {
+            let fault = c
+                .fault
+                .map_or_else(String::new, |fault| format!(" by the fault {fault}"));
             let closed = c.closed_at.map_or("still open".to_owned(), |m| {
-                format!("{} at {:?}", c.ended, m.at)
+                format!("{}{fault} at {:?}", c.ended, m.at)
             });
             format!(
                 "connection {}: {} request(s), accepted at {:?}, {closed}",

@@ -6,7 +6,7 @@
 //! here and checked for staleness; regenerate them with
 //! `KEEPALIVE_PROBE_BLESS=1 cargo test --test suite timeline::`.
 
-use keepalive_probe::{Ending, Report, Server, Snapshot, timeline};
+use keepalive_probe::{CloseBy, Ending, Fault, Report, Server, Snapshot, timeline};
 use pretty_assertions::assert_eq;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -177,6 +177,40 @@ async fn each_lane_ends_with_a_mark_for_how_it_ended() {
     let unread = timeline::svg("unread", &five_requests(1024 * 1024, false).await);
     assert_eq!(end_marks(&read), ["client_closed"]);
     assert_eq!(end_marks(&unread), vec!["client_reset"; 5]);
+}
+
+/// A fault is on the picture: the lane it ended ends with the fault's mark, naming it, and the
+/// request it closed on is drawn hollow (`data-answered="false"`), the others filled.
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn a_fault_and_the_request_it_left_unanswered_are_marked() {
+    let server = Server::builder()
+        .fault(Fault::close_on_request(2, CloseBy::Rst))
+        .start()
+        .await
+        .unwrap();
+    let client = client();
+    for _ in 0..3 {
+        if let Ok(response) = client.get(server.url()).send().await {
+            response.bytes().await.unwrap();
+        }
+    }
+    drop(client);
+    let snapshot = server.snapshot_within(SETTLE).await.unwrap();
+    let svg = timeline::svg("fault", &snapshot);
+    let document = roxmltree::Document::parse(&svg).expect("the timeline is well-formed XML");
+    let faults: Vec<Option<&str>> = document
+        .descendants()
+        .filter(|node| node.attribute("class") == Some("end"))
+        .map(|node| node.attribute("data-fault"))
+        .collect();
+    assert_eq!(faults, [Some("close-on-request=2:rst"), None]);
+    let answered: Vec<&str> = document
+        .descendants()
+        .filter(|node| node.attribute("class") == Some("request"))
+        .filter_map(|node| node.attribute("data-answered"))
+        .collect();
+    assert_eq!(answered, ["true", "false", "true"]);
+    assert!(svg.contains("request never answered whole"), "{svg}");
 }
 
 /// README's pictures: the seed article's experiment, five requests with the body read to the end
