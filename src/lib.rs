@@ -51,11 +51,13 @@
 //! Everything is at the root:
 //! - the server: [`Server`], [`ServerBuilder`], [`StartError`], [`StillOpen`], [`routes`] and
 //!   [`MAX_BODY_BYTES`], [`connection_id`] with [`CONNECTION_ID_HEADER`] and
-//!   [`REQUEST_NUMBER_HEADER`], [`Event`];
+//!   [`REQUEST_NUMBER_HEADER`], [`REQUEST_ID_HEADER`], [`Event`];
+//! - its faults, the server closing, resetting, hinting or restarting under a client's pool:
+//!   [`Fault`] with [`CloseBy`], [`IdleEnd`] and [`AfterTruncation`], [`ParseFaultError`];
 //! - what it reports: [`Report`], [`Endings`] and [`Ending`], [`Snapshot`] with its
 //!   [`AcceptedConnection`]s and [`ReceivedRequest`]s, [`Moment`], [`ConnectionId`] and
 //!   [`ParseConnectionIdError`], [`Handshakes`], [`Handshake`] and [`TlsSeen`];
-//! - the guard: [`Leak`] and [`ResetConnection`];
+//! - the guard: [`Leak`], [`ResetConnection`] and [`UnansweredRequest`];
 //! - the client's view: [`ConnectionTracker`], [`ClientReport`], [`ServedBy`], [`TrackedId`],
 //!   [`TrackedConnection`], [`UntrackedResponse`], and the layer types [`TrackerLayer`] and
 //!   [`TrackerService`] that `connector_layer` needs to name;
