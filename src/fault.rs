@@ -52,13 +52,15 @@ pub enum AfterTruncation {
 }
 
 /// One fault, applied to every connection of a server; several combine
-/// ([`ServerBuilder::fault`](crate::ServerBuilder::fault)).
+/// ([`ServerBuilder::fault`](crate::ServerBuilder::fault)). Build one with its constructor
+/// ([`Fault::close_on_request`] and the others), or parse its spelling.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Fault {
     /// Reads the `request`-th request on each connection whole (its body included), then closes
     /// the connection without answering: the idle-timeout race made exact. The request is on the
     /// books, unanswered.
+    #[non_exhaustive]
     CloseOnRequest {
         /// Which request on the connection, 1 for the first.
         request: usize,
@@ -67,6 +69,7 @@ pub enum Fault {
     },
     /// Ends a connection idle for `after`: no request in flight since its last response was
     /// written (or since its accept).
+    #[non_exhaustive]
     IdleClose {
         /// How long a connection may stay idle.
         after: Duration,
@@ -75,12 +78,14 @@ pub enum Fault {
     },
     /// Answers the `response`-th request on each connection with `Connection: close`, and closes
     /// the connection after it, as a server draining its connections does.
+    #[non_exhaustive]
     ConnectionClose {
         /// Which response on the connection, 1 for the first.
         response: usize,
     },
     /// Every response carries `Keep-Alive: timeout=N[, max=M]`, the hint some clients honour
     /// (Node, undici) and others ignore (hyper).
+    #[non_exhaustive]
     KeepAliveHint {
         /// The `timeout` parameter, whole seconds.
         timeout_secs: u64,
@@ -89,9 +94,11 @@ pub enum Fault {
     },
     /// A connection older than this is ended: an idle one is closed by FIN at once, and a busy
     /// one answers its response with `Connection: close`.
+    #[non_exhaustive]
     MaxAge(Duration),
     /// The `response`-th response on each connection sends its headers and `bytes` of its body,
     /// then the connection closes or stalls. The request is on the books, unanswered.
+    #[non_exhaustive]
     Truncate {
         /// Which response on the connection, 1 for the first.
         response: usize,
@@ -103,6 +110,7 @@ pub enum Fault {
     /// The `request`-th request the server receives (over all connections) is read whole, and
     /// then, unanswered, the server restarts: every connection is dropped and the listener bound
     /// again on the same port, as [`Server::restart`](crate::Server::restart) does.
+    #[non_exhaustive]
     RestartOnRequest {
         /// Which request, counted over the server's connections, 1 for the first.
         request: usize,
@@ -112,37 +120,37 @@ pub enum Fault {
 impl Fault {
     /// [`Fault::CloseOnRequest`].
     #[must_use]
-    pub fn close_on_request(request: usize, by: CloseBy) -> Fault {
+    pub const fn close_on_request(request: usize, by: CloseBy) -> Fault {
         Fault::CloseOnRequest { request, by }
     }
 
     /// [`Fault::IdleClose`].
     #[must_use]
-    pub fn idle_close(after: Duration, then: IdleEnd) -> Fault {
+    pub const fn idle_close(after: Duration, then: IdleEnd) -> Fault {
         Fault::IdleClose { after, then }
     }
 
     /// [`Fault::ConnectionClose`].
     #[must_use]
-    pub fn connection_close_on(response: usize) -> Fault {
+    pub const fn connection_close_on(response: usize) -> Fault {
         Fault::ConnectionClose { response }
     }
 
     /// [`Fault::KeepAliveHint`].
     #[must_use]
-    pub fn keep_alive_hint(timeout_secs: u64, max: Option<usize>) -> Fault {
+    pub const fn keep_alive_hint(timeout_secs: u64, max: Option<usize>) -> Fault {
         Fault::KeepAliveHint { timeout_secs, max }
     }
 
     /// [`Fault::MaxAge`].
     #[must_use]
-    pub fn max_age(age: Duration) -> Fault {
+    pub const fn max_age(age: Duration) -> Fault {
         Fault::MaxAge(age)
     }
 
     /// [`Fault::Truncate`].
     #[must_use]
-    pub fn truncate(response: usize, bytes: usize, then: AfterTruncation) -> Fault {
+    pub const fn truncate(response: usize, bytes: usize, then: AfterTruncation) -> Fault {
         Fault::Truncate {
             response,
             bytes,
@@ -152,7 +160,7 @@ impl Fault {
 
     /// [`Fault::RestartOnRequest`].
     #[must_use]
-    pub fn restart_on_request(request: usize) -> Fault {
+    pub const fn restart_on_request(request: usize) -> Fault {
         Fault::RestartOnRequest { request }
     }
 

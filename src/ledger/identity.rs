@@ -13,39 +13,34 @@ use std::sync::Arc;
 /// A request's identity, as a number.
 pub(crate) type Identity = u64;
 
-/// What a request's identity is made of, as it is logged (the body's digest comes later, as the
-/// body is read).
-#[derive(Debug, Clone)]
+/// What a request's identity is made of beyond its method and target, which its log entry keeps
+/// (the body's digest comes later, as the body is read). Nothing is hashed until a snapshot asks:
+/// the request path pays for no digest.
+#[derive(Debug, Clone, Default)]
 pub(crate) struct RequestKey {
     /// The `x-request-id` header, if the client sent one: then it alone is the identity.
     pub(crate) request_id: Option<Arc<str>>,
-    /// Method, target and `Content-Length`, hashed.
-    head: u64,
+    /// The `Content-Length` header, if any.
+    content_length: Option<u64>,
     /// The body's digest, as far as the server read it (0 for none).
     pub(crate) digest: u64,
 }
 
 impl RequestKey {
-    pub(crate) fn new(
-        request_id: Option<&str>,
-        method: &str,
-        target: &str,
-        content_length: Option<&[u8]>,
-    ) -> RequestKey {
-        let mut hasher = DefaultHasher::new();
-        (method, target, content_length).hash(&mut hasher);
+    pub(crate) fn new(request_id: Option<&str>, content_length: Option<u64>) -> RequestKey {
         RequestKey {
             request_id: request_id.map(Arc::from),
-            head: hasher.finish(),
+            content_length,
             digest: 0,
         }
     }
 
-    pub(crate) fn identity(&self) -> Identity {
+    /// The identity of the request with this key, `method` and `target`.
+    pub(crate) fn identity(&self, method: &str, target: &str) -> Identity {
         let mut hasher = DefaultHasher::new();
         match &self.request_id {
             Some(id) => (0u8, id).hash(&mut hasher),
-            None => (1u8, self.head, self.digest).hash(&mut hasher),
+            None => (1u8, method, target, self.content_length, self.digest).hash(&mut hasher),
         }
         hasher.finish()
     }
@@ -101,7 +96,7 @@ mod tests {
     use super::*;
 
     fn key(id: Option<&str>, target: &str) -> Identity {
-        RequestKey::new(id, "POST", target, Some(b"2")).identity()
+        RequestKey::new(id, Some(2)).identity("POST", target)
     }
 
     #[test]
@@ -130,10 +125,10 @@ mod tests {
     fn the_request_id_alone_names_a_request_that_has_one() {
         assert_eq!(key(Some("7"), "/a"), key(Some("7"), "/b"));
         assert_ne!(key(Some("7"), "/a"), key(None, "/a"));
-        let mut digested = RequestKey::new(None, "POST", "/a", Some(b"2"));
+        let mut digested = RequestKey::new(None, Some(2));
         let mut digest = BodyDigest::default();
         digest.update(b"hi");
         digested.digest = digest.finish();
-        assert_ne!(digested.identity(), key(None, "/a"));
+        assert_ne!(digested.identity("POST", "/a"), key(None, "/a"));
     }
 }

@@ -289,20 +289,16 @@ mod tests {
         "127.0.0.1:9".parse().expect("literal address")
     }
 
-    fn key(target: &str) -> RequestKey {
-        RequestKey::new(None, "GET", target, None)
-    }
-
     #[tokio::test(start_paused = true)]
     async fn the_snapshot_orders_requests_across_connections_as_received() {
         let ledger = Ledger::new(None);
         let first = ledger.open(peer());
         let second = ledger.open(peer());
-        ledger.count_request(&first, &http::Method::GET, "/a", key("/a"));
-        ledger.count_request(&second, &http::Method::GET, "/b?x=1", key("/b?x=1"));
-        ledger.count_request(&first, &http::Method::POST, "/c", key("/c"));
+        ledger.count_request(&first, &http::Method::GET, "/a", RequestKey::default());
+        ledger.count_request(&second, &http::Method::GET, "/b?x=1", RequestKey::default());
+        ledger.count_request(&first, &http::Method::POST, "/c", RequestKey::default());
         for (record, numbers) in [(&first, 1..=2), (&second, 1..=1)] {
-            numbers.for_each(|n| record.answered(n));
+            numbers.for_each(|n| record.responded(n, true));
         }
         assert_eq!(ledger.close(&second), Some((1, Ending::ServerClosed)));
         assert_eq!(ledger.close(&second), None, "a record closes once");
@@ -357,8 +353,8 @@ mod tests {
             Ending::ClientClosed,
         ] {
             let record = ledger.open(peer());
-            ledger.count_request(&record, &http::Method::GET, "/", key("/"));
-            record.answered(1);
+            ledger.count_request(&record, &http::Method::GET, "/", RequestKey::default());
+            record.responded(1, true);
             record.saw_ending(ending);
             ledger.close(&record);
         }

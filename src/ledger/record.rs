@@ -110,19 +110,13 @@ impl ConnectionRecord {
         state.requests.len()
     }
 
-    /// Notes that the server began its response to request `number` (the head is on its way).
-    pub(crate) fn responded(&self, number: usize) {
-        if let Some(request) = self.state().requests.get_mut(number - 1) {
-            request.answer.responded = true;
-        }
-    }
-
-    /// Notes that the response to request `number` was written whole.
-    pub(crate) fn answered(&self, number: usize) {
+    /// Notes how the response to request `number` ended: written whole (`answered`), or begun
+    /// and abandoned.
+    pub(crate) fn responded(&self, number: usize, answered: bool) {
         if let Some(request) = self.state().requests.get_mut(number - 1) {
             request.answer = Answer {
                 responded: true,
-                answered: true,
+                answered,
             };
         }
     }
@@ -144,7 +138,7 @@ impl ConnectionRecord {
         self.state()
             .requests
             .iter()
-            .map(|r| (r.key.identity(), r.answer))
+            .map(|r| (r.key.identity(r.method.as_str(), &r.path), r.answer))
             .collect()
     }
 
@@ -229,7 +223,11 @@ impl ConnectionRecord {
                 answered: r.answer.answered,
                 request_id: r.key.request_id.as_deref().map(str::to_owned),
             };
-            (request, r.key.identity(), r.answer)
+            (
+                request,
+                r.key.identity(r.method.as_str(), &r.path),
+                r.answer,
+            )
         }));
         AcceptedConnection {
             id: self.id,

@@ -99,7 +99,6 @@ impl AnsweredBody {
         bodiless: bool,
         truncate: Option<(Fault, usize, AfterTruncation)>,
     ) -> Self {
-        exchange.record.responded(exchange.number);
         AnsweredBody {
             inner,
             exchange,
@@ -115,9 +114,9 @@ impl AnsweredBody {
             return;
         }
         self.ended = true;
-        if answered {
-            self.exchange.record.answered(self.exchange.number);
-        }
+        self.exchange
+            .record
+            .responded(self.exchange.number, answered);
         self.exchange.faults.response_ended();
     }
 

@@ -72,11 +72,16 @@ pub(super) struct ConnectionFaults {
     silent: AtomicBool,
     /// A maximum age passed while a request was in flight: its response says close.
     draining: AtomicBool,
-    activity: watch::Sender<Activity>,
+    /// In-flight requests and since when none has been, kept only for the idle and age faults
+    /// (the request path pays nothing for it otherwise).
+    activity: Option<watch::Sender<Activity>>,
 }
 
 impl ConnectionFaults {
     pub(super) fn new(faults: Vec<Fault>, accepted: Instant) -> Self {
+        let timed = faults
+            .iter()
+            .any(|fault| matches!(fault, Fault::IdleClose { .. } | Fault::MaxAge(_)));
         ConnectionFaults {
             faults,
             accepted,
@@ -84,9 +89,11 @@ impl ConnectionFaults {
             closing: Mutex::new(None),
             silent: AtomicBool::new(false),
             draining: AtomicBool::new(false),
-            activity: watch::Sender::new(Activity {
-                in_flight: 0,
-                idle_since: accepted,
+            activity: timed.then(|| {
+                watch::Sender::new(Activity {
+                    in_flight: 0,
+                    idle_since: accepted,
+                })
             }),
         }
     }
@@ -127,18 +134,21 @@ impl ConnectionFaults {
 
     /// A request arrived: the connection is busy until its response ends.
     pub(super) fn request_started(&self) {
-        self.activity
-            .send_modify(|activity| activity.in_flight += 1);
+        if let Some(activity) = &self.activity {
+            activity.send_modify(|activity| activity.in_flight += 1);
+        }
     }
 
     /// A response was written whole, or abandoned: once none is in flight, the connection idles.
     pub(super) fn response_ended(&self) {
-        self.activity.send_modify(|activity| {
-            activity.in_flight = activity.in_flight.saturating_sub(1);
-            if activity.in_flight == 0 {
-                activity.idle_since = Instant::now();
-            }
-        });
+        if let Some(activity) = &self.activity {
+            activity.send_modify(|activity| {
+                activity.in_flight = activity.in_flight.saturating_sub(1);
+                if activity.in_flight == 0 {
+                    activity.idle_since = Instant::now();
+                }
+            });
+        }
     }
 
     /// Ends the connection now, by `fault`, its socket closed as `how`.
@@ -167,7 +177,18 @@ impl ConnectionFaults {
             Fault::MaxAge(age) => Some((*fault, self.accepted + age)),
             _ => None,
         });
-        let mut activity = self.activity.subscribe();
+        let Some(activity) = &self.activity else {
+            // No timer: only a fault on an exchange ends the connection.
+            loop {
+                self.end_now.notified().await;
+                if let Some((fault, _)) =
+                    *self.closing.lock().unwrap_or_else(PoisonError::into_inner)
+                {
+                    return fault;
+                }
+            }
+        };
+        let mut activity = activity.subscribe();
         loop {
             let now = *activity.borrow_and_update();
             if let Some((fault, _)) = max_age.filter(|_| self.is_draining() && now.in_flight == 0) {

@@ -53,9 +53,9 @@ impl CountingService {
 }
 
 impl hyper::service::Service<Request<Incoming>> for CountingService {
-    type Response = Response<Body>;
+    type Response = Response<AnsweredBody>;
     type Error = Infallible;
-    type Future = Pin<Box<dyn Future<Output = Result<Response<Body>, Infallible>> + Send>>;
+    type Future = Pin<Box<dyn Future<Output = Result<Response<AnsweredBody>, Infallible>> + Send>>;
 
     fn call(&self, request: Request<Incoming>) -> Self::Future {
         let path = request
@@ -67,11 +67,11 @@ impl hyper::service::Service<Request<Incoming>> for CountingService {
             headers
                 .get(REQUEST_ID_HEADER)
                 .and_then(|id| id.to_str().ok()),
-            request.method().as_str(),
-            path,
-            headers
-                .get(header::CONTENT_LENGTH)
-                .map(HeaderValue::as_bytes),
+            // Only a request with a body has a length worth reading.
+            (!hyper::body::Body::is_end_stream(request.body()))
+                .then(|| headers.get(header::CONTENT_LENGTH))
+                .flatten()
+                .and_then(|length| length.to_str().ok()?.parse().ok()),
         );
         let number = self
             .shared
@@ -96,7 +96,15 @@ impl hyper::service::Service<Request<Incoming>> for CountingService {
             number,
             faults: Arc::clone(&self.faults),
         };
-        let request = request.map(|body| DigestedBody::new(body, exchanged.clone()));
+        // A body is digested as it is read (what tells a request sent again); most requests have
+        // none, and pay nothing.
+        let request = request.map(|body| {
+            if hyper::body::Body::is_end_stream(&body) {
+                Body::new(body)
+            } else {
+                Body::new(DigestedBody::new(body, exchanged.clone()))
+            }
+        });
         let connection_id = self.connection_id.clone();
         let mut router = self.shared.router.clone();
         let shared = Arc::clone(&self.shared);
@@ -111,8 +119,7 @@ impl hyper::service::Service<Request<Incoming>> for CountingService {
             if let Some((fault, by)) = unanswered {
                 // Read whole, so the socket holds nothing unread and a FIN is a FIN; then the
                 // connection's task (or the accept loop, for a restart) ends it unanswered.
-                let body = Body::new(request.into_body());
-                let _ = axum::body::to_bytes(body, usize::MAX).await;
+                let _ = axum::body::to_bytes(request.into_body(), usize::MAX).await;
                 if restart.is_some() {
                     shared.restart(fault);
                 } else {
@@ -123,10 +130,10 @@ impl hyper::service::Service<Request<Incoming>> for CountingService {
             // On a server with faults every body is read whole first, so that the digest a request
             // sent again is told by covers all of it, whatever the handler reads.
             let request = if shared.faults.is_empty() {
-                request.map(Body::new)
+                request
             } else {
                 let (head, body) = request.into_parts();
-                let whole = axum::body::to_bytes(Body::new(body), usize::MAX)
+                let whole = axum::body::to_bytes(body, usize::MAX)
                     .await
                     .unwrap_or_default();
                 Request::from_parts(head, Body::from(whole))
@@ -159,14 +166,10 @@ impl hyper::service::Service<Request<Incoming>> for CountingService {
                     response.status(),
                     StatusCode::NO_CONTENT | StatusCode::NOT_MODIFIED
                 );
-            Ok(response.map(|body| {
-                Body::new(AnsweredBody::new(
-                    body,
-                    exchanged,
-                    bodiless,
-                    exchange.truncate,
-                ))
-            }))
+            Ok(
+                response
+                    .map(|body| AnsweredBody::new(body, exchanged, bodiless, exchange.truncate)),
+            )
         })
     }
 }

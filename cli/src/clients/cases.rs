@@ -117,47 +117,32 @@ pub const CASES: [Case; 21] = [
     },
     faulted(
         "close on reuse (FIN), GET",
-        Fault::CloseOnRequest {
-            request: 2,
-            by: CloseBy::Fin,
-        },
+        Fault::close_on_request(2, CloseBy::Fin),
         Mode::Read,
     ),
     faulted(
         "close on reuse (RST), GET",
-        Fault::CloseOnRequest {
-            request: 2,
-            by: CloseBy::Rst,
-        },
+        Fault::close_on_request(2, CloseBy::Rst),
         Mode::Read,
     ),
     faulted(
         "close on reuse (FIN), POST",
-        Fault::CloseOnRequest {
-            request: 2,
-            by: CloseBy::Fin,
-        },
+        Fault::close_on_request(2, CloseBy::Fin),
         Mode::Post,
     ),
     faulted(
         "close on reuse (RST), POST",
-        Fault::CloseOnRequest {
-            request: 2,
-            by: CloseBy::Rst,
-        },
+        Fault::close_on_request(2, CloseBy::Rst),
         Mode::Post,
     ),
     faulted(
         "idle close (FIN) before reuse",
-        Fault::IdleClose {
-            after: IDLE_CLOSE,
-            then: IdleEnd::Fin,
-        },
+        Fault::idle_close(IDLE_CLOSE, IdleEnd::Fin),
         Mode::Pause,
     ),
     faulted(
         "Connection: close on the 3rd response",
-        Fault::ConnectionClose { response: 3 },
+        Fault::connection_close_on(3),
         Mode::Read,
     ),
 ];
