@@ -7,7 +7,8 @@
 //! timer on tokio's clock (which a test pauses), so the race happens the same way on every run.
 //!
 //! A fault is data, spelled as the CLI takes it (`close-on-request=2:rst`): its [`Display`] and
-//! [`FromStr`] are each other's inverse.
+//! [`FromStr`] are each other's inverse. The faults are HTTP/1's: over HTTP/2 hyper strips the
+//! `Connection` and `Keep-Alive` headers they rely on.
 //!
 //! [`Display`]: std::fmt::Display
 
@@ -37,8 +38,9 @@ pub enum IdleEnd {
     /// Keeps it open and never answers another request on it: a hung server or a black-holing
     /// middlebox.
     Silent,
-    /// Writes `408 Request Timeout` with `Connection: close`, then closes it with FIN, as Go's
-    /// and Node's servers do (plain HTTP; over HTTPS the close alone).
+    /// Writes `408 Request Timeout` with `Connection: close`, then closes it with FIN: what a
+    /// server that answers its timeouts sends (Node's answers a request not received within
+    /// `server.requestTimeout` so). Plain HTTP/1 only; over HTTPS the close alone.
     RequestTimeout,
 }
 
@@ -68,7 +70,7 @@ pub enum Fault {
         by: CloseBy,
     },
     /// Ends a connection idle for `after`: no request in flight since its last response was
-    /// written (or since its accept).
+    /// written (or since its accept). Of several, the first applies.
     #[non_exhaustive]
     IdleClose {
         /// How long a connection may stay idle.
@@ -92,8 +94,8 @@ pub enum Fault {
         /// The `max` parameter, if any.
         max: Option<usize>,
     },
-    /// A connection older than this is ended: an idle one is closed by FIN at once, and a busy
-    /// one answers its response with `Connection: close`.
+    /// A connection older than this is closed gracefully: hyper finishes the response in flight,
+    /// if any, then closes (FIN). Of several, the first applies.
     #[non_exhaustive]
     MaxAge(Duration),
     /// The `response`-th response on each connection sends its headers and `bytes` of its body,
@@ -168,10 +170,10 @@ impl Fault {
     pub const SPELLINGS: &'static str = "\
 close-on-request=K:fin|rst       read the K-th request on each connection, close without answering
 idle-close=DURATION:fin|rst|silent|408
-                                 end a connection idle for DURATION (100ms, 2s)
+                                 end a connection idle for DURATION (100ms, 2s; at most a day)
 connection-close=K               Connection: close on the K-th response, then close
 keep-alive-hint=SECONDS[:MAX]    Keep-Alive: timeout=SECONDS[, max=MAX] on every response
-max-age=DURATION                 end a connection older than DURATION
+max-age=DURATION                 close a connection older than DURATION, after its response
 truncate=K:BYTES:close|stall     the K-th response sends BYTES of its body, then closes or stalls
 restart-on-request=N             read the server's N-th request, then drop every connection and rebind";
 }
@@ -230,15 +232,19 @@ fn close_word(by: CloseBy) -> &'static str {
     }
 }
 
-/// A duration as the CLI spells it: `2s` when whole seconds, else `100ms`.
+/// A duration as the CLI spells it: `2s` when whole seconds, `100ms` when whole milliseconds,
+/// else `250us` (what is finer than a microsecond is left out).
 struct DurationText(Duration);
 
 impl fmt::Display for DurationText {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.0.subsec_nanos() == 0 {
-            write!(f, "{}s", self.0.as_secs())
+        let d = self.0;
+        if d.subsec_nanos() == 0 {
+            write!(f, "{}s", d.as_secs())
+        } else if d.subsec_nanos() % 1_000_000 == 0 {
+            write!(f, "{}ms", d.as_millis())
         } else {
-            write!(f, "{}ms", self.0.as_millis())
+            write!(f, "{}us", d.as_micros())
         }
     }
 }
@@ -317,19 +323,25 @@ impl FromStr for Fault {
     }
 }
 
-/// `100ms`, `2s`, `1m`: a whole number and a unit.
+/// `250us`, `100ms`, `2s`, `1m`: a whole number and a unit, at most a day.
 fn parse_duration(text: &str) -> Result<Duration, String> {
+    const DAY: Duration = Duration::from_secs(24 * 60 * 60);
     let digits = text.trim_end_matches(|c: char| c.is_ascii_alphabetic());
     let unit = &text[digits.len()..];
     let n: u64 = digits
         .parse()
         .map_err(|_| format!("{text:?} is not a duration such as 100ms or 2s"))?;
-    match unit {
-        "ms" => Ok(Duration::from_millis(n)),
-        "s" => Ok(Duration::from_secs(n)),
-        "m" => Ok(Duration::from_secs(n * 60)),
-        _ => Err(format!("{text:?}: the unit is ms, s or m")),
+    let duration = match unit {
+        "us" => Duration::from_micros(n),
+        "ms" => Duration::from_millis(n),
+        "s" => Duration::from_secs(n),
+        "m" => Duration::from_secs(n.saturating_mul(60)),
+        _ => return Err(format!("{text:?}: the unit is us, ms, s or m")),
+    };
+    if duration > DAY {
+        return Err(format!("{text:?} is longer than a day"));
     }
+    Ok(duration)
 }
 
 #[cfg(test)]
@@ -345,6 +357,7 @@ mod tests {
             "idle-close=2s:rst",
             "idle-close=5s:silent",
             "idle-close=1500ms:408",
+            "idle-close=250us:fin",
             "connection-close=3",
             "keep-alive-hint=5",
             "keep-alive-hint=5:100",
@@ -364,7 +377,8 @@ mod tests {
             ("close-on-request=2", "wrong number of parts"),
             ("close-on-request=0:fin", "positive whole number"),
             ("close-on-request=2:abort", "fin or rst"),
-            ("idle-close=5:fin", "unit is ms, s or m"),
+            ("idle-close=5:fin", "unit is us, ms, s or m"),
+            ("max-age=99999999999m", "longer than a day"),
             ("idle-close=soon:fin", "not a duration"),
             ("drop-everything=1", "unknown"),
             ("close-on-request", "NAME=VALUE"),

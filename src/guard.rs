@@ -98,6 +98,12 @@ impl fmt::Display for Leak {
                 )
             }
             Leak::Unanswered(requests) => {
+                if requests.is_empty() {
+                    f.write_str(
+                        "requests were never answered whole (on connections whose details a \
+                         capped ledger folded away)",
+                    )?;
+                }
                 for (index, request) in requests.iter().enumerate() {
                     let separator = if index == 0 { "" } else { "; " };
                     write!(
@@ -108,8 +114,9 @@ impl fmt::Display for Leak {
                 }
                 write!(
                     f,
-                    ": the client gave up on the response before the server had written it \
-                     (a timeout or a dropped future), and its connection went with it"
+                    ": the client gave up on a response before the server had written it (a \
+                     timeout, a dropped future) and lost its connection with it, or a server \
+                     fault closed on it"
                 )
             }
         }

@@ -65,7 +65,7 @@ impl BodyDigest {
 pub(crate) struct Resends {
     pub(crate) unanswered: usize,
     pub(crate) resent: usize,
-    /// The identities of the requests that got no response so far.
+    /// The identities of the requests that got no response and were not sent again yet.
     waiting: HashSet<Identity>,
 }
 
@@ -77,15 +77,24 @@ pub(crate) struct Answer {
     pub(crate) answered: bool,
 }
 
+/// The most identities the totals of folded connections keep waiting for a resend: a server left
+/// running with a capped ledger holds bounded memory; past it, the oldest are forgotten.
+const MOST_WAITING: usize = 10_000;
+
 impl Resends {
+    /// Counts one request, in the order received. A resend answers for the request it repeats:
+    /// a third arrival is a resend only if the second got no response either.
     pub(crate) fn feed(&mut self, identity: Identity, answer: Answer) {
-        if self.waiting.contains(&identity) {
+        if self.waiting.remove(&identity) {
             self.resent += 1;
         }
         if !answer.answered {
             self.unanswered += 1;
         }
         if !answer.responded {
+            if self.waiting.len() >= MOST_WAITING {
+                self.waiting.clear();
+            }
             self.waiting.insert(identity);
         }
     }
@@ -118,7 +127,12 @@ mod tests {
         resends.feed(key(None, "/b"), abandoned);
         resends.feed(key(None, "/a"), whole);
         resends.feed(key(None, "/b"), whole);
-        assert_eq!((resends.unanswered, resends.resent), (2, 1));
+        resends.feed(key(None, "/a"), whole);
+        assert_eq!(
+            (resends.unanswered, resends.resent),
+            (2, 1),
+            "a request answers once for the one it repeats"
+        );
     }
 
     #[test]

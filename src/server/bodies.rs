@@ -78,6 +78,8 @@ struct Truncation {
     fault: Fault,
     left: usize,
     then: AfterTruncation,
+    /// Bytes of the body were held back: it will not end whole.
+    cut: bool,
 }
 
 /// A response body that notes when it was written whole, or truncates it.
@@ -103,7 +105,12 @@ impl AnsweredBody {
             inner,
             exchange,
             bodiless,
-            truncation: truncate.map(|(fault, left, then)| Truncation { fault, left, then }),
+            truncation: truncate.map(|(fault, left, then)| Truncation {
+                fault,
+                left,
+                then,
+                cut: false,
+            }),
             ended: false,
         }
     }
@@ -121,7 +128,8 @@ impl AnsweredBody {
     }
 
     /// Sends at most what the truncation leaves; at its end closes (an error hyper answers by
-    /// closing the connection) or stalls.
+    /// closing the connection) or stalls. A body that ends first was sent whole: the truncation
+    /// never came.
     fn poll_truncated(
         &mut self,
         cx: &mut Context<'_>,
@@ -129,26 +137,37 @@ impl AnsweredBody {
         let Some(truncation) = &mut self.truncation else {
             return Poll::Ready(None);
         };
+        if !truncation.cut && self.inner.is_end_stream() {
+            self.end(true);
+            return Poll::Ready(None);
+        }
         if truncation.left == 0 {
-            self.exchange.record.ended_by_fault(truncation.fault);
             return match truncation.then {
-                AfterTruncation::Close => Poll::Ready(Some(Err(axum::Error::new(
-                    "the response was truncated (a fault)",
-                )))),
+                AfterTruncation::Close => {
+                    self.exchange.record.ended_by_fault(truncation.fault);
+                    Poll::Ready(Some(Err(axum::Error::new(
+                        "the response was truncated (a fault)",
+                    ))))
+                }
                 AfterTruncation::Stall => Poll::Pending,
             };
         }
         let polled = Pin::new(&mut self.inner).poll_frame(cx);
-        let Poll::Ready(Some(Ok(frame))) = polled else {
-            return polled;
-        };
-        match frame.into_data() {
-            Ok(mut data) => {
-                data.truncate(truncation.left);
-                truncation.left -= data.len();
-                Poll::Ready(Some(Ok(Frame::data(data))))
+        match polled {
+            Poll::Ready(Some(Ok(frame))) => match frame.into_data() {
+                Ok(mut data) => {
+                    truncation.cut |= data.len() > truncation.left;
+                    data.truncate(truncation.left);
+                    truncation.left -= data.len();
+                    Poll::Ready(Some(Ok(Frame::data(data))))
+                }
+                Err(frame) => Poll::Ready(Some(Ok(frame))),
+            },
+            Poll::Ready(None) => {
+                self.end(true);
+                Poll::Ready(None)
             }
-            Err(frame) => Poll::Ready(Some(Ok(frame))),
+            other => other,
         }
     }
 }
@@ -157,7 +176,8 @@ impl AnsweredBody {
 /// may not send one) was answered with its head; any other was abandoned.
 impl Drop for AnsweredBody {
     fn drop(&mut self) {
-        let answered = self.truncation.is_none() && (self.bodiless || self.inner.is_end_stream());
+        let cut = self.truncation.as_ref().is_some_and(|t| t.cut);
+        let answered = !cut && (self.bodiless || self.inner.is_end_stream());
         self.end(answered);
     }
 }

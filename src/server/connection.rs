@@ -10,7 +10,7 @@ use tokio::sync::Notify;
 use tokio::time::Instant;
 
 use super::ending::WatchedStream;
-use super::faults::ConnectionFaults;
+use super::faults::{ConnectionFaults, Ended};
 use super::service::CountingService;
 use super::shared::Shared;
 use crate::event::Event;
@@ -100,37 +100,45 @@ async fn serve_http<I>(
         Arc::clone(&faults),
     );
     let serving = shared.http.serve_connection(io, service);
-    // A client's broken bytes end its own connection, never the server: the error is the client's,
-    // and the ledger already holds what the connection did.
-    let served = async {
-        let _ = serving.await;
-    };
-    tokio::pin!(served);
+    tokio::pin!(serving);
     // hyper-util first reads a few bytes to tell HTTP/1 from HTTP/2, with no timeout, and hyper's
     // header timer starts only after that read: a client that sends one byte just before the
     // timeout and then nothing would stay open for nearly two timeouts. One deadline from the
     // accept to the first request covers both; hyper's timer covers the idle time after it.
-    let first_in_time = async {
-        match deadline {
-            Some(deadline) => tokio::time::timeout_at(deadline, first_request.notified())
-                .await
-                .is_ok(),
-            None => std::future::pending().await,
-        }
-    };
-    // Dropping hyper's connection drops the socket, which closes as the fault said.
-    let faulted = faults.ended(tls);
-    tokio::select! {
-        () = &mut served => {}
-        fault = faulted => record.ended_by_fault(fault),
-        in_time = first_in_time => {
-            if in_time {
-                tokio::select! {
-                    () = served => {}
-                    fault = faults.ended(tls) => record.ended_by_fault(fault),
+    let mut first_due = deadline;
+    loop {
+        tokio::select! {
+            // A client's broken bytes end its own connection, never the server: the error is the
+            // client's, and the ledger already holds what the connection did.
+            _ = serving.as_mut() => return,
+            arrived = first_request_by(first_due, &first_request) => {
+                if !arrived {
+                    return;
                 }
+                first_due = None;
             }
+            ended = faults.ended(tls) => match ended {
+                // Dropping hyper's connection drops the socket, which closes as the fault said.
+                Ended::Now(fault) => {
+                    record.ended_by_fault(fault);
+                    return;
+                }
+                Ended::Gracefully(fault) => {
+                    record.ended_by_fault(fault);
+                    serving.as_mut().graceful_shutdown();
+                }
+            },
         }
+    }
+}
+
+/// Whether the first request arrives by `due`; never resolves without a deadline.
+async fn first_request_by(due: Option<Instant>, first_request: &Notify) -> bool {
+    match due {
+        Some(due) => tokio::time::timeout_at(due, first_request.notified())
+            .await
+            .is_ok(),
+        None => std::future::pending().await,
     }
 }
 

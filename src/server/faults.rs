@@ -2,9 +2,12 @@
 //!
 //! The service asks what the k-th exchange gets ([`ConnectionFaults::exchange`]) and reports when
 //! a request starts and its response ends; the connection's task waits on [`ConnectionFaults::
-//! ended`], which resolves when a fault ends the connection (now, at an idle deadline, at a
-//! maximum age), then drops hyper's connection; the socket, dropped with it, closes as the fault
-//! said (FIN, RST, or a 408 first). Timers run on tokio's clock, so a paused test is exact.
+//! ended`], which resolves when a fault ends the connection: now (on the k-th request, at an idle
+//! deadline), when the task drops hyper's connection and the socket closes as the fault said
+//! (FIN, RST, or a 408 first), or gracefully (at a maximum age), when hyper finishes the response
+//! in flight and closes. Timers run on tokio's clock, so a paused test is exact.
+//!
+//! These faults are HTTP/1's: over HTTP/2 hyper strips `Connection` and `Keep-Alive` headers.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, PoisonError};
@@ -24,7 +27,7 @@ pub(super) enum SocketClose {
     RequestTimeout,
 }
 
-/// The bytes of the 408 an idle connection gets, as Go's server writes them.
+/// The bytes of the 408 an idle connection gets.
 pub(super) const REQUEST_TIMEOUT: &[u8] =
     b"HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n";
 
@@ -44,8 +47,8 @@ pub(super) struct Exchange {
     pub(super) close_unanswered: Option<(Fault, CloseBy)>,
     /// Never answer: the connection has gone silent.
     pub(super) silent: bool,
-    /// Answer with `Connection: close` (so does a draining connection's every response).
-    pub(super) connection_close: bool,
+    /// Answer with `Connection: close`, by this fault.
+    pub(super) connection_close: Option<Fault>,
     /// Send this many body bytes, then close or stall.
     pub(super) truncate: Option<(Fault, usize, AfterTruncation)>,
     /// A `Keep-Alive` header to add.
@@ -70,26 +73,39 @@ pub(super) struct ConnectionFaults {
     closing: Mutex<Option<(Fault, SocketClose)>>,
     /// An idle-close fault made it silent: no request is answered any more.
     silent: AtomicBool,
-    /// A maximum age passed while a request was in flight: its response says close.
-    draining: AtomicBool,
-    /// In-flight requests and since when none has been, kept only for the idle and age faults
-    /// (the request path pays nothing for it otherwise).
+    /// Its maximum age has passed (the graceful close is under way).
+    aged: AtomicBool,
+    /// In-flight requests and since when none has been, kept only for the idle fault (the
+    /// request path pays nothing for it otherwise).
     activity: Option<watch::Sender<Activity>>,
+    /// The `Keep-Alive` header every response gets, if a fault asks for one.
+    keep_alive: Option<HeaderValue>,
 }
 
 impl ConnectionFaults {
     pub(super) fn new(faults: Vec<Fault>, accepted: Instant) -> Self {
-        let timed = faults
+        let idles = faults
             .iter()
-            .any(|fault| matches!(fault, Fault::IdleClose { .. } | Fault::MaxAge(_)));
+            .any(|fault| matches!(fault, Fault::IdleClose { .. }));
+        let keep_alive = faults.iter().find_map(|fault| match *fault {
+            Fault::KeepAliveHint { timeout_secs, max } => {
+                let hint = match max {
+                    Some(max) => format!("timeout={timeout_secs}, max={max}"),
+                    None => format!("timeout={timeout_secs}"),
+                };
+                HeaderValue::from_str(&hint).ok()
+            }
+            _ => None,
+        });
         ConnectionFaults {
             faults,
             accepted,
             end_now: Notify::new(),
             closing: Mutex::new(None),
             silent: AtomicBool::new(false),
-            draining: AtomicBool::new(false),
-            activity: timed.then(|| {
+            aged: AtomicBool::new(false),
+            keep_alive,
+            activity: idles.then(|| {
                 watch::Sender::new(Activity {
                     in_flight: 0,
                     idle_since: accepted,
@@ -102,6 +118,7 @@ impl ConnectionFaults {
     pub(super) fn exchange(&self, number: usize) -> Exchange {
         let mut exchange = Exchange {
             silent: self.is_silent(),
+            keep_alive: self.keep_alive.clone(),
             ..Exchange::default()
         };
         for &fault in &self.faults {
@@ -110,7 +127,7 @@ impl ConnectionFaults {
                     exchange.close_unanswered.get_or_insert((fault, by));
                 }
                 Fault::ConnectionClose { response } if response == number => {
-                    exchange.connection_close = true;
+                    exchange.connection_close = Some(fault);
                 }
                 Fault::Truncate {
                     response,
@@ -118,13 +135,6 @@ impl ConnectionFaults {
                     then,
                 } if response == number => {
                     exchange.truncate.get_or_insert((fault, bytes, then));
-                }
-                Fault::KeepAliveHint { timeout_secs, max } => {
-                    let hint = match max {
-                        Some(max) => format!("timeout={timeout_secs}, max={max}"),
-                        None => format!("timeout={timeout_secs}"),
-                    };
-                    exchange.keep_alive = HeaderValue::from_str(&hint).ok();
                 }
                 _ => {}
             }
@@ -168,50 +178,42 @@ impl ConnectionFaults {
 
     /// Resolves with the fault that ends the connection, when one does; never without faults.
     /// Over HTTPS a 408 cannot be written below TLS: the idle connection closes by FIN.
-    pub(super) async fn ended(&self, tls: bool) -> Fault {
+    ///
+    /// Biased: a request that arrives at the instant a timer fires is seen first, so a busy
+    /// connection is never closed by an idle timer.
+    pub(super) async fn ended(&self, tls: bool) -> Ended {
         let idle = self.faults.iter().find_map(|fault| match *fault {
             Fault::IdleClose { after, then } => Some((*fault, after, then)),
             _ => None,
         });
         let max_age = self.faults.iter().find_map(|fault| match *fault {
-            Fault::MaxAge(age) => Some((*fault, self.accepted + age)),
+            // An age too long for the clock never comes.
+            Fault::MaxAge(age) => Some((*fault, self.accepted.checked_add(age)?)),
             _ => None,
         });
-        let Some(activity) = &self.activity else {
-            // No timer: only a fault on an exchange ends the connection.
-            loop {
-                self.end_now.notified().await;
-                if let Some((fault, _)) =
-                    *self.closing.lock().unwrap_or_else(PoisonError::into_inner)
-                {
-                    return fault;
-                }
-            }
-        };
-        let mut activity = activity.subscribe();
+        let mut activity = self.activity.as_ref().map(watch::Sender::subscribe);
         loop {
-            let now = *activity.borrow_and_update();
-            if let Some((fault, _)) = max_age.filter(|_| self.is_draining() && now.in_flight == 0) {
-                self.end(fault, SocketClose::Fin);
-            }
-            let idle_deadline = match idle {
-                Some((fault, after, then)) if now.in_flight == 0 && !self.is_silent() => {
-                    Some((fault, now.idle_since + after, then))
+            let now = activity.as_mut().map(|a| *a.borrow_and_update());
+            let idle_deadline = match (idle, now) {
+                (Some((fault, after, then)), Some(now))
+                    if now.in_flight == 0 && !self.is_silent() =>
+                {
+                    now.idle_since
+                        .checked_add(after)
+                        .map(|at| (fault, at, then))
                 }
                 _ => None,
             };
-            let age_deadline = max_age.filter(|_| !self.is_draining());
+            let age_deadline = max_age.filter(|_| !self.aged.load(Ordering::Acquire));
             tokio::select! {
+                biased;
                 () = self.end_now.notified() => {
-                    if let Some((fault, _)) = *self.closing.lock().unwrap_or_else(PoisonError::into_inner) {
-                        return fault;
+                    let closing = *self.closing.lock().unwrap_or_else(PoisonError::into_inner);
+                    if let Some((fault, _)) = closing {
+                        return Ended::Now(fault);
                     }
                 }
-                changed = activity.changed() => {
-                    if changed.is_err() {
-                        std::future::pending::<()>().await;
-                    }
-                }
+                () = changed(activity.as_mut()) => {}
                 () = sleep_until(idle_deadline.map(|(_, at, _)| at)), if idle_deadline.is_some() => {
                     let Some((fault, _, then)) = idle_deadline else { continue };
                     let how = match then {
@@ -225,14 +227,12 @@ impl ConnectionFaults {
                         }
                     };
                     self.end(fault, how);
+                    return Ended::Now(fault);
                 }
                 () = sleep_until(age_deadline.map(|(_, at)| at)), if age_deadline.is_some() => {
                     let Some((fault, _)) = age_deadline else { continue };
-                    if now.in_flight == 0 {
-                        self.end(fault, SocketClose::Fin);
-                    } else {
-                        self.draining.store(true, Ordering::Release);
-                    }
+                    self.aged.store(true, Ordering::Release);
+                    return Ended::Gracefully(fault);
                 }
             }
         }
@@ -241,11 +241,26 @@ impl ConnectionFaults {
     fn is_silent(&self) -> bool {
         self.silent.load(Ordering::Acquire)
     }
+}
 
-    /// A maximum age has passed: every response from now on says `Connection: close`.
-    pub(super) fn is_draining(&self) -> bool {
-        self.draining.load(Ordering::Acquire)
+/// How a fault ends a connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Ended {
+    /// At once: hyper's connection is dropped, and the socket closes as the fault said.
+    Now(Fault),
+    /// Gracefully: hyper finishes the response in flight, if any, then closes (HTTP/1 turns
+    /// keep-alive off; HTTP/2 sends GOAWAY).
+    Gracefully(Fault),
+}
+
+/// Resolves when `activity` changes; never without one (or once its sender is gone).
+async fn changed(activity: Option<&mut watch::Receiver<Activity>>) {
+    if let Some(activity) = activity {
+        if activity.changed().await.is_ok() {
+            return;
+        }
     }
+    std::future::pending().await
 }
 
 /// Sleeps until `deadline` (the caller's `if` guards `None`).

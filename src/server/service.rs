@@ -17,7 +17,6 @@ use super::faults::ConnectionFaults;
 use super::shared::Shared;
 use super::{CONNECTION_ID_HEADER, REQUEST_ID_HEADER, REQUEST_NUMBER_HEADER};
 use crate::event::Event;
-use crate::fault::CloseBy;
 use crate::ledger::{ConnectionRecord, RequestKey};
 use crate::panics::CatchUnwind;
 
@@ -110,21 +109,20 @@ impl hyper::service::Service<Request<Incoming>> for CountingService {
         let shared = Arc::clone(&self.shared);
         let id = self.record.id();
         Box::pin(async move {
+            // A restart comes first: it ends every connection, this one included.
+            if let Some(fault) = restart {
+                let _ = axum::body::to_bytes(request.into_body(), usize::MAX).await;
+                shared.restart(fault).await;
+                return std::future::pending().await;
+            }
             if exchange.silent {
                 return std::future::pending().await;
             }
-            let unanswered = exchange
-                .close_unanswered
-                .or(restart.map(|f| (f, CloseBy::Fin)));
-            if let Some((fault, by)) = unanswered {
+            if let Some((fault, by)) = exchange.close_unanswered {
                 // Read whole, so the socket holds nothing unread and a FIN is a FIN; then the
-                // connection's task (or the accept loop, for a restart) ends it unanswered.
+                // connection's task ends it, unanswered.
                 let _ = axum::body::to_bytes(request.into_body(), usize::MAX).await;
-                if restart.is_some() {
-                    shared.restart(fault);
-                } else {
-                    exchanged.faults.end(fault, by.into());
-                }
+                exchanged.faults.end(fault, by.into());
                 return std::future::pending().await;
             }
             // On a server with faults every body is read whole first, so that the digest a request
@@ -152,10 +150,11 @@ impl hyper::service::Service<Request<Incoming>> for CountingService {
             let headers = response.headers_mut();
             headers.insert(CONNECTION_ID_HEADER, connection_id);
             headers.insert(REQUEST_NUMBER_HEADER, HeaderValue::from(number));
-            if shared.connection_close
-                || exchange.connection_close
-                || exchanged.faults.is_draining()
-            {
+            if let Some(fault) = exchange.connection_close {
+                // hyper closes the connection after this response: the fault ended it.
+                exchanged.record.ended_by_fault(fault);
+            }
+            if shared.connection_close || exchange.connection_close.is_some() {
                 headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
             }
             if let Some(hint) = exchange.keep_alive {

@@ -54,8 +54,16 @@ impl Shared {
         (received == restart.1).then_some(restart.0)
     }
 
-    /// Has the accept loop restart, by `fault`. A full queue means a restart is already due.
-    pub(super) fn restart(&self, fault: Fault) {
-        let _ = self.commands.try_send(Command::Restart(Some(fault), None));
+    /// Has the accept loop restart, by `fault`, and returns once it has (or the server is gone).
+    pub(super) async fn restart(&self, fault: Fault) {
+        let (done, restarted) = tokio::sync::oneshot::channel();
+        if self
+            .commands
+            .send(Command::Restart(Some(fault), Some(done)))
+            .await
+            .is_ok()
+        {
+            let _ = restarted.await;
+        }
     }
 }

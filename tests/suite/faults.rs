@@ -10,7 +10,9 @@
 use std::time::Duration;
 
 use keepalive_probe::scenario::{self, Method};
-use keepalive_probe::{CloseBy, Ending, Fault, IdleEnd, Leak, REQUEST_ID_HEADER, Report, Server};
+use keepalive_probe::{
+    AfterTruncation, CloseBy, Ending, Fault, IdleEnd, Leak, REQUEST_ID_HEADER, Report, Server,
+};
 use pretty_assertions::assert_eq;
 use rstest::rstest;
 
@@ -236,4 +238,49 @@ async fn the_leak_guard_fails_on_a_download_the_client_gave_up() {
             .starts_with("request 1 on connection 1 (GET /drip/100) was never answered whole"),
         "{leak}"
     );
+}
+
+/// A maximum age that passes while a response is streaming (`/drip/10`, ten seconds long, against
+/// a 5 s age): hyper's graceful shutdown lets the response finish whole, then closes. The next
+/// request, after a pause, opens a new connection.
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn a_connection_past_its_age_finishes_its_response_then_closes() {
+    let server = Server::builder()
+        .fault(Fault::max_age(Duration::from_secs(5)))
+        .start()
+        .await
+        .unwrap();
+    let client = reqwest_builder().build().unwrap();
+    let body = client.get(server.url_for("/drip/10")).send().await.unwrap();
+    assert_eq!(body.bytes().await.unwrap().len(), 10);
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    client.get(server.url()).send().await.unwrap();
+    drop(client);
+    let snapshot = server.snapshot_within(SETTLE).await.unwrap();
+    assert_eq!(
+        snapshot.report,
+        Report::closed([1, 1]).ended_each([Ending::ServerClosed, Ending::ClientClosed])
+    );
+    assert_eq!(
+        snapshot.connections[0].fault,
+        Some(Fault::max_age(Duration::from_secs(5)))
+    );
+}
+
+/// A truncation longer than the body never comes: the response is sent whole, answered, and no
+/// fault is on the books.
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn a_truncation_longer_than_the_body_never_comes() {
+    let server = Server::builder()
+        .fault(Fault::truncate(1, 100, AfterTruncation::Close))
+        .start()
+        .await
+        .unwrap();
+    let client = reqwest_builder().build().unwrap();
+    let body = client.get(server.url()).send().await.unwrap();
+    assert_eq!(body.text().await.unwrap(), "ok");
+    drop(client);
+    let snapshot = server.snapshot_within(SETTLE).await.unwrap();
+    assert_eq!(snapshot.report, Report::closed([1]));
+    assert_eq!(snapshot.connections[0].fault, None);
 }

@@ -47,3 +47,11 @@ pub fn mishaps(errors: usize, resent: usize) -> String {
         format!(", {brief}")
     }
 }
+
+/// Unanswered requests in brief, after a comma: `, 2 unanswered`; nothing when none.
+pub fn unanswered(n: usize) -> String {
+    match n {
+        0 => String::new(),
+        n => format!(", {n} unanswered"),
+    }
+}

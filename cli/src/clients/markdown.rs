@@ -6,8 +6,9 @@
 //! bounds.
 
 use super::brief;
-use super::cases::{CASES, Expect, describe_endings, expect, why};
+use super::cases::{CASES, Expect, describe_endings, expect};
 use super::catalog::Client;
+use super::why::why;
 
 pub fn table() -> String {
     let mut out = String::from("| case |");

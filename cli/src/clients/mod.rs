@@ -17,6 +17,8 @@ mod row;
 mod run;
 mod rust_driver;
 mod toolchains;
+mod verdict;
+mod why;
 
 use std::collections::BTreeMap;
 use std::process::ExitCode;
@@ -24,7 +26,7 @@ use std::process::ExitCode;
 use self::cases::{CASES, Case, Expect, expect};
 use self::catalog::Client;
 use self::row::Row;
-use self::run::Observation;
+use self::verdict::holds;
 
 /// The options of `clients`.
 #[derive(Debug, clap::Args)]
@@ -303,105 +305,4 @@ async fn run_cases(client: Client, cases: &[Case], repeat: usize) -> Vec<Outcome
         }
     }
     outcomes
-}
-
-/// Whether an observation is what the expectation says; `view` is `Some(resumed)` for a client
-/// that prints its own view of its connections (with its resumed sessions when `resumed`),
-/// checked on every exact case. (Where the count races, Go's view leaves out a connection it dialed and never
-/// used.)
-fn holds(expected: Expect, observation: &Observation, view: Option<bool>) -> bool {
-    match expected {
-        Expect::Exact(per_connection, ended, handshakes) => {
-            observation.failed.is_none()
-                && observation.requests_per_connection == per_connection
-                && cases::endings_hold(ended, per_connection.len(), &observation.ended)
-                && observation.tls == handshakes
-                && view.is_none_or(|tls| view_agrees(observation, tls))
-        }
-        Expect::Faulted(faulted) => {
-            observation.failed.is_none()
-                && observation.requests_per_connection == faulted.per_connection
-                && cases::endings_hold(
-                    faulted.ended,
-                    faulted.per_connection.len(),
-                    &observation.ended,
-                )
-                && observation.errors == faulted.errors
-                && observation.unanswered == faulted.unanswered
-                && observation.resent == faulted.resent
-                && view.is_none_or(|_| view_agrees(observation, false))
-        }
-        Expect::Race(at_most) => {
-            let per_connection = &observation.requests_per_connection;
-            observation.failed.is_none()
-                && per_connection.iter().sum::<usize>() == cases::REQUESTS
-                && per_connection.len() <= at_most
-                && per_connection.first().is_some_and(|&first| first >= 1)
-        }
-        Expect::NotApplicable => true,
-    }
-}
-
-/// Whether the client's own view is exactly `connections=N` (and ` resumed=K`) with the
-/// server's count of connections and resumed handshakes. A line missing or of another shape
-/// disagrees.
-fn view_agrees(observation: &Observation, resumed: bool) -> bool {
-    let mut expected = format!("connections={}", observation.requests_per_connection.len());
-    if resumed {
-        expected.push_str(&format!(" resumed={}", observation.tls.resumed));
-    }
-    let view = observation.client_view.as_deref();
-    // A failed call's first error follows the view, for the reader.
-    view.and_then(|view| view.split("; first error: ").next()) == Some(expected.as_str())
-}
-
-#[cfg(test)]
-mod tests {
-    use keepalive_probe::{Endings, Handshakes};
-
-    use super::{Observation, view_agrees};
-
-    fn five_connections_four_resumed(client_view: &str) -> Observation {
-        Observation {
-            requests_per_connection: vec![1; 5],
-            ended: Endings::default(),
-            tls: Handshakes::new(1, 4, 0),
-            unanswered: 0,
-            resent: 0,
-            errors: 0,
-            failed: None,
-            client_view: Some(client_view.to_owned()),
-        }
-    }
-
-    #[test]
-    fn a_client_view_that_agrees_with_the_server_holds() {
-        assert!(view_agrees(
-            &five_connections_four_resumed("connections=5 resumed=4"),
-            true
-        ));
-        assert!(view_agrees(
-            &five_connections_four_resumed("connections=5"),
-            false
-        ));
-    }
-
-    #[test]
-    fn a_client_view_that_disagrees_or_is_missing_fails() {
-        for view in [
-            "connections=1 resumed=4",
-            "connections=5 resumed=0",
-            "connections=5",
-            "done",
-            "",
-        ] {
-            assert!(
-                !view_agrees(&five_connections_four_resumed(view), true),
-                "{view:?}"
-            );
-        }
-        let mut no_line = five_connections_four_resumed("");
-        no_line.client_view = None;
-        assert!(!view_agrees(&no_line, false));
-    }
 }

@@ -127,11 +127,13 @@ fn describe(expected: Expect) -> String {
             cases::describe_endings(ended, per_connection.len()),
             brief::handshakes(&handshakes)
         ),
+        // As the observed outcome reads: `[2, 2, 1] 1 FIN + 2 server, 2 errors, 2 unanswered`.
         Expect::Faulted(faulted) => format!(
-            "{:?} {}{}",
+            "{:?} {}{}{}",
             faulted.per_connection,
             cases::describe_endings(faulted.ended, faulted.per_connection.len()),
-            brief::mishaps(faulted.errors, faulted.resent)
+            brief::mishaps(faulted.errors, faulted.resent),
+            brief::unanswered(faulted.unanswered)
         ),
         Expect::Race(at_most) => format!(
             "race: {} requests served once on at most {at_most} connections, none failed",

@@ -43,16 +43,13 @@ impl Observation {
     /// The outcome in one word-like string, for tallies: the per-connection counts and how the
     /// connections ended, or the failure.
     pub fn summary(&self) -> String {
-        let unanswered = match self.unanswered {
-            0 => String::new(),
-            n => format!(", {n} unanswered"),
-        };
         let counts = format!(
-            "{:?} {}{}{}{unanswered}",
+            "{:?} {}{}{}{}",
             self.requests_per_connection,
             brief::endings(&self.ended),
             brief::handshakes(&self.tls),
             brief::mishaps(self.errors, self.resent),
+            brief::unanswered(self.unanswered),
         );
         match &self.failed {
             None => counts,

@@ -5,9 +5,11 @@
 mod clients;
 mod matrix;
 mod run;
+mod run_faults;
 mod run_signals;
 mod run_tls;
 mod serve;
+mod serve_usage;
 mod slow_reader;
 
 #[path = "../support/ring.rs"]

@@ -4,7 +4,8 @@
 use pretty_assertions::assert_eq;
 use serde_json::json;
 
-use crate::run::{answered, run};
+use crate::run::run;
+use crate::run_faults::answered;
 
 /// `run --tls`: curl trusts the server's CA through `{ca}` and reuses one connection, so one full
 /// TLS handshake; the JSON report counts handshakes and names each connection's.
