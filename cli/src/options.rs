@@ -51,6 +51,22 @@ pub struct ServeOptions {
     /// idle-close=100ms:fin; repeat to combine (--help lists them).
     #[arg(long, value_name = "FAULT", long_help = fault_help())]
     fault: Vec<Fault>,
+    /// Relay every connection to this server (HOST:PORT: wiremock, a container, any server)
+    /// instead of answering it: each client connection gets an upstream connection of its own,
+    /// bytes pass unchanged, and the relay's ledger is the report.
+    #[arg(long, value_name = "HOST:PORT", value_parser = parse_upstream, conflicts_with_all = ["tls", "fault"])]
+    to: Option<SocketAddr>,
+}
+
+/// `--to`'s HOST:PORT, resolved once, at start: its first address.
+fn parse_upstream(text: &str) -> Result<SocketAddr, String> {
+    use std::net::ToSocketAddrs;
+    let mut addrs = text
+        .to_socket_addrs()
+        .map_err(|error| format!("not a HOST:PORT that resolves: {error}"))?;
+    addrs
+        .next()
+        .ok_or_else(|| format!("{text} resolves to no address"))
 }
 
 /// `--fault`'s long help: every spelling, from the library's list.
@@ -80,6 +96,9 @@ impl ServeOptions {
             .max_connection_details(self.max_connection_details);
         for fault in &self.fault {
             builder = builder.fault(*fault);
+        }
+        if let Some(upstream) = self.to {
+            builder = builder.relay_to(upstream);
         }
         if self.tls {
             builder = builder.tls(

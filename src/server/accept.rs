@@ -214,6 +214,7 @@ mod tests {
             faults: Vec::new(),
             requests_received: AtomicUsize::new(0),
             commands: mpsc::channel(1).0,
+            relay_to: None,
         });
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("binds");
         let _client = TcpStream::connect(listener.local_addr().expect("an address"))
@@ -246,6 +247,7 @@ mod tests {
             faults: Vec::new(),
             requests_received: AtomicUsize::new(0),
             commands: mpsc::channel(1).0,
+            relay_to: None,
         });
         let mut connections = JoinSet::new();
         let peer = "127.0.0.1:9".parse().expect("literal address");

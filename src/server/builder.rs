@@ -85,6 +85,7 @@ pub struct ServerBuilder {
     max_connection_details: Option<usize>,
     events: EventSink,
     faults: Vec<Fault>,
+    relay_to: Option<SocketAddr>,
     #[cfg(feature = "tls")]
     tls: Option<super::tls::TlsSettings>,
 }
@@ -102,6 +103,7 @@ impl Default for ServerBuilder {
             max_connection_details: None,
             events: EventSink::default(),
             faults: Vec::new(),
+            relay_to: None,
             #[cfg(feature = "tls")]
             tls: None,
         }
@@ -263,6 +265,38 @@ impl ServerBuilder {
         self
     }
 
+    /// Makes the server a counting relay in front of `upstream`, a server of your own (wiremock,
+    /// a container, anything on TCP): every connection a client opens is passed on, byte for
+    /// byte, over a connection of its own to `upstream`, and counted on this server's ledger as
+    /// its own connections are — ids, requests, how each ended, reports, timelines,
+    /// [`Snapshot::check_no_leak`](crate::Snapshot::check_no_leak).
+    ///
+    /// A FIN is passed on as a half-close and a reset as a reset, so the upstream sees what the
+    /// client does; the ledger says who closed first. HTTP/1 requests are counted from their
+    /// heads as they pass, and answered when their responses have passed whole; bytes it cannot
+    /// read as HTTP/1 (TLS, HTTP/2) pass all the same, uncounted. The relay serves nothing
+    /// itself: the routes, faults and TLS settings are not used.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// use keepalive_probe::{Report, Server};
+    ///
+    /// let upstream = Server::start().await.unwrap(); // stands for a server you already run
+    /// let relay = Server::builder().relay_to(upstream.addr()).start().await.unwrap();
+    /// # #[allow(deprecated)] let _ = rustls::crypto::ring::default_provider().install_default();
+    /// let client = reqwest::Client::builder().no_proxy().build().unwrap();
+    /// for _ in 0..3 {
+    ///     client.get(relay.url()).send().await.unwrap().bytes().await.unwrap();
+    /// }
+    /// drop(client);
+    /// assert_eq!(relay.report_when_closed().await, Report::closed([3]));
+    /// # }
+    /// ```
+    pub fn relay_to(mut self, upstream: SocketAddr) -> Self {
+        self.relay_to = Some(upstream);
+        self
+    }
+
     /// Serves HTTPS (feature `tls`): a certificate authority and a certificate for `localhost`
     /// and `127.0.0.1` are made at start, and every connection's handshake — full, resumed or
     /// failed, its version and ALPN — goes on its record. [`Server::url`] becomes
@@ -326,6 +360,7 @@ impl ServerBuilder {
             faults: self.faults,
             requests_received: AtomicUsize::new(0),
             commands: commands.clone(),
+            relay_to: self.relay_to,
         });
         let accept_loop = AcceptLoop {
             listener,

@@ -32,6 +32,11 @@ pub(super) async fn serve(
     // One deadline from the accept to the first request (see `serve_http`), the TLS handshake
     // included.
     let deadline = shared.header_read_timeout.map(|timeout| accepted + timeout);
+    if let Some(upstream) = shared.relay_to {
+        let client = WatchedStream::new(stream, Arc::clone(&record));
+        super::relay::relay(&shared, client, &record, upstream).await;
+        return;
+    }
     let faults = Arc::new(ConnectionFaults::new(shared.faults.clone(), accepted));
     let stream = WatchedStream::new(stream, Arc::clone(&record)).closing_as(Arc::clone(&faults));
     #[cfg(feature = "tls")]

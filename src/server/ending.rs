@@ -91,6 +91,10 @@ impl<S: SocketState> SocketState for WatchedStream<S> {
     fn bytes_not_received(&self) -> usize {
         self.inner.bytes_not_received()
     }
+
+    fn close_as(&self, how: SocketClose) {
+        self.inner.close_as(how);
+    }
 }
 
 /// A stream that tells its connection's record how it ended.

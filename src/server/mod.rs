@@ -19,7 +19,9 @@ mod certificate;
 mod connection;
 mod ending;
 mod faults;
+mod framing;
 mod http;
+mod relay;
 mod service;
 mod shared;
 #[cfg(feature = "tls")]

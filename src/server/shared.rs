@@ -1,6 +1,7 @@
 //! What every connection task shares: the ledger, the event sink, hyper's builder, the router
 //! and the per-server settings.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -34,6 +35,8 @@ pub(super) struct Shared {
     pub(super) requests_received: AtomicUsize,
     /// The accept loop, told to restart by a fault.
     pub(super) commands: mpsc::Sender<Command>,
+    /// Where a relay passes every connection on, instead of serving it.
+    pub(super) relay_to: Option<SocketAddr>,
 }
 
 impl Shared {

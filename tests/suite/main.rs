@@ -28,6 +28,7 @@ mod multi_thread;
 mod own_routes;
 mod panics;
 mod redirects;
+mod relay;
 mod request_body;
 mod rstest_cases;
 mod runtime_flavour;

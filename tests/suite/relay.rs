@@ -1,0 +1,164 @@
+//! The counting relay in front of a server the test did not write: every client connection is
+//! passed on over one upstream connection of its own, byte for byte, and counted on the relay's
+//! ledger. Here the upstream is a second counting server, so both sides of the relay are on
+//! books, and the two must agree: the relay adds no connection, merges none, and passes on how
+//! each ended.
+
+use keepalive_probe::{Ending, Report, Server};
+use pretty_assertions::assert_eq;
+
+use crate::support::client::reqwest_builder;
+use crate::support::settle::SETTLE;
+
+const MIB: usize = 1024 * 1024;
+
+/// An upstream with a `body_bytes` body, and a relay in front of it.
+async fn relayed(body_bytes: usize) -> (Server, Server) {
+    let upstream = Server::builder()
+        .body_bytes(body_bytes)
+        .start()
+        .await
+        .unwrap();
+    let relay = Server::builder()
+        .relay_to(upstream.addr())
+        .start()
+        .await
+        .unwrap();
+    (upstream, relay)
+}
+
+/// Five GETs read to the end through the relay: one connection on each side, five requests,
+/// each answered, closed by the client (the relay passes the client's FIN on).
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn five_reads_through_the_relay_are_one_connection_on_both_sides() {
+    let (upstream, relay) = relayed(64 * 1024).await;
+    let client = reqwest_builder().build().unwrap();
+    for _ in 0..5 {
+        client
+            .get(relay.url())
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
+    }
+    drop(client);
+    assert_eq!(
+        relay.report_within(SETTLE).await.unwrap(),
+        Report::closed([5])
+    );
+    assert_eq!(
+        upstream.report_within(SETTLE).await.unwrap(),
+        Report::closed([5])
+    );
+}
+
+/// Five 1 MiB bodies dropped unread through the relay: five connections, each reset by the
+/// client, and the relay passes each reset on, so the upstream sees five resets too.
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn bodies_dropped_through_the_relay_reset_both_sides() {
+    let (upstream, relay) = relayed(MIB).await;
+    let client = reqwest_builder().build().unwrap();
+    for _ in 0..5 {
+        drop(client.get(relay.url()).send().await.unwrap());
+    }
+    drop(client);
+    let reset = Report::closed([1; 5]).ended_by(Ending::ClientReset);
+    // Whether all of a 1 MiB response got past the relay before the client's reset depends on
+    // the socket buffers between them: the unanswered count is taken as it came.
+    let report = relay.report_within(SETTLE).await.unwrap();
+    assert_eq!(report, reset.clone().with_unanswered(report.unanswered, 0));
+    assert_eq!(
+        upstream.report_within(SETTLE).await.unwrap().ended,
+        reset.ended
+    );
+}
+
+/// The upstream says `Connection: close`: it closes first, and the relay passes its FIN on, so
+/// on the relay's books the server (the relay's side) closed each connection.
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn an_upstream_that_closes_first_is_the_server_closing_on_the_relays_books() {
+    let upstream = Server::builder()
+        .connection_close(true)
+        .start()
+        .await
+        .unwrap();
+    let relay = Server::builder()
+        .relay_to(upstream.addr())
+        .start()
+        .await
+        .unwrap();
+    let client = reqwest_builder().build().unwrap();
+    for _ in 0..3 {
+        client
+            .get(relay.url())
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
+    }
+    drop(client);
+    let closed_by_server = Report::closed([1, 1, 1]).ended_by(Ending::ServerClosed);
+    assert_eq!(relay.report_within(SETTLE).await.unwrap(), closed_by_server);
+    assert_eq!(
+        upstream.report_within(SETTLE).await.unwrap(),
+        closed_by_server
+    );
+}
+
+/// The upstream restarts between two requests: the pooled connection through the relay is
+/// closed under the client, which connects anew; no request rides a connection to the old
+/// instance.
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn an_upstream_restart_costs_a_new_connection_through_the_relay() {
+    let (upstream, relay) = relayed(2).await;
+    let client = reqwest_builder().build().unwrap();
+    client
+        .get(relay.url())
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    upstream.restart().await;
+    tokio::task::yield_now().await;
+    client
+        .get(relay.url())
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    drop(client);
+    let expected = Report::closed([1, 1]).ended_each([Ending::ServerClosed, Ending::ClientClosed]);
+    assert_eq!(relay.report_within(SETTLE).await.unwrap(), expected);
+    assert_eq!(upstream.report_within(SETTLE).await.unwrap(), expected);
+}
+
+/// What passes through the relay is what was sent: a 16 MiB body arrives whole, byte for byte.
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn a_large_body_passes_through_unchanged() {
+    let (_upstream, relay) = relayed(2).await;
+    let client = reqwest_builder().build().unwrap();
+    let size = 16 * MIB;
+    let body = client
+        .get(relay.url_for(&format!("/bytes/{size}")))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(body.len(), size);
+    assert!(body.chunks(2).all(|pair| pair == b"ok"));
+    drop(client);
+    assert_eq!(
+        relay.report_within(SETTLE).await.unwrap(),
+        Report::closed([1])
+    );
+}
