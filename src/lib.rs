@@ -49,7 +49,8 @@
 //! # The public API
 //!
 //! Everything is at the root:
-//! - the server: [`Server`], [`ServerBuilder`], [`StartError`], [`StillOpen`], [`routes`] and
+//! - the server (or, with [`ServerBuilder::relay_to`], a counting relay in front of yours):
+//!   [`Server`], [`ServerBuilder`], [`StartError`], [`StillOpen`], [`routes`] and
 //!   [`MAX_BODY_BYTES`], [`connection_id`] with [`CONNECTION_ID_HEADER`] and
 //!   [`REQUEST_NUMBER_HEADER`], [`REQUEST_ID_HEADER`], [`Event`];
 //! - its faults, the server closing, resetting, hinting or restarting under a client's pool:
