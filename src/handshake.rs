@@ -44,8 +44,13 @@ pub struct TlsSeen {
     pub handshake: Handshake,
     /// The protocol version agreed (`TLSv1.3`, as OpenSSL names it), if the handshake got that far.
     pub version: Option<String>,
-    /// The ALPN protocol agreed (`h2`, `http/1.1`), if any.
+    /// The ALPN protocol agreed (`h2`, `http/1.1`), if any. A relay sees it only over TLS 1.2:
+    /// TLS 1.3 agrees on it in encrypted messages.
     pub alpn: Option<String>,
+    /// The ALPN protocols the client offered, as a relay read them from its ClientHello (empty
+    /// on the counting server's own connections, and left out of the JSON when empty).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub alpn_offered: Vec<String>,
     /// Why a failed handshake failed, in rustls's words. Not in the JSON reports, whose
     /// shape is fixed; the text report says it.
     #[serde(skip)]
@@ -59,6 +64,7 @@ impl TlsSeen {
             handshake: Handshake::Failed,
             version: None,
             alpn: None,
+            alpn_offered: Vec::new(),
             failure: Some(why),
         }
     }

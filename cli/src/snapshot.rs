@@ -11,7 +11,7 @@ use serde::Serialize;
 #[derive(Debug)]
 pub struct Snapshot {
     ledger: keepalive_probe::Snapshot,
-    /// Whether the server spoke TLS: its report then counts handshakes.
+    /// Whether the server spoke TLS, or a relay saw it pass: its report then counts handshakes.
     https: bool,
 }
 
@@ -37,10 +37,10 @@ struct JsonReport<'a> {
 impl Snapshot {
     /// The ledger of `server` as it is now.
     pub fn of(server: &Server) -> Self {
-        Snapshot {
-            ledger: server.snapshot(),
-            https: server.ca_certificate().is_some(),
-        }
+        let ledger = server.snapshot();
+        // A relay serves no TLS of its own, but counts the handshakes that pass through it.
+        let https = server.ca_certificate().is_some() || ledger.report.tls != Handshakes::default();
+        Snapshot { ledger, https }
     }
 
     /// TCP connections accepted.

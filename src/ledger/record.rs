@@ -189,7 +189,6 @@ impl ConnectionRecord {
     }
 
     /// Notes how the TLS handshake went.
-    #[cfg(feature = "tls")]
     pub(crate) fn saw_tls(&self, tls: TlsSeen) {
         self.state().tls = Some(tls);
     }

@@ -20,6 +20,7 @@ mod connection;
 mod ending;
 mod faults;
 mod framing;
+mod hello;
 mod http;
 mod relay;
 mod service;

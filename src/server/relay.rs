@@ -21,6 +21,7 @@ use tokio::net::TcpStream;
 use super::ending::{SocketState, WatchedStream};
 use super::faults::SocketClose;
 use super::framing::{Framing, Head, Reader, Seen, framing_by_headers};
+use super::hello::{self, Hellos};
 use super::shared::Shared;
 use crate::event::Event;
 use crate::ledger::{ConnectionRecord, RequestKey};
@@ -51,6 +52,30 @@ impl Awaiting {
     }
 }
 
+/// What a connection speaks, as its client's first bytes tell.
+#[derive(Debug, Default)]
+enum Speaks {
+    #[default]
+    Unknown,
+    /// HTTP/1 (or bytes the readers will give up on).
+    Http,
+    /// TLS: its hellos are read, its requests cannot be.
+    Tls(Hellos),
+}
+
+/// The one connection's state both directions share.
+#[derive(Debug, Default)]
+struct Passing {
+    awaiting: Awaiting,
+    speaks: Mutex<Speaks>,
+}
+
+impl Passing {
+    fn speaks(&self) -> std::sync::MutexGuard<'_, Speaks> {
+        self.speaks.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
 /// Relays the accepted `client` to `upstream` until both sides are done, counting on `record`.
 pub(super) async fn relay(
     shared: &Shared,
@@ -63,7 +88,7 @@ pub(super) async fn relay(
         return;
     };
     let _ = upstream.set_nodelay(true);
-    let awaiting = Awaiting::default();
+    let passing = Passing::default();
     let (requests_ended, responses_ended) = {
         let (client_reads, client_writes) = tokio::io::split(&mut client);
         let (upstream_reads, upstream_writes) = upstream.split();
@@ -74,18 +99,23 @@ pub(super) async fn relay(
             client_reads,
             upstream_writes,
             Reader::requests(),
-            |reader, bytes| read_requests(shared, record, &awaiting, reader, bytes),
+            |reader, bytes| read_requests(shared, record, &passing, reader, bytes),
             || record.ending_seen() == Some(Ending::ClientReset),
         );
         let responses = pump(
             upstream_reads,
             client_writes,
             Reader::responses(),
-            |reader, bytes| read_responses(record, &awaiting, reader, bytes),
+            |reader, bytes| read_responses(record, &passing, reader, bytes),
             || false,
         );
         both_or_a_reset(requests, responses).await
     };
+    if let Speaks::Tls(hellos) = &mut *passing.speaks() {
+        if let Some(seen) = hellos.at_end() {
+            record.saw_tls(seen);
+        }
+    }
     // A reset from the client reaches the upstream, and the other way round. Finished
     // directions leave their sockets to close, with FIN, as they are dropped.
     if requests_ended == Some(Pumped::SourceReset) || responses_ended == Some(Pumped::SinkReset) {
@@ -158,10 +188,26 @@ where
 fn read_requests(
     shared: &Shared,
     record: &ConnectionRecord,
-    awaiting: &Awaiting,
+    passing: &Passing,
     reader: &mut Reader,
     bytes: &[u8],
 ) {
+    {
+        let mut speaks = passing.speaks();
+        if matches!(*speaks, Speaks::Unknown) && !bytes.is_empty() {
+            *speaks = if hello::is_tls(bytes) {
+                reader.turn_off();
+                Speaks::Tls(Hellos::default())
+            } else {
+                Speaks::Http
+            };
+        }
+        if let Speaks::Tls(hellos) = &mut *speaks {
+            hellos.client_sent(bytes);
+            return;
+        }
+    }
+    let awaiting = &passing.awaiting;
     let mut tunnel = false;
     reader.read(
         bytes,
@@ -202,12 +248,14 @@ fn read_requests(
 /// Notes each response in `bytes` on the request it answers: begun at its head, answered at its
 /// end. An interim (1xx) response answers nothing; a switch of protocols ends the reading. No
 /// bytes: the upstream finished, which ends a response that runs to the close.
-fn read_responses(
-    record: &ConnectionRecord,
-    awaiting: &Awaiting,
-    reader: &mut Reader,
-    bytes: &[u8],
-) {
+fn read_responses(record: &ConnectionRecord, passing: &Passing, reader: &mut Reader, bytes: &[u8]) {
+    if let Speaks::Tls(hellos) = &mut *passing.speaks() {
+        if let Some(seen) = hellos.server_sent(bytes) {
+            record.saw_tls(seen);
+        }
+        return;
+    }
+    let awaiting = &passing.awaiting;
     if bytes.is_empty() {
         if reader.end_of_stream() == Some(Seen::End) {
             if let Some((number, _)) = awaiting.lock().pop_front() {

@@ -188,6 +188,7 @@ impl Tls {
                     alpn: connection
                         .alpn_protocol()
                         .map(|p| String::from_utf8_lossy(p).into_owned()),
+                    alpn_offered: Vec::new(),
                     failure: None,
                 });
                 Some(stream)

@@ -4,10 +4,11 @@
 //! books, and the two must agree: the relay adds no connection, merges none, and passes on how
 //! each ended.
 
-use keepalive_probe::{Ending, Report, Server};
+use keepalive_probe::{Ending, Handshakes, Report, Server, TlsSettings};
 use pretty_assertions::assert_eq;
+use rstest::rstest;
 
-use crate::support::client::reqwest_builder;
+use crate::support::client::{self, reqwest_builder};
 use crate::support::settle::SETTLE;
 
 const MIB: usize = 1024 * 1024;
@@ -160,5 +161,58 @@ async fn a_large_body_passes_through_unchanged() {
     assert_eq!(
         relay.report_within(SETTLE).await.unwrap(),
         Report::closed([1])
+    );
+}
+
+/// HTTPS through the relay, which holds no key: it tells full from resumed handshakes from the
+/// cleartext hellos (TLS 1.3: a `pre_shared_key` in the ServerHello; TLS 1.2: the session id
+/// the client offered, echoed) and reads the ALPN protocols the client offered (reqwest with its
+/// `http2` feature: `h2`, then `http/1.1`). Five requests with `Connection: close`: five
+/// connections, one full handshake and four resumed, on the relay's books as on the upstream's.
+#[rstest]
+#[case::tls_1_3(reqwest::tls::Version::TLS_1_3, "TLSv1.3")]
+#[case::tls_1_2(reqwest::tls::Version::TLS_1_2, "TLSv1.2")]
+#[tokio::test(flavor = "current_thread")]
+async fn the_relay_tells_full_from_resumed_handshakes_as_the_upstream_does(
+    #[case] version: reqwest::tls::Version,
+    #[case] named: &str,
+) {
+    client::install_ring();
+    let upstream = Server::builder()
+        .tls(TlsSettings::new())
+        .start()
+        .await
+        .unwrap();
+    let relay = Server::builder()
+        .relay_to(upstream.addr())
+        .start()
+        .await
+        .unwrap();
+    let ca = upstream.ca_certificate().expect("an HTTPS server has a CA");
+    let client = reqwest::Client::builder()
+        .no_proxy()
+        .tls_certs_only([reqwest::Certificate::from_der(ca.der()).unwrap()])
+        .tls_version_min(version)
+        .tls_version_max(version)
+        .build()
+        .unwrap();
+    let url = format!("https://localhost:{}/", relay.addr().port());
+    for _ in 0..5 {
+        let response = client.get(&url).header("connection", "close").send();
+        response.await.unwrap().bytes().await.unwrap();
+    }
+    drop(client);
+    let relayed = relay.snapshot_within(SETTLE).await.unwrap();
+    let upstream = upstream.report_within(SETTLE).await.unwrap();
+    let handshakes = Handshakes::new(1, 4, 0);
+    assert_eq!((relayed.report.tls, upstream.tls), (handshakes, handshakes));
+    assert_eq!(
+        relayed.report.requests, 0,
+        "requests inside TLS are not read"
+    );
+    let tls = relayed.connections[0].tls.as_ref().expect("a handshake");
+    assert_eq!(
+        (tls.version.as_deref(), tls.alpn_offered.clone()),
+        (Some(named), vec!["h2".to_owned(), "http/1.1".to_owned()])
     );
 }
