@@ -54,7 +54,7 @@ pub struct ServeOptions {
     /// Relay every connection to this server (HOST:PORT: wiremock, a container, any server)
     /// instead of answering it: each client connection gets an upstream connection of its own,
     /// bytes pass unchanged, and the relay's ledger is the report.
-    #[arg(long, value_name = "HOST:PORT", value_parser = parse_upstream, conflicts_with_all = ["tls", "fault"])]
+    #[arg(long, value_name = "HOST:PORT", value_parser = parse_upstream, conflicts_with_all = ["tls", "fault", "close", "no_keep_alive", "body_bytes"])]
     to: Option<SocketAddr>,
 }
 

@@ -166,11 +166,6 @@ impl ConnectionRecord {
             .map_or(Ending::Open, |(_, ending)| ending)
     }
 
-    /// The first ending its socket showed, if any yet.
-    pub(crate) fn ending_seen(&self) -> Option<Ending> {
-        self.state().ending_seen
-    }
-
     /// Notes what the socket showed, if it is the first thing it showed: the first of end-of-file,
     /// a reset and the server's own shutdown is how the connection ended.
     pub(crate) fn saw_ending(&self, ending: Ending) {

@@ -274,8 +274,10 @@ impl ServerBuilder {
     /// A FIN is passed on as a half-close and a reset as a reset, so the upstream sees what the
     /// client does; the ledger says who closed first. HTTP/1 requests are counted from their
     /// heads as they pass, and answered when their responses have passed whole; bytes it cannot
-    /// read as HTTP/1 (TLS, HTTP/2) pass all the same, uncounted. The relay serves nothing
-    /// itself: the routes, faults and TLS settings are not used.
+    /// read as HTTP/1 pass all the same, uncounted; over TLS its handshakes are read from the
+    /// cleartext hellos (full or resumed, the version, the ALPN protocols offered). The relay
+    /// serves nothing itself: the routes, body size, keep-alive, `Connection: close`, header read
+    /// timeout, faults and TLS settings are not used.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")] async fn main() {

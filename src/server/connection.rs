@@ -33,8 +33,7 @@ pub(super) async fn serve(
     // included.
     let deadline = shared.header_read_timeout.map(|timeout| accepted + timeout);
     if let Some(upstream) = shared.relay_to {
-        let client = WatchedStream::new(stream, Arc::clone(&record));
-        super::relay::relay(&shared, client, &record, upstream).await;
+        super::relay::relay(&shared, stream, &record, upstream).await;
         return;
     }
     let faults = Arc::new(ConnectionFaults::new(shared.faults.clone(), accepted));

@@ -69,6 +69,27 @@ impl SocketState for TcpStream {
     }
 }
 
+/// The relay watches each half of a client's socket: each half asks the socket.
+impl SocketState for tokio::net::tcp::ReadHalf<'_> {
+    fn take_pending_error(&self) -> Option<io::Error> {
+        self.as_ref().take_pending_error()
+    }
+
+    fn bytes_not_received(&self) -> usize {
+        self.as_ref().bytes_not_received()
+    }
+}
+
+impl SocketState for tokio::net::tcp::WriteHalf<'_> {
+    fn take_pending_error(&self) -> Option<io::Error> {
+        self.as_ref().take_pending_error()
+    }
+
+    fn bytes_not_received(&self) -> usize {
+        self.as_ref().bytes_not_received()
+    }
+}
+
 /// A TLS stream asks its socket: the watcher around it sees the client's `close_notify` as
 /// end-of-file (the clean close of a TLS connection, which comes before the TCP FIN), and the
 /// socket still knows what the client never received.
@@ -115,6 +136,11 @@ impl<S: SocketState> WatchedStream<S> {
             told: false,
             faults: None,
         }
+    }
+
+    /// The stream it watches.
+    pub(super) fn get_ref(&self) -> &S {
+        &self.inner
     }
 
     /// Closes the socket as `faults` say when it is dropped.

@@ -3,9 +3,9 @@
 //! their framing (`Content-Length`, chunked, or to the close). Bytes are never changed or held
 //! back: the reader only watches them go by.
 //!
-//! What it cannot follow (a head larger than [`MAX_HEAD`], a malformed head, an upgrade or a
-//! `CONNECT` tunnel) turns it off for the rest of the connection: the bytes still pass, and what
-//! was counted stays counted.
+//! What it cannot follow (a head still incomplete after [`MAX_HEAD`] bytes, a malformed head,
+//! what follows a switch of protocols or a `CONNECT`) turns it off for the rest of the
+//! connection: the bytes still pass, and what was counted stays counted.
 
 /// The largest head the reader keeps while it waits for the rest of it.
 pub(super) const MAX_HEAD: usize = 64 * 1024;
@@ -43,6 +43,9 @@ pub(super) enum Framing {
     Chunked,
     /// A response body that ends with the connection.
     ToClose,
+    /// No body, and what follows is no longer HTTP/1 (a tunnel, a switch of protocols): the
+    /// message ends here and the reader stops.
+    Opaque,
 }
 
 /// Where the reader is in the stream.
@@ -59,9 +62,10 @@ enum State {
 /// Where a chunked body's reader is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Chunk {
-    /// The chunk size's hex digits so far, and whether an extension started.
+    /// The chunk size so far, of how many hex digits, and whether an extension started.
     Size {
         size: u64,
+        digits: u8,
         extension: bool,
     },
     /// After the size line's CR.
@@ -143,11 +147,13 @@ impl Reader {
                                     State::Head(Vec::new())
                                 }
                                 Framing::Length(n) => State::Body(n),
-                                Framing::Chunked => State::Chunked(Chunk::Size {
-                                    size: 0,
-                                    extension: false,
-                                }),
+                                Framing::Chunked => State::Chunked(Chunk::FIRST),
                                 Framing::ToClose => State::ToClose,
+                                Framing::Opaque => {
+                                    seen(Seen::End);
+                                    self.state = State::Off;
+                                    return;
+                                }
                             };
                         }
                         None => return,
@@ -248,12 +254,18 @@ pub(super) fn header<'h>(headers: &'h [httparse::Header<'_>], name: &str) -> Opt
         .and_then(|h| std::str::from_utf8(h.value).ok())
 }
 
-/// A message's framing by its headers (RFC 9112, 6.3): chunked, a length, or, for a request,
-/// none; `otherwise` for a message with neither (a response: to the close).
+/// A message's framing by its headers (RFC 9112, 6.3): chunked when the last transfer coding
+/// (over every `Transfer-Encoding` header) is, else a length, else `otherwise` (a request: none;
+/// a response: to the close).
 pub(super) fn framing_by_headers(headers: &[httparse::Header<'_>], otherwise: Framing) -> Framing {
-    if header(headers, "transfer-encoding")
-        .is_some_and(|te| te.to_ascii_lowercase().trim_end().ends_with("chunked"))
-    {
+    let last_coding = headers
+        .iter()
+        .filter(|h| h.name.eq_ignore_ascii_case("transfer-encoding"))
+        .filter_map(|h| std::str::from_utf8(h.value).ok())
+        .flat_map(|value| value.split(','))
+        .map(str::trim)
+        .rfind(|coding| !coding.is_empty());
+    if last_coding.is_some_and(|coding| coding.eq_ignore_ascii_case("chunked")) {
         return Framing::Chunked;
     }
     match header(headers, "content-length").map(|n| n.trim().parse::<u64>()) {
@@ -263,6 +275,13 @@ pub(super) fn framing_by_headers(headers: &[httparse::Header<'_>], otherwise: Fr
 }
 
 impl Chunk {
+    /// Before a chunk's size line.
+    const FIRST: Chunk = Chunk::Size {
+        size: 0,
+        digits: 0,
+        extension: false,
+    };
+
     /// Reads a chunked body's bytes: how many it used, and `Some(true)` at the body's end
     /// (`Some(false)` for bytes that are not chunked framing).
     fn read(&mut self, bytes: &[u8]) -> (usize, Option<bool>) {
@@ -270,16 +289,26 @@ impl Chunk {
         while used < bytes.len() {
             let byte = bytes[used];
             *self = match *self {
-                Chunk::Size { size, extension } => match byte {
-                    b'\r' => Chunk::SizeLf { size },
-                    _ if extension => Chunk::Size { size, extension },
-                    b';' => Chunk::Size {
+                Chunk::Size {
+                    size,
+                    digits,
+                    extension,
+                } => match byte {
+                    b'\r' if digits > 0 => Chunk::SizeLf { size },
+                    _ if extension => Chunk::Size {
                         size,
+                        digits,
+                        extension,
+                    },
+                    b';' if digits > 0 => Chunk::Size {
+                        size,
+                        digits,
                         extension: true,
                     },
                     _ => match (byte as char).to_digit(16) {
-                        Some(digit) if size < u64::MAX >> 4 => Chunk::Size {
+                        Some(digit) if digits < 16 => Chunk::Size {
                             size: size * 16 + u64::from(digit),
+                            digits: digits + 1,
                             extension,
                         },
                         _ => return (used, Some(false)),
@@ -303,12 +332,11 @@ impl Chunk {
                     continue;
                 }
                 Chunk::DataCr if byte == b'\r' => Chunk::DataLf,
-                Chunk::DataLf if byte == b'\n' => Chunk::Size {
-                    size: 0,
-                    extension: false,
-                },
+                Chunk::DataLf if byte == b'\n' => Chunk::FIRST,
                 Chunk::Trailer { line } if byte == b'\r' => Chunk::TrailerLf { line },
-                Chunk::Trailer { line } => Chunk::Trailer { line: line + 1 },
+                Chunk::Trailer { line } => Chunk::Trailer {
+                    line: line.saturating_add(1),
+                },
                 Chunk::TrailerLf { line } if byte == b'\n' => {
                     if line == 0 {
                         return (used + 1, Some(true));

@@ -1,10 +1,14 @@
 //! TLS handshakes told from the cleartext hellos that pass through the relay, which never holds a
 //! key: the ClientHello's ALPN protocols, and the ServerHello's version and whether it resumed a
 //! session. TLS 1.3 resumes when the ServerHello accepts a pre-shared key (its `pre_shared_key`
-//! extension); TLS 1.2 when it echoes the session id the client offered. A HelloRetryRequest is
-//! passed over: the ServerHello that follows it decides.
+//! extension); TLS 1.2 when the server's ChangeCipherSpec follows its ServerHello with no
+//! Certificate between (the abbreviated handshake, by session id or ticket alike). A
+//! HelloRetryRequest is passed over: the ServerHello that follows it decides.
 //!
-//! Only the first handshake message of each direction is read, up to [`MOST`] bytes.
+//! The handshake is decided at the ServerHello (TLS 1.3) or what follows it (TLS 1.2): a client
+//! that refuses the certificate after that aborts inside encrypted records, which a relay cannot
+//! read, so it counts a handshake the server counts as failed. Up to [`MOST`] bytes of each
+//! direction are read.
 
 use crate::handshake::{Handshake, TlsSeen};
 
@@ -33,8 +37,8 @@ pub(super) fn is_tls(first_bytes: &[u8]) -> bool {
 pub(super) struct Hellos {
     client: Vec<u8>,
     server: Vec<u8>,
-    /// The ClientHello's session id and ALPN protocols, once read.
-    client_hello: Option<(Vec<u8>, Vec<String>)>,
+    /// The ClientHello's ALPN protocols, once read.
+    client_hello: Option<Vec<String>>,
     /// Told to the record already.
     decided: bool,
 }
@@ -46,7 +50,7 @@ impl Hellos {
             return;
         }
         self.client.extend_from_slice(bytes);
-        if let Some(Ok(messages)) = handshake_messages(&self.client) {
+        if let Some(Ok((messages, _))) = handshake_messages(&self.client) {
             if let Some(hello) = messages.first().and_then(|m| client_hello(m)) {
                 self.client_hello = Some(hello);
             }
@@ -60,36 +64,36 @@ impl Hellos {
             return None;
         }
         self.server.extend_from_slice(bytes);
-        let messages = match handshake_messages(&self.server)? {
-            Ok(messages) => messages,
+        let (messages, change_cipher_spec) = match handshake_messages(&self.server)? {
+            Ok(read) => read,
             Err(()) => return self.decide(failed("the server answered with an alert")),
         };
-        let (offered_id, offered_alpn) = self.client_hello.clone().unwrap_or_default();
-        for message in messages {
-            let Some(hello) = server_hello(&message) else {
-                continue;
-            };
-            if hello.random == HELLO_RETRY_REQUEST {
-                continue;
-            }
-            let resumed = if hello.tls13 {
-                hello.pre_shared_key
+        let offered_alpn = self.client_hello.clone().unwrap_or_default();
+        let mut after_hello = messages.iter().skip_while(|message| {
+            server_hello(message).is_none_or(|hello| hello.random == HELLO_RETRY_REQUEST)
+        });
+        let hello = server_hello(after_hello.next()?)?;
+        let resumed = if hello.version == TLS_1_3 {
+            hello.pre_shared_key
+        } else if after_hello.any(|message| message.first() == Some(&CERTIFICATE)) {
+            false
+        } else if change_cipher_spec {
+            true
+        } else {
+            // Neither yet: the next bytes tell.
+            return None;
+        };
+        self.decide(TlsSeen {
+            handshake: if resumed {
+                Handshake::Resumed
             } else {
-                !hello.session_id.is_empty() && hello.session_id == offered_id
-            };
-            return self.decide(TlsSeen {
-                handshake: if resumed {
-                    Handshake::Resumed
-                } else {
-                    Handshake::Full
-                },
-                version: Some(if hello.tls13 { "TLSv1.3" } else { "TLSv1.2" }.to_owned()),
-                alpn: hello.alpn,
-                alpn_offered: offered_alpn,
-                failure: None,
-            });
-        }
-        None
+                Handshake::Full
+            },
+            version: Some(version_name(hello.version).to_owned()),
+            alpn: hello.alpn,
+            alpn_offered: offered_alpn,
+            failure: None,
+        })
     }
 
     /// The connection ended: a hello the client sent that no ServerHello answered failed.
@@ -116,10 +120,14 @@ fn failed(why: &str) -> TlsSeen {
     }
 }
 
-/// The complete handshake messages in the records of `stream` so far (each without its 4-byte
-/// header); `None` until the first is complete, `Some(Err)` if an alert comes first.
-fn handshake_messages(stream: &[u8]) -> Option<Result<Vec<Vec<u8>>, ()>> {
+/// The complete handshake messages in the records of `stream` so far (each its type byte, then
+/// its body), and whether a ChangeCipherSpec record came after a handshake record; `None` until
+/// the first message is complete, `Some(Err)` if an alert comes first.
+type Messages = (Vec<Vec<u8>>, bool);
+
+fn handshake_messages(stream: &[u8]) -> Option<Result<Messages, ()>> {
     let mut payload = Vec::new();
+    let mut change_cipher_spec = false;
     let mut rest = stream;
     while rest.len() >= 5 {
         let length = usize::from(u16::from_be_bytes([rest[3], rest[4]]));
@@ -128,6 +136,12 @@ fn handshake_messages(stream: &[u8]) -> Option<Result<Vec<Vec<u8>>, ()>> {
         };
         match rest[0] {
             HANDSHAKE => payload.extend_from_slice(fragment),
+            // TLS 1.2's records after it are encrypted: nothing more to read. (TLS 1.3 sends one
+            // after a HelloRetryRequest, and its next ServerHello in the clear.)
+            CHANGE_CIPHER_SPEC if !payload.is_empty() && !is_retry_request(&payload) => {
+                change_cipher_spec = true;
+                break;
+            }
             CHANGE_CIPHER_SPEC => {}
             ALERT if payload.is_empty() => return Some(Err(())),
             _ => break,
@@ -145,7 +159,15 @@ fn handshake_messages(stream: &[u8]) -> Option<Result<Vec<Vec<u8>>, ()>> {
         messages.push([&header[..1], body].concat());
         at += 4 + length;
     }
-    (!messages.is_empty()).then_some(Ok(messages))
+    (!messages.is_empty()).then_some(Ok((messages, change_cipher_spec)))
+}
+
+/// Whether the handshake bytes so far begin with a HelloRetryRequest.
+fn is_retry_request(payload: &[u8]) -> bool {
+    let (Some(&kind), Some(body)) = (payload.first(), payload.get(4..)) else {
+        return false;
+    };
+    server_hello(&[&[kind], body].concat()).is_some_and(|hello| hello.random == HELLO_RETRY_REQUEST)
 }
 
 /// A cursor over a hello's fields.
@@ -191,15 +213,15 @@ fn alpn_protocols(data: &[u8]) -> Vec<String> {
         .collect()
 }
 
-/// A ClientHello's session id and ALPN protocols; `message` starts with its type byte.
-fn client_hello(message: &[u8]) -> Option<(Vec<u8>, Vec<String>)> {
+/// A ClientHello's ALPN protocols; `message` starts with its type byte.
+fn client_hello(message: &[u8]) -> Option<Vec<String>> {
     let (&kind, body) = message.split_first()?;
     if kind != 1 {
         return None;
     }
     let mut fields = Fields(body);
     fields.take(2 + 32)?;
-    let session_id = fields.vector(1)?.to_vec();
+    fields.vector(1)?;
     fields.vector(2)?;
     fields.vector(1)?;
     let alpn = fields
@@ -207,16 +229,31 @@ fn client_hello(message: &[u8]) -> Option<(Vec<u8>, Vec<String>)> {
         .find(|&(kind, _)| kind == ALPN)
         .map(|(_, data)| alpn_protocols(data))
         .unwrap_or_default();
-    Some((session_id, alpn))
+    Some(alpn)
 }
 
 /// What a ServerHello says.
 struct ServerHello {
     random: [u8; 32],
-    session_id: Vec<u8>,
-    tls13: bool,
+    /// The version agreed: `supported_versions` in TLS 1.3, else the legacy field.
+    version: u16,
     pre_shared_key: bool,
     alpn: Option<String>,
+}
+
+const TLS_1_3: u16 = 0x0304;
+/// A handshake message's type: the server's certificate.
+const CERTIFICATE: u8 = 11;
+
+/// A version as OpenSSL names it, and as the counting server's reports do.
+fn version_name(version: u16) -> &'static str {
+    match version {
+        TLS_1_3 => "TLSv1.3",
+        0x0303 => "TLSv1.2",
+        0x0302 => "TLSv1.1",
+        0x0301 => "TLSv1",
+        _ => "unknown",
+    }
 }
 
 fn server_hello(message: &[u8]) -> Option<ServerHello> {
@@ -225,20 +262,23 @@ fn server_hello(message: &[u8]) -> Option<ServerHello> {
         return None;
     }
     let mut fields = Fields(body);
-    fields.take(2)?;
+    let legacy_version = u16::try_from(fields.number(2)?).ok()?;
     let random = fields.take(32)?.try_into().ok()?;
-    let session_id = fields.vector(1)?.to_vec();
+    fields.vector(1)?;
     fields.take(3)?;
     let mut hello = ServerHello {
         random,
-        session_id,
-        tls13: false,
+        version: legacy_version,
         pre_shared_key: false,
         alpn: None,
     };
     for (kind, data) in fields.extensions() {
         match kind {
-            SUPPORTED_VERSIONS => hello.tls13 = data == [0x03, 0x04],
+            SUPPORTED_VERSIONS => {
+                if let Ok(agreed) = <[u8; 2]>::try_from(data) {
+                    hello.version = u16::from_be_bytes(agreed);
+                }
+            }
             PRE_SHARED_KEY => hello.pre_shared_key = true,
             ALPN => hello.alpn = alpn_protocols(data).into_iter().next(),
             _ => {}

@@ -2,21 +2,24 @@
 //! (wiremock, a container, anything that speaks TCP), with one upstream connection per client
 //! connection, and counted on the ledger as the counting server counts its own.
 //!
-//! The bytes are never changed, merged or held back. A FIN is passed on as a half-close, so
-//! either side may finish sending first; a reset (RST) from either side is passed on as a reset
-//! (`SO_LINGER` 0), so a client that abandons bytes unread looks the same to the upstream as it
-//! would without the relay. The client's side of it is watched as the server's sockets are: the
+//! The bytes are never changed, merged or held back (but that a reset drops what is in flight, as
+//! it would without the relay). A FIN is passed on as a half-close, so either side may finish
+//! sending first; a reset (RST) from either side is passed on as a reset (`SO_LINGER` 0), even
+//! one that follows its FIN, so a client that abandons bytes unread looks the same to the
+//! upstream as it would without the relay. The client's side of it is watched as the server's sockets are: the
 //! ledger says who closed first. Requests are counted from their heads as they go by, and each
 //! is answered once its response has passed whole ([`framing`](super::framing)).
 
 use std::collections::VecDeque;
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use axum::http;
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, Interest};
 use tokio::net::TcpStream;
+use tokio::sync::Notify;
 
 use super::ending::{SocketState, WatchedStream};
 use super::faults::SocketClose;
@@ -25,7 +28,6 @@ use super::hello::{self, Hellos};
 use super::shared::Shared;
 use crate::event::Event;
 use crate::ledger::{ConnectionRecord, RequestKey};
-use crate::report::Ending;
 
 /// How much one read passes on at most.
 const CHUNK: usize = 64 * 1024;
@@ -41,13 +43,14 @@ enum Pumped {
     SinkReset,
 }
 
-/// The requests on a connection awaiting their responses, in order: each one's number, and
-/// whether it was a `HEAD` (its response has no body, whatever its headers say).
+/// The requests on a connection awaiting their responses, in order: each one's number, and its
+/// method (a response to `HEAD` has no body, whatever its headers say; one to `CONNECT` opens a
+/// tunnel).
 #[derive(Debug, Default)]
-struct Awaiting(Mutex<VecDeque<(usize, bool)>>);
+struct Awaiting(Mutex<VecDeque<(usize, http::Method)>>);
 
 impl Awaiting {
-    fn lock(&self) -> std::sync::MutexGuard<'_, VecDeque<(usize, bool)>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, VecDeque<(usize, http::Method)>> {
         self.0.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
@@ -68,6 +71,9 @@ enum Speaks {
 struct Passing {
     awaiting: Awaiting,
     speaks: Mutex<Speaks>,
+    /// The upstream agreed to a switch of protocols or a tunnel: the client's bytes are no
+    /// longer HTTP/1.
+    switched: AtomicBool,
 }
 
 impl Passing {
@@ -79,37 +85,53 @@ impl Passing {
 /// Relays the accepted `client` to `upstream` until both sides are done, counting on `record`.
 pub(super) async fn relay(
     shared: &Shared,
-    mut client: WatchedStream<TcpStream>,
+    mut client: TcpStream,
     record: &Arc<ConnectionRecord>,
     upstream: SocketAddr,
 ) {
-    // An upstream that refuses leaves the client to a close, as a refusing server would.
+    // An upstream that refuses is passed on as a reset, the nearest a relay that has already
+    // accepted the connection comes to a refusal.
     let Ok(mut upstream) = TcpStream::connect(upstream).await else {
+        client.close_as(SocketClose::Rst);
         return;
     };
     let _ = upstream.set_nodelay(true);
     let passing = Passing::default();
+    let (requests_finished, responses_finished) = (Notify::new(), Notify::new());
     let (requests_ended, responses_ended) = {
-        let (client_reads, client_writes) = tokio::io::split(&mut client);
+        // Both halves of the client's socket are watched, as the server's sockets are: the
+        // ledger learns from them how the connection ended, and who closed first.
+        let (client_reads, client_writes) = client.split();
+        let client_reads = WatchedStream::new(client_reads, Arc::clone(record));
+        let client_writes = WatchedStream::new(client_writes, Arc::clone(record));
         let (upstream_reads, upstream_writes) = upstream.split();
-        // The client's FIN is a reset when it left bytes unreceived (the watched socket tells,
-        // as the server's do): the upstream is reset then, as it would have been without the
-        // relay, whose buffers took the bytes the client never did.
+        // A request is on the books before the upstream can answer it; a response is answered
+        // once it has been written to the client.
         let requests = pump(
-            client_reads,
-            upstream_writes,
+            Ends {
+                from: client_reads,
+                to: upstream_writes,
+                finished: &requests_finished,
+            },
             Reader::requests(),
+            Watch::BeforeWriting,
             |reader, bytes| read_requests(shared, record, &passing, reader, bytes),
-            || record.ending_seen() == Some(Ending::ClientReset),
         );
         let responses = pump(
-            upstream_reads,
-            client_writes,
+            Ends {
+                from: upstream_reads,
+                to: client_writes,
+                finished: &responses_finished,
+            },
             Reader::responses(),
+            Watch::AfterWriting,
             |reader, bytes| read_responses(record, &passing, reader, bytes),
-            || false,
         );
-        both_or_a_reset(requests, responses).await
+        both_or_a_reset(
+            (requests, &requests_finished),
+            (responses, &responses_finished),
+        )
+        .await
     };
     if let Speaks::Tls(hellos) = &mut *passing.speaks() {
         if let Some(seen) = hellos.at_end() {
@@ -118,73 +140,127 @@ pub(super) async fn relay(
     }
     // A reset from the client reaches the upstream, and the other way round. Finished
     // directions leave their sockets to close, with FIN, as they are dropped.
-    if requests_ended == Some(Pumped::SourceReset) || responses_ended == Some(Pumped::SinkReset) {
-        SocketState::close_as(&upstream, SocketClose::Rst);
+    if requests_ended == Pumped::SourceReset || responses_ended == Pumped::SinkReset {
+        upstream.close_as(SocketClose::Rst);
     }
-    if responses_ended == Some(Pumped::SourceReset) || requests_ended == Some(Pumped::SinkReset) {
+    if responses_ended == Pumped::SourceReset || requests_ended == Pumped::SinkReset {
         client.close_as(SocketClose::Rst);
     }
 }
 
-/// Runs both directions until each has finished, or one resets: then both stop at once. Returns
-/// how each ended (`None`: stopped by the other's reset).
+/// Runs both directions until each has finished, or one resets: then both stop at once. A
+/// finished direction's pump goes on waiting for a reset of its source after the FIN (`finished`
+/// tells that it finished). Returns how each ended (`Finished` for one stopped by the other's
+/// reset).
 async fn both_or_a_reset(
-    requests: impl Future<Output = Pumped>,
-    responses: impl Future<Output = Pumped>,
-) -> (Option<Pumped>, Option<Pumped>) {
+    (requests, requests_finished): (impl Future<Output = Pumped>, &Notify),
+    (responses, responses_finished): (impl Future<Output = Pumped>, &Notify),
+) -> (Pumped, Pumped) {
     tokio::pin!(requests, responses);
     let (mut up, mut down) = (None, None);
+    let (mut up_finished, mut down_finished) = (false, false);
     loop {
         tokio::select! {
             ended = &mut requests, if up.is_none() => up = Some(ended),
             ended = &mut responses, if down.is_none() => down = Some(ended),
+            () = requests_finished.notified(), if !up_finished => up_finished = true,
+            () = responses_finished.notified(), if !down_finished => down_finished = true,
         }
         let reset = [up, down]
             .iter()
             .any(|ended| matches!(ended, Some(Pumped::SourceReset | Pumped::SinkReset)));
-        if reset || (up.is_some() && down.is_some()) {
-            return (up, down);
+        let done = (up.is_some() || up_finished) && (down.is_some() || down_finished);
+        if reset || done {
+            return (
+                up.unwrap_or(Pumped::Finished),
+                down.unwrap_or(Pumped::Finished),
+            );
         }
     }
 }
 
-/// Passes `from`'s bytes on to `to`, showing each read to `watch` (with `reader`) first, until
-/// `from` finishes (passed on as a half-close; `watch` is shown no bytes then, and a finish
-/// `reset_at_finish` says is a reset is one) or either side resets.
+/// One direction's two sockets, and how it tells that its source finished.
+struct Ends<'n, R, W> {
+    from: R,
+    to: W,
+    finished: &'n Notify,
+}
+
+/// A read side whose reset after a FIN can be waited for: a read after end-of-file returns
+/// end-of-file again, but the socket's error readiness still fires when the RST arrives.
+trait Resets {
+    async fn reset(&self);
+}
+
+impl Resets for WatchedStream<tokio::net::tcp::ReadHalf<'_>> {
+    async fn reset(&self) {
+        self.get_ref().reset().await;
+    }
+}
+
+impl Resets for tokio::net::tcp::ReadHalf<'_> {
+    async fn reset(&self) {
+        // Never an error here but a closed registration: then there is nothing more to wait for.
+        if self.ready(Interest::ERROR).await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    }
+}
+
+/// When a pump shows its bytes to its watcher.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Watch {
+    BeforeWriting,
+    AfterWriting,
+}
+
+/// Passes `from`'s bytes on to `to`, showing each read to `watch` (with `reader`), until either
+/// side resets. `from`'s FIN is passed on as a half-close (`watch` is shown no bytes then, and
+/// `finished` is told); the pump then waits for a reset of `from`, which a client that shut its
+/// socket down and then closed it with bytes unread sends after its FIN (hyper's clients do).
 async fn pump<R, W>(
-    mut from: R,
-    mut to: W,
+    ends: Ends<'_, R, W>,
     mut reader: Reader,
+    when: Watch,
     mut watch: impl FnMut(&mut Reader, &[u8]),
-    reset_at_finish: impl Fn() -> bool,
 ) -> Pumped
 where
-    R: AsyncRead + Unpin,
+    R: AsyncRead + Resets + Unpin,
     W: AsyncWrite + Unpin,
 {
+    let Ends {
+        mut from,
+        mut to,
+        finished,
+    } = ends;
     let mut buffer = vec![0; CHUNK];
     loop {
         let read = match from.read(&mut buffer).await {
             Ok(0) => {
                 watch(&mut reader, &[]);
-                if reset_at_finish() {
-                    return Pumped::SourceReset;
-                }
                 let _ = to.shutdown().await;
-                return Pumped::Finished;
+                finished.notify_one();
+                from.reset().await;
+                return Pumped::SourceReset;
             }
             Ok(read) => read,
             // A read that fails otherwise than by a reset ends the connection all the same.
             Err(_) => return Pumped::SourceReset,
         };
-        watch(&mut reader, &buffer[..read]);
+        if when == Watch::BeforeWriting {
+            watch(&mut reader, &buffer[..read]);
+        }
         if to.write_all(&buffer[..read]).await.is_err() {
             return Pumped::SinkReset;
+        }
+        if when == Watch::AfterWriting {
+            watch(&mut reader, &buffer[..read]);
         }
     }
 }
 
-/// Counts each request head in `bytes` on `record`, as the counting server counts its own.
+/// Counts each request head in `bytes` on `record`, as the counting server counts its own. What
+/// follows a `CONNECT`, or a switch of protocols the upstream agreed to, is not read.
 fn read_requests(
     shared: &Shared,
     record: &ConnectionRecord,
@@ -207,11 +283,15 @@ fn read_requests(
             return;
         }
     }
-    let awaiting = &passing.awaiting;
-    let mut tunnel = false;
+    if passing.switched.load(Ordering::Acquire) {
+        reader.turn_off();
+    }
     reader.read(
         bytes,
-        |_, headers| framing_by_headers(headers, Framing::None),
+        |head, headers| match head {
+            Head::Request { method, .. } if method == "CONNECT" => Framing::Opaque,
+            _ => framing_by_headers(headers, Framing::None),
+        },
         |seen| {
             let Seen::Head(Head::Request {
                 method,
@@ -234,20 +314,15 @@ fn read_requests(
                 method: method.as_str(),
                 path: &target,
             });
-            tunnel |= method == http::Method::CONNECT;
-            awaiting
-                .lock()
-                .push_back((number, method == http::Method::HEAD));
+            passing.awaiting.lock().push_back((number, method));
         },
     );
-    if tunnel {
-        reader.turn_off();
-    }
 }
 
 /// Notes each response in `bytes` on the request it answers: begun at its head, answered at its
-/// end. An interim (1xx) response answers nothing; a switch of protocols ends the reading. No
-/// bytes: the upstream finished, which ends a response that runs to the close.
+/// end. An interim (1xx) response answers nothing; a switch of protocols (101) or a tunnel (2xx
+/// to `CONNECT`) answers its request and ends the reading. No bytes: the upstream finished,
+/// which ends a response that runs to the close.
 fn read_responses(record: &ConnectionRecord, passing: &Passing, reader: &mut Reader, bytes: &[u8]) {
     if let Speaks::Tls(hellos) = &mut *passing.speaks() {
         if let Some(seen) = hellos.server_sent(bytes) {
@@ -264,7 +339,6 @@ fn read_responses(record: &ConnectionRecord, passing: &Passing, reader: &mut Rea
         }
         return;
     }
-    let mut switched = false;
     let interim = std::cell::Cell::new(false);
     reader.read(
         bytes,
@@ -272,21 +346,26 @@ fn read_responses(record: &ConnectionRecord, passing: &Passing, reader: &mut Rea
             let Head::Response { status } = *head else {
                 return Framing::None;
             };
-            interim.set((100..200).contains(&status));
-            let to_head = awaiting.lock().front().is_some_and(|&(_, head)| head);
-            if interim.get() || to_head || status == 204 || status == 304 {
+            let method = awaiting.lock().front().map(|(_, method)| method.clone());
+            interim.set((100..200).contains(&status) && status != 101);
+            let tunnel = method == Some(http::Method::CONNECT) && (200..300).contains(&status);
+            if status == 101 || tunnel {
+                passing.switched.store(true, Ordering::Release);
+                Framing::Opaque
+            } else if interim.get()
+                || method == Some(http::Method::HEAD)
+                || status == 204
+                || status == 304
+            {
                 Framing::None
             } else {
                 framing_by_headers(headers, Framing::ToClose)
             }
         },
         |seen| match seen {
-            Seen::Head(Head::Response { status }) => {
-                switched |= status == 101;
-                if let Some(&(number, _)) = awaiting.lock().front() {
-                    if !interim.get() {
-                        record.responded(number, false);
-                    }
+            Seen::Head(_) if !interim.get() => {
+                if let Some((number, _)) = awaiting.lock().front() {
+                    record.responded(*number, false);
                 }
             }
             Seen::End if !interim.get() => {
@@ -297,7 +376,4 @@ fn read_responses(record: &ConnectionRecord, passing: &Passing, reader: &mut Rea
             _ => {}
         },
     );
-    if switched {
-        reader.turn_off();
-    }
 }

@@ -7,6 +7,8 @@
 use keepalive_probe::{Ending, Handshakes, Report, Server, TlsSettings};
 use pretty_assertions::assert_eq;
 use rstest::rstest;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
 
 use crate::support::client::{self, reqwest_builder};
 use crate::support::settle::SETTLE;
@@ -214,5 +216,40 @@ async fn the_relay_tells_full_from_resumed_handshakes_as_the_upstream_does(
     assert_eq!(
         (tls.version.as_deref(), tls.alpn_offered.clone()),
         (Some(named), vec!["h2".to_owned(), "http/1.1".to_owned()])
+    );
+}
+
+/// A client that half-closes after its request, then reads: the relay passes the FIN on as a
+/// half-close, not a reset, and every byte of a 1 MiB answer still arrives. (The upstream here
+/// is a few lines of raw TCP that answer after the client's FIN: hyper's server does not keep a
+/// half-closed connection.)
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn a_half_closed_client_still_gets_the_whole_answer() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let upstream = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let (mut socket, _) = listener.accept().await.unwrap();
+        let mut request = Vec::new();
+        socket.read_to_end(&mut request).await.unwrap();
+        let head = format!("HTTP/1.1 200 OK\r\ncontent-length: {MIB}\r\n\r\n");
+        socket.write_all(head.as_bytes()).await.unwrap();
+        socket.write_all(&vec![b'x'; MIB]).await.unwrap();
+        socket.shutdown().await.unwrap();
+    });
+    let relay = Server::builder().relay_to(upstream).start().await.unwrap();
+    let mut client = TcpStream::connect(relay.addr()).await.unwrap();
+    client
+        .write_all(b"GET / HTTP/1.1\r\nhost: upstream\r\n\r\n")
+        .await
+        .unwrap();
+    client.shutdown().await.unwrap();
+    let mut reply = Vec::new();
+    client.read_to_end(&mut reply).await.unwrap();
+    let head = format!("HTTP/1.1 200 OK\r\ncontent-length: {MIB}\r\n\r\n");
+    assert_eq!(reply.len(), head.len() + MIB);
+    drop(client);
+    assert_eq!(
+        relay.report_within(SETTLE).await.unwrap(),
+        Report::closed([1])
     );
 }

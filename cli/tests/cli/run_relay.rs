@@ -51,7 +51,7 @@ impl Drop for PythonServer {
 }
 
 /// `http.server` speaks HTTP/1.0 (`protocol_version`) and closes after every response: curl's
-/// three URLs cost three connections, each closed by the server, every request answered.
+/// three URLs cost three connections, one request each, every request answered.
 #[test]
 fn the_relay_counts_a_python_server_closing_after_every_response() {
     let python = PythonServer::start();
@@ -82,10 +82,17 @@ fn the_relay_counts_a_python_server_closing_after_every_response() {
         .map(|c| c["requests"].as_u64().expect("a count"))
         .collect();
     assert_eq!(per_connection, [1, 1, 1]);
+    // Who closed first races here: http.server closes after its response, and curl, told by
+    // HTTP/1.0 that the server will, closes as soon as it has read the body. That every
+    // connection closed cleanly is exact.
+    let ended = &report["ended"];
     assert_eq!(
-        report["ended"],
-        json!({"client_closed": 0, "client_reset": 0, "server_closed": 3, "open": 0})
+        (&ended["client_reset"], &ended["open"]),
+        (&json!(0), &json!(0))
     );
+    let closed = ended["client_closed"].as_u64().expect("a count")
+        + ended["server_closed"].as_u64().expect("a count");
+    assert_eq!(closed, 3, "{ended}");
     assert_eq!(
         (&report["unanswered"], &report["resent"]),
         (&json!(0), &json!(0))
