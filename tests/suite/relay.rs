@@ -253,3 +253,50 @@ async fn a_half_closed_client_still_gets_the_whole_answer() {
         Report::closed([1])
     );
 }
+
+/// What passes through the relay the other way is what was sent too: a 16 MiB upload of varied
+/// bytes reaches the upstream whole, checked by a digest the upstream computes.
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn a_large_upload_passes_through_unchanged() {
+    let digest = |bytes: &[u8]| {
+        bytes.iter().enumerate().fold(0u64, |sum, (at, &b)| {
+            sum.wrapping_mul(31).wrapping_add(u64::from(b) ^ at as u64)
+        })
+    };
+    // axum's 2 MB default limit on a body would refuse the upload (and the upstream's reset
+    // would reach the client through the relay, as it should).
+    let router = keepalive_probe::axum::Router::new()
+        .route(
+            "/upload",
+            keepalive_probe::axum::routing::post(
+                move |body: keepalive_probe::axum::body::Bytes| async move {
+                    format!("{} {}", body.len(), digest(&body))
+                },
+            ),
+        )
+        .layer(keepalive_probe::axum::extract::DefaultBodyLimit::disable());
+    let upstream = Server::builder().router(router).start().await.unwrap();
+    let relay = Server::builder()
+        .relay_to(upstream.addr())
+        .start()
+        .await
+        .unwrap();
+    let upload: Vec<u8> = (0..16 * MIB).map(|at| (at * 7 % 251) as u8).collect();
+    let expected = format!("{} {}", upload.len(), digest(&upload));
+    let client = reqwest_builder().build().unwrap();
+    let answer = client
+        .post(relay.url_for("/upload"))
+        .body(upload)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(answer, expected);
+    drop(client);
+    assert_eq!(
+        relay.report_within(SETTLE).await.unwrap(),
+        Report::closed([1])
+    );
+}
