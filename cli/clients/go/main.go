@@ -6,7 +6,7 @@
 // Each URL COUNT MODE triple is a job, run one after another, each with a transport of its own
 // (a clone of http.DefaultTransport: what a fresh process would use). MODE is read, unread,
 // close (read, and ask the server to close with Connection: close), post (POST a 64-byte body,
-// read the answer) or pause (read, then wait 300 ms: longer than the server's idle close);
+// read the answer) or pause (read, then wait 200 ms: longer than the server's idle close);
 // `+session-cache` after it sets TLSClientConfig.ClientSessionCache, without which Go never
 // resumes a TLS session (crypto/tls `loadSession` returns early when the cache is nil). HTTPS URLs
 // trust the system roots, which SSL_CERT_FILE replaces. Request n goes to URL?request=n, so the
@@ -77,7 +77,7 @@ func job(url, countText, modeText string) (string, error) {
 			}
 		}
 		if mode == "pause" {
-			time.Sleep(300 * time.Millisecond)
+			time.Sleep(200 * time.Millisecond)
 		}
 	}
 	view := fmt.Sprintf("connections=%d", connections)

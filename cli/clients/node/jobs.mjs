@@ -1,5 +1,5 @@
 // What the Node drivers share: their command line, URL COUNT MODE triples, one job each, MODE one
-// of read, unread, close, post (POST 64 bytes, read) or pause (read, then wait 300 ms); each
+// of read, unread, close, post (POST 64 bytes, read) or pause (read, then wait 200 ms); each
 // request's URL and what it sends; the requests that failed. A malformed command line exits with
 // status 2.
 const MODES = ["read", "unread", "close", "post", "pause"];
@@ -32,9 +32,9 @@ export function* requestsOf({ url, count, mode }) {
   }
 }
 
-// After a request in pause mode: 300 ms, longer than the server's idle close.
+// After a request in pause mode: 200 ms, longer than the server's idle close.
 export function pauseAfter(mode) {
-  return mode === "pause" ? new Promise((resolve) => setTimeout(resolve, 300)) : Promise.resolve();
+  return mode === "pause" ? new Promise((resolve) => setTimeout(resolve, 200)) : Promise.resolve();
 }
 
 // The requests that failed: how many, and the first one's error (with its cause) in one line.

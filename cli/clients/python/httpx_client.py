@@ -4,7 +4,7 @@ Usage: httpx_client.py URL COUNT MODE [URL COUNT MODE]...
 
 Each URL COUNT MODE triple is a job with a Client of its own, run one after another. MODE is
 read, unread, close (read, with Connection: close), post (POST 64 bytes, read) or pause (read,
-then wait 300 ms). HTTPS trusts SSL_CERT_FILE, as httpx does. A request that fails is counted and
+then wait 200 ms). HTTPS trusts SSL_CERT_FILE, as httpx does. A request that fails is counted and
 the job goes on.
 
 Prints one line per job, httpx's own view: "connections=N", the new sockets its responses came

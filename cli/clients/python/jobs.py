@@ -21,13 +21,13 @@ def run(script, job):
 def requests_of(url, count, mode):
     """Each request of a job: (its URL, its method, its body, its headers), request n going to
     URL?request=n so the server tells a request sent again from the next one. After each, the
-    pause mode waits 300 ms, longer than the server's idle close."""
+    pause mode waits 200 ms, longer than the server's idle close."""
     headers = {"Connection": "close"} if mode == "close" else {}
     method, body = ("POST", b"x" * 64) if mode == "post" else ("GET", None)
     for n in range(1, count + 1):
         yield f"{url}?request={n}", method, body, headers
         if mode == "pause":
-            time.sleep(0.3)
+            time.sleep(0.2)
 
 
 class Errors:

@@ -5,7 +5,7 @@ Usage: requests_client.py URL COUNT MODE [URL COUNT MODE]...
 Each URL COUNT MODE triple is a job with a Session of its own, run one after another. MODE is
 read, unread (requested with stream=True and closed unread; otherwise requests reads the body
 itself), close (read, with Connection: close), post (POST 64 bytes, read) or pause (read, then
-wait 300 ms). HTTPS trusts REQUESTS_CA_BUNDLE, as requests always does. A request that fails is
+wait 200 ms). HTTPS trusts REQUESTS_CA_BUNDLE, as requests always does. A request that fails is
 counted and the job goes on.
 
 Prints one line per job, requests' own view: "connections=N", the new sockets its responses came

@@ -68,9 +68,9 @@ const fn faulted(name: &'static str, fault: Fault, mode: Mode) -> Case {
 }
 
 /// How long an idle connection lasts on the idle-close case's server: shorter than a driver's
-/// `pause` (300 ms), so every pooled connection is closed before the client's next request, and
+/// `pause` (200 ms), so every pooled connection is closed before the client's next request, and
 /// the last one before the driver exits.
-const IDLE_CLOSE: Duration = Duration::from_millis(100);
+const IDLE_CLOSE: Duration = Duration::from_millis(50);
 
 /// Every row, in reading order.
 pub const CASES: [Case; 21] = [

@@ -6,7 +6,7 @@
 //!   CLIENT: reqwest, reqwest-blocking, ureq, hyper-util or reqwest-retry
 //!   MODE:   read (the body to its end), unread (dropped unread), close (read, and send
 //!           `Connection: close`), post (POST a 64-byte body, read) or pause (read, then wait
-//!           300 ms, longer than the server's idle close)
+//!           200 ms, longer than the server's idle close)
 //!
 //! Each URL COUNT MODE triple is a job: a client of its own making COUNT sequential requests,
 //! request n to `URL?request=n` (so the server tells a request sent again from the next one),
@@ -47,7 +47,7 @@ enum Mode {
 const POST_BODY: &[u8] = &[b'x'; 64];
 
 /// How long `pause` waits after each request.
-const PAUSE: Duration = Duration::from_millis(300);
+const PAUSE: Duration = Duration::from_millis(200);
 
 /// One URL COUNT MODE triple.
 struct Job<'a> {
