@@ -10,7 +10,12 @@ use std::sync::mpsc::{self, SyncSender, TrySendError};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::time::Duration;
 
-use crate::options::LogTo;
+/// Where the event log goes: `serve` owns its stdout, `run` leaves stdout to the command.
+#[derive(Debug, Clone, Copy)]
+pub enum LogTo {
+    Stdout,
+    Stderr,
+}
 
 /// Lines waiting to be written, at most: some megabytes, many seconds of a busy server's log.
 const QUEUE_LINES: usize = 65_536;

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use keepalive_probe::{Fault, MAX_BODY_BYTES, Server, StartError, TlsSettings};
 
-pub use crate::event_log::EventLog;
+pub use crate::event_log::{EventLog, LogTo};
 
 /// How the counting server answers; the defaults are the library's.
 #[derive(Debug, clap::Args)]
@@ -76,13 +76,6 @@ fn fault_help() -> String {
          the k-th request or response on a connection, or to an idle or age timer.\n\n{}",
         Fault::SPELLINGS
     )
-}
-
-/// Where the event log goes: `serve` owns its stdout, `run` leaves stdout to the command.
-#[derive(Debug, Clone, Copy)]
-pub enum LogTo {
-    Stdout,
-    Stderr,
 }
 
 impl ServeOptions {

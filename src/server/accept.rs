@@ -7,25 +7,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
+use super::command::Command;
 use super::connection;
 use super::shared::Shared;
 use crate::event::Event;
 use crate::fault::Fault;
-
-/// What the server handle asks of the accept loop.
-#[derive(Debug)]
-pub(super) enum Command {
-    /// Accept everything queued in the kernel now, then reply.
-    SweepKernelQueue(oneshot::Sender<()>),
-    /// Close every connection, then end.
-    Stop,
-    /// Close every connection and bind the listener again on its port (by a fault, if one asked),
-    /// then reply.
-    Restart(Option<Fault>, Option<oneshot::Sender<()>>),
-}
 
 /// The accept loop's state: it owns the listener and every connection task, so ending it closes
 /// every socket.

@@ -16,6 +16,8 @@ mod bodies;
 mod builder;
 #[cfg(feature = "tls")]
 mod certificate;
+mod chunked;
+mod command;
 mod connection;
 mod ending;
 mod faults;
@@ -25,6 +27,7 @@ mod http;
 mod relay;
 mod service;
 mod shared;
+mod start_error;
 #[cfg(feature = "tls")]
 mod tls;
 
@@ -93,7 +96,7 @@ pub struct Server {
     /// Panics caught in the user's callback and handlers, reported by the waits, `shutdown` and
     /// drop.
     panics: Arc<Panics>,
-    commands: mpsc::Sender<accept::Command>,
+    commands: mpsc::Sender<command::Command>,
     accept_loop: JoinHandle<()>,
 }
 
@@ -273,7 +276,7 @@ impl Server {
     /// the message of a panic caught in the user's callback or handlers, as the waits do.
     pub async fn shutdown(mut self) {
         self.panics.resume();
-        if self.commands.send(accept::Command::Stop).await.is_ok() {
+        if self.commands.send(command::Command::Stop).await.is_ok() {
             // The accept loop owns the listener and every connection task: once it has ended,
             // every socket is closed. It cannot fail but by panicking, which would be ours to see.
             if let Err(error) = (&mut self.accept_loop).await {
@@ -292,7 +295,7 @@ impl Server {
         let (done, restarted) = oneshot::channel();
         if self
             .commands
-            .send(accept::Command::Restart(None, Some(done)))
+            .send(command::Command::Restart(None, Some(done)))
             .await
             .is_ok()
         {
@@ -307,7 +310,7 @@ impl Server {
         let (done, swept) = oneshot::channel();
         if self
             .commands
-            .send(accept::Command::SweepKernelQueue(done))
+            .send(command::Command::SweepKernelQueue(done))
             .await
             .is_ok()
         {

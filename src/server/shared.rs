@@ -9,7 +9,7 @@ use std::time::Duration;
 use axum::Router;
 use tokio::sync::mpsc;
 
-use super::accept::Command;
+use super::command::Command;
 use super::http::Http;
 use crate::event::{Event, EventSink};
 use crate::fault::Fault;

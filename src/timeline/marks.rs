@@ -69,17 +69,11 @@ pub(super) struct Shown {
 /// What the mark at the end of a lane says, and, on HTTPS, the mark at its start; with faults or
 /// unanswered requests, their marks too.
 pub(super) fn endings_legend(out: &mut String, x: f64, y: f64, shown: Shown) {
-    let mut left = x;
-    let https = shown.https;
-    if https {
+    let mut legend = Legend { out, left: x, y };
+    if shown.https {
         for handshake in [Handshake::Full, Handshake::Resumed, Handshake::Failed] {
             let (glyph, colour, label) = handshake_mark(handshake);
-            let _ = write!(
-                out,
-                r##"<text x="{left}" y="{y}" fill="{colour}">{glyph}</text><text x="{}" y="{y}">{label}</text>"##,
-                left + 16.0,
-            );
-            left += 24.0 + 6.6 * label.len() as f64;
+            legend.item(glyph, colour, label);
         }
     }
     for ending in [
@@ -87,34 +81,41 @@ pub(super) fn endings_legend(out: &mut String, x: f64, y: f64, shown: Shown) {
         Ending::ClientReset,
         Ending::ServerClosed,
     ] {
-        let Some((glyph, colour)) = end_mark(ending) else {
-            continue;
-        };
-        let label = format!("{ending}");
-        let _ = write!(
-            out,
-            r##"<text x="{left}" y="{y}" fill="{colour}">{glyph}</text><text x="{}" y="{y}">{label}</text>"##,
-            left + 16.0,
-        );
-        left += 24.0 + 6.6 * label.len() as f64;
+        if let Some((glyph, colour)) = end_mark(ending) {
+            legend.item(glyph, colour, ending.describe());
+        }
     }
     if shown.faults {
         let (glyph, colour) = FAULT_MARK;
-        let label = "ended by a fault";
-        let _ = write!(
-            out,
-            r##"<text x="{left}" y="{y}" fill="{colour}">{glyph}</text><text x="{}" y="{y}">{label}</text>"##,
-            left + 16.0,
-        );
-        left += 24.0 + 6.6 * label.len() as f64;
+        legend.item(glyph, colour, "ended by a fault");
     }
     if shown.unanswered {
+        let Legend { out, left, y } = legend;
         let _ = write!(
             out,
             r##"<rect x="{left}" y="{}" width="12" height="12" fill="none" stroke="#555" stroke-dasharray="3 2"/><text x="{}" y="{y}">request never answered whole</text>"##,
             y - 10.0,
             left + 16.0,
         );
+    }
+}
+
+/// A line of glyphs, each followed by what it means.
+struct Legend<'a> {
+    out: &'a mut String,
+    left: f64,
+    y: f64,
+}
+
+impl Legend<'_> {
+    fn item(&mut self, glyph: &str, colour: &str, label: &str) {
+        let (left, y) = (self.left, self.y);
+        let _ = write!(
+            self.out,
+            r##"<text x="{left}" y="{y}" fill="{colour}">{glyph}</text><text x="{}" y="{y}">{label}</text>"##,
+            left + 16.0,
+        );
+        self.left += 24.0 + 6.6 * label.len() as f64;
     }
 }
 

@@ -17,6 +17,14 @@ use crate::support::settle::SETTLE;
 
 const MIB: usize = 1024 * 1024;
 
+/// `n` GETs of `url` on `client`, each body read to the end.
+async fn read(client: &reqwest::Client, url: &str, n: usize) {
+    for _ in 0..n {
+        let response = client.get(url).send().await.unwrap();
+        response.bytes().await.unwrap();
+    }
+}
+
 /// An upstream with a `body_bytes` body, and a relay in front of it.
 async fn relayed(body_bytes: usize) -> (Server, Server) {
     let upstream = Server::builder()
@@ -38,16 +46,7 @@ async fn relayed(body_bytes: usize) -> (Server, Server) {
 async fn five_reads_through_the_relay_are_one_connection_on_both_sides() {
     let (upstream, relay) = relayed(64 * 1024).await;
     let client = reqwest_builder().build().unwrap();
-    for _ in 0..5 {
-        client
-            .get(relay.url())
-            .send()
-            .await
-            .unwrap()
-            .bytes()
-            .await
-            .unwrap();
-    }
+    read(&client, &relay.url(), 5).await;
     drop(client);
     assert_eq!(
         relay.report_within(SETTLE).await.unwrap(),
@@ -95,16 +94,7 @@ async fn an_upstream_that_closes_first_is_the_server_closing_on_the_relays_books
         .await
         .unwrap();
     let client = reqwest_builder().build().unwrap();
-    for _ in 0..3 {
-        client
-            .get(relay.url())
-            .send()
-            .await
-            .unwrap()
-            .bytes()
-            .await
-            .unwrap();
-    }
+    read(&client, &relay.url(), 3).await;
     drop(client);
     let closed_by_server = Report::closed([1, 1, 1]).ended_by(Ending::ServerClosed);
     assert_eq!(relay.report_within(SETTLE).await.unwrap(), closed_by_server);

@@ -3,8 +3,8 @@
 
 use keepalive_probe::{Ending, Fault};
 
-use super::cases::{Ended, Expect, Faulted, REQUESTS};
 use super::catalog::{Client, Mode};
+use super::expectation::{Ended, Expect, Faulted, REQUESTS};
 
 /// The server closes each connection on its second request: a client that sends the failed
 /// request again on a new connection has every connection carry two (the last one, one).

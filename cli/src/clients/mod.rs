@@ -10,6 +10,7 @@ mod brief;
 mod cases;
 mod catalog;
 mod drivers;
+mod expectation;
 mod fault_cases;
 mod home;
 mod markdown;

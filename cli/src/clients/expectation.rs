@@ -1,0 +1,51 @@
+//! What a client must do in a case, in the terms every case's expectation is written in: the
+//! body cases' (`cases.rs`) and the fault cases' (`fault_cases.rs`).
+
+use keepalive_probe::{Ending, Handshakes};
+
+/// Requests per case: enough to tell one connection from one per request.
+pub const REQUESTS: usize = 5;
+
+/// What a client must do in a case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expect {
+    /// Exactly these requests per connection, in accept order, ended so, after these TLS
+    /// handshakes (none over plain HTTP).
+    Exact(&'static [usize], Ended, Handshakes),
+    /// Under a fault: exactly these requests per connection, ended so, and exactly this many
+    /// calls failed and requests went unanswered and were sent again.
+    Faulted(Faulted),
+    /// No exact count exists (a race on the wall clock); what is exact: every request served once,
+    /// none failed, every connection closed, the first connection carries the first request, and
+    /// at most this many connections, the bound the client's code sets.
+    Race(usize),
+    /// The client has no way to do this (curl always reads the body).
+    NotApplicable,
+}
+
+/// A client's exact outcome under a fault.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Faulted {
+    pub per_connection: &'static [usize],
+    pub ended: Ended,
+    /// Calls that failed, as the client saw them.
+    pub errors: usize,
+    /// Requests the server read and never answered whole.
+    pub unanswered: usize,
+    /// Requests the client sent again after an unanswered one (the same `?request=n`).
+    pub resent: usize,
+}
+
+/// How the connections of an exact count ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ended {
+    /// Every one this way.
+    All(Ending),
+    /// Each as listed, in accept order.
+    Each(&'static [Ending]),
+    /// FIN or RST, racing: a client that shuts its socket down before closing it (hyper does)
+    /// sends FIN, then RST at the close if bytes were left unread, and a body that fits in its
+    /// receive buffer leaves the server nothing unacknowledged to tell the two apart by. The
+    /// server in another process may read the FIN and close first. The count is exact.
+    Racing,
+}
