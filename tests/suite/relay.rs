@@ -25,6 +25,15 @@ async fn read(client: &reqwest::Client, url: &str, n: usize) {
     }
 }
 
+/// A relay in front of `upstream`.
+async fn relay_to(upstream: &Server) -> Server {
+    Server::builder()
+        .relay_to(upstream.addr())
+        .start()
+        .await
+        .unwrap()
+}
+
 /// An upstream with a `body_bytes` body, and a relay in front of it.
 async fn relayed(body_bytes: usize) -> (Server, Server) {
     let upstream = Server::builder()
@@ -32,11 +41,7 @@ async fn relayed(body_bytes: usize) -> (Server, Server) {
         .start()
         .await
         .unwrap();
-    let relay = Server::builder()
-        .relay_to(upstream.addr())
-        .start()
-        .await
-        .unwrap();
+    let relay = relay_to(&upstream).await;
     (upstream, relay)
 }
 
@@ -88,11 +93,7 @@ async fn an_upstream_that_closes_first_is_the_server_closing_on_the_relays_books
         .start()
         .await
         .unwrap();
-    let relay = Server::builder()
-        .relay_to(upstream.addr())
-        .start()
-        .await
-        .unwrap();
+    let relay = relay_to(&upstream).await;
     let client = reqwest_builder().build().unwrap();
     read(&client, &relay.url(), 3).await;
     drop(client);
@@ -111,24 +112,10 @@ async fn an_upstream_that_closes_first_is_the_server_closing_on_the_relays_books
 async fn an_upstream_restart_costs_a_new_connection_through_the_relay() {
     let (upstream, relay) = relayed(2).await;
     let client = reqwest_builder().build().unwrap();
-    client
-        .get(relay.url())
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
+    read(&client, &relay.url(), 1).await;
     upstream.restart().await;
     tokio::task::yield_now().await;
-    client
-        .get(relay.url())
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
+    read(&client, &relay.url(), 1).await;
     drop(client);
     let expected = Report::closed([1, 1]).ended_each([Ending::ServerClosed, Ending::ClientClosed]);
     assert_eq!(relay.report_within(SETTLE).await.unwrap(), expected);
@@ -177,11 +164,7 @@ async fn the_relay_tells_full_from_resumed_handshakes_as_the_upstream_does(
         .start()
         .await
         .unwrap();
-    let relay = Server::builder()
-        .relay_to(upstream.addr())
-        .start()
-        .await
-        .unwrap();
+    let relay = relay_to(&upstream).await;
     let ca = upstream.ca_certificate().expect("an HTTPS server has a CA");
     let client = reqwest::Client::builder()
         .no_proxy()
@@ -269,11 +252,7 @@ async fn a_large_upload_passes_through_unchanged() {
         )
         .layer(keepalive_probe::axum::extract::DefaultBodyLimit::disable());
     let upstream = Server::builder().router(router).start().await.unwrap();
-    let relay = Server::builder()
-        .relay_to(upstream.addr())
-        .start()
-        .await
-        .unwrap();
+    let relay = relay_to(&upstream).await;
     let pattern: Vec<u8> = (0..=250).collect();
     let mut upload = pattern.repeat(16 * MIB / pattern.len() + 1);
     upload.truncate(16 * MIB);
