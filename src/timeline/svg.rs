@@ -7,7 +7,7 @@ use super::marks::{
     FAULT_MARK, REUSED, SINGLE, Shown, UNUSED, end_mark, ending_name, endings_legend,
     handshake_mark, handshake_name, legend,
 };
-use crate::report::{AcceptedConnection, Snapshot};
+use crate::report::{AcceptedConnection, Ending, Snapshot};
 
 /// Left margin for row labels, in pixels.
 const LABEL_WIDTH: f64 = 130.0;
@@ -135,19 +135,36 @@ fn counts_line(snapshot: &Snapshot) -> String {
             per_connection.len() - 10
         )
     };
+    let mishaps = if report.unanswered > 0 || report.resent > 0 {
+        format!(
+            " ({} unanswered, {} re-sent)",
+            report.unanswered, report.resent
+        )
+    } else {
+        String::new()
+    };
     let mut line = format!(
-        "{} connections, {} used, {} requests; requests per connection {listed}",
+        "{} connections, {} used, {} requests{mishaps}; requests per connection {listed}",
         report.accepted, report.used, report.requests
     );
+    // Only the endings that happened, so that the line fits.
     let ended = &report.ended;
-    let _ = write!(
-        line,
-        "; ended: {} closed by the client, {} reset by the client, {} closed by the server",
-        ended.client_closed, ended.client_reset, ended.server_closed
-    );
+    let endings: Vec<String> = [
+        (ended.client_closed, Ending::ClientClosed),
+        (ended.client_reset, Ending::ClientReset),
+        (ended.server_closed, Ending::ServerClosed),
+    ]
+    .into_iter()
+    .filter(|&(n, _)| n > 0)
+    .map(|(n, ending)| format!("{n} {ending}"))
+    .collect();
+    if !endings.is_empty() {
+        let _ = write!(line, "; ended: {}", endings.join(", "));
+    }
     if ended.open > 0 {
         let _ = write!(line, "; {} still open", ended.open);
     }
+
     if folded > 0 {
         let _ = write!(line, "; {folded} older connections folded into the totals");
     }
@@ -255,9 +272,11 @@ fn draw_row(
             (step * 0.9).max(0.5),
         );
         if height >= ROOMY_ROW && step >= 14.0 {
+            // White on a filled block; the lane's colour in a hollow one.
+            let label = if request.answered { "#ffffff" } else { colour };
             let _ = write!(
                 out,
-                r##"<text x="{:.2}" y="{:.2}" font-size="10" fill="#ffffff" text-anchor="middle">{}</text>"##,
+                r##"<text x="{:.2}" y="{:.2}" font-size="10" fill="{label}" text-anchor="middle">{}</text>"##,
                 left + step * 0.45,
                 middle + 3.5,
                 request.number
