@@ -44,6 +44,7 @@ struct Folded {
     requests: usize,
     ended: Endings,
     tls: Handshakes,
+    tunnels: usize,
     /// Their unanswered and re-sent requests, and the identities a later request may repeat.
     resends: Resends,
 }
@@ -58,6 +59,7 @@ impl Folded {
         if let Some(tls) = record.tls() {
             self.tls.add(tls.handshake);
         }
+        self.tunnels += record.tunnels();
         for (identity, answer) in record.identities() {
             self.resends.feed(identity, answer);
         }
@@ -82,6 +84,7 @@ impl Folded {
         report.used += self.used;
         report.requests += self.requests;
         report.tls = tls;
+        report.tunnels = self.tunnels + kept.iter().map(|c| c.tunnels.len()).sum::<usize>();
         let mut resends = self.resends.clone();
         for &(identity, answer) in identities {
             resends.feed(identity, answer);
@@ -375,6 +378,7 @@ mod tests {
                 tls: Handshakes::default(),
                 unanswered: 0,
                 resent: 0,
+                tunnels: 0,
             }
         );
         assert_eq!(

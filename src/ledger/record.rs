@@ -10,7 +10,7 @@ use axum::http;
 use super::identity::{Answer, Identity, RequestKey};
 use crate::fault::Fault;
 use crate::handshake::TlsSeen;
-use crate::report::{AcceptedConnection, ConnectionId, Ending, Moment, ReceivedRequest};
+use crate::report::{AcceptedConnection, ConnectionId, Ending, Moment, ReceivedRequest, Tunnel};
 
 /// A request as its connection's record keeps it (the record knows its own id).
 #[derive(Debug)]
@@ -53,6 +53,8 @@ struct RecordState {
     tls: Option<TlsSeen>,
     /// The fault that ended it, if one did.
     fault: Option<Fault>,
+    /// The tunnels a forward proxy opened on it.
+    tunnels: Vec<Tunnel>,
 }
 
 impl ConnectionRecord {
@@ -131,6 +133,16 @@ impl ConnectionRecord {
     /// Notes the fault that ended it (the first one only).
     pub(crate) fn ended_by_fault(&self, fault: Fault) {
         self.state().fault.get_or_insert(fault);
+    }
+
+    /// Notes a tunnel a forward proxy opened on it.
+    pub(crate) fn opened_tunnel(&self, tunnel: Tunnel) {
+        self.state().tunnels.push(tunnel);
+    }
+
+    /// How many tunnels were opened on it.
+    pub(super) fn tunnels(&self) -> usize {
+        self.state().tunnels.len()
     }
 
     /// Its requests' identities and what became of each, in order.
@@ -238,6 +250,7 @@ impl ConnectionRecord {
             closed_at: state.closed.map(|(moment, _)| moment),
             tls: state.tls.clone(),
             fault: state.fault,
+            tunnels: state.tunnels.clone(),
         }
     }
 }

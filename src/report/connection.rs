@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use super::Ending;
+use super::{Ending, Tunnel};
 use crate::fault::Fault;
 use crate::handshake::TlsSeen;
 
@@ -99,6 +99,9 @@ pub struct AcceptedConnection {
     /// The fault that ended it ([`ServerBuilder::fault`](crate::ServerBuilder::fault)), if one
     /// did: in JSON its spelling, `"close-on-request=2:rst"`, or `null`.
     pub fault: Option<Fault>,
+    /// The `CONNECT` tunnels a forward proxy opened on it, in order: at most one, as the
+    /// connection is the tunnel from then on (`[]` elsewhere).
+    pub tunnels: Vec<Tunnel>,
 }
 
 /// One request, as the server received it.

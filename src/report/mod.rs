@@ -9,10 +9,12 @@ use serde::Serialize;
 use crate::handshake::Handshakes;
 
 mod connection;
+mod tunnel;
 
 pub use connection::{
     AcceptedConnection, ConnectionId, Moment, ParseConnectionIdError, ReceivedRequest,
 };
+pub use tunnel::Tunnel;
 
 /// How a connection ended, as its socket told the server.
 ///
@@ -145,6 +147,9 @@ pub struct Report {
     /// Requests that repeated an earlier unanswered request: the same `x-request-id`, or without
     /// one the same method, target, `Content-Length` and body digest. A client's retry.
     pub resent: usize,
+    /// `CONNECT` tunnels opened, on a forward proxy
+    /// ([`ServerBuilder::forward_proxy`](crate::ServerBuilder::forward_proxy); 0 elsewhere).
+    pub tunnels: usize,
 }
 
 impl Report {
@@ -230,6 +235,20 @@ impl Report {
         }
     }
 
+    /// The same connections, `n` of them carrying a `CONNECT` tunnel (a forward proxy's report).
+    ///
+    /// ```
+    /// use keepalive_probe::Report;
+    ///
+    /// // Three HTTPS requests through a proxy: one CONNECT, on one connection.
+    /// let proxied = Report::closed([1]).with_tunnels(1);
+    /// assert_eq!((proxied.accepted, proxied.tunnels), (1, 1));
+    /// ```
+    #[must_use]
+    pub fn with_tunnels(self, n: usize) -> Report {
+        Report { tunnels: n, ..self }
+    }
+
     /// The same connections, ended as `ended` counts them (for a mix of endings).
     #[must_use]
     pub fn with_endings(self, ended: Endings) -> Report {
@@ -271,6 +290,7 @@ impl Report {
             tls: Handshakes::default(),
             unanswered: 0,
             resent: 0,
+            tunnels: 0,
         }
     }
 }
@@ -308,6 +328,7 @@ mod tests {
                 tls: Handshakes::default(),
                 unanswered: 0,
                 resent: 0,
+                tunnels: 0,
             }
         );
     }

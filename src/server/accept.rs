@@ -176,6 +176,8 @@ async fn back_off_after(error: io::Error) {
 mod tests {
     use std::sync::atomic::AtomicUsize;
 
+    use crate::server::shared::Role;
+
     use axum::Router;
 
     use super::*;
@@ -203,7 +205,7 @@ mod tests {
             faults: Vec::new(),
             requests_received: AtomicUsize::new(0),
             commands: mpsc::channel(1).0,
-            relay_to: None,
+            role: Role::Origin,
         });
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("binds");
         let _client = TcpStream::connect(listener.local_addr().expect("an address"))
@@ -236,7 +238,7 @@ mod tests {
             faults: Vec::new(),
             requests_received: AtomicUsize::new(0),
             commands: mpsc::channel(1).0,
-            relay_to: None,
+            role: Role::Origin,
         });
         let mut connections = JoinSet::new();
         let peer = "127.0.0.1:9".parse().expect("literal address");

@@ -12,8 +12,9 @@ use tokio::sync::mpsc;
 
 use super::Server;
 use super::accept::AcceptLoop;
+use super::credentials::Credentials;
 use super::http;
-use super::shared::Shared;
+use super::shared::{Role, Shared};
 pub use super::start_error::StartError;
 use crate::event::{Event, EventSink};
 use crate::fault::Fault;
@@ -42,7 +43,7 @@ pub struct ServerBuilder {
     max_connection_details: Option<usize>,
     events: EventSink,
     faults: Vec<Fault>,
-    relay_to: Option<SocketAddr>,
+    role: Role,
     #[cfg(feature = "tls")]
     tls: Option<super::tls::TlsSettings>,
 }
@@ -60,7 +61,7 @@ impl Default for ServerBuilder {
             max_connection_details: None,
             events: EventSink::default(),
             faults: Vec::new(),
-            relay_to: None,
+            role: Role::Origin,
             #[cfg(feature = "tls")]
             tls: None,
         }
@@ -252,7 +253,53 @@ impl ServerBuilder {
     /// # }
     /// ```
     pub fn relay_to(mut self, upstream: SocketAddr) -> Self {
-        self.relay_to = Some(upstream);
+        self.role = Role::Relay(upstream);
+        self
+    }
+
+    /// Makes the server a counting forward proxy: clients reach other servers through it, with
+    /// `CONNECT` tunnels (HTTPS) and absolute-form requests (plain HTTP), and every connection
+    /// they open to it is counted as a counting server counts its own, with the tunnels opened on
+    /// it ([`AcceptedConnection::tunnels`](crate::AcceptedConnection::tunnels),
+    /// [`Report::tunnels`](crate::Report::tunnels)).
+    ///
+    /// Each client connection gets connections of its own to the servers it asks for: one per
+    /// tunnel, and one per target for plain HTTP (kept while the client keeps its connection), so
+    /// the target sees the client's reuse as it is. A `CONNECT` and a plain request are requests
+    /// on the books (the `CONNECT`'s path is its target, `localhost:4433`; a plain request's its
+    /// absolute URL); inside a tunnel, the requests of plain HTTP are counted as the relay counts
+    /// them, and a TLS handshake's kind is read from its hellos. The proxy serves nothing
+    /// itself: the routes, body size, keep-alive, `Connection: close`, faults and TLS settings are
+    /// not used. A target it cannot reach is a `502 Bad Gateway`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// use keepalive_probe::{Report, Server};
+    ///
+    /// let origin = Server::start().await.unwrap();
+    /// let proxy = Server::builder().forward_proxy().start().await.unwrap();
+    /// # #[allow(deprecated)] let _ = rustls::crypto::ring::default_provider().install_default();
+    /// let through_proxy = reqwest::Proxy::all(proxy.url()).unwrap();
+    /// let client = reqwest::Client::builder().proxy(through_proxy).build().unwrap();
+    /// for _ in 0..3 {
+    ///     client.get(origin.url()).send().await.unwrap().bytes().await.unwrap();
+    /// }
+    /// drop(client);
+    /// assert_eq!(proxy.report_when_closed().await, Report::closed([3]));
+    /// assert_eq!(origin.report_when_closed().await, Report::closed([3]));
+    /// # }
+    /// ```
+    pub fn forward_proxy(mut self) -> Self {
+        self.role = Role::ForwardProxy(None);
+        self
+    }
+
+    /// Makes the server a counting forward proxy ([`forward_proxy`](Self::forward_proxy)) that
+    /// asks for Basic credentials: a request without these gets `407 Proxy Authentication
+    /// Required`. Without them, the proxy takes any client, and still notes the user of any
+    /// credentials sent ([`Tunnel::user`](crate::Tunnel::user)).
+    pub fn proxy_credentials(mut self, user: &str, password: &str) -> Self {
+        self.role = Role::ForwardProxy(Some(Credentials::new(user, password)));
         self
     }
 
@@ -319,7 +366,7 @@ impl ServerBuilder {
             faults: self.faults,
             requests_received: AtomicUsize::new(0),
             commands: commands.clone(),
-            relay_to: self.relay_to,
+            role: self.role,
         });
         let accept_loop = AcceptLoop {
             listener,

@@ -12,7 +12,7 @@ use tokio::time::Instant;
 use super::ending::WatchedStream;
 use super::faults::{ConnectionFaults, Ended};
 use super::service::CountingService;
-use super::shared::Shared;
+use super::shared::{Role, Shared};
 use crate::event::Event;
 use crate::ledger::ConnectionRecord;
 
@@ -32,9 +32,16 @@ pub(super) async fn serve(
     // One deadline from the accept to the first request (see `serve_http`), the TLS handshake
     // included.
     let deadline = shared.header_read_timeout.map(|timeout| accepted + timeout);
-    if let Some(upstream) = shared.relay_to {
-        super::relay::relay(&shared, stream, &record, upstream).await;
-        return;
+    match &shared.role {
+        Role::Origin => {}
+        Role::Relay(upstream) => {
+            super::relay::relay(&shared, stream, &record, *upstream).await;
+            return;
+        }
+        Role::ForwardProxy(credentials) => {
+            super::proxy::serve(&shared, stream, &record, credentials.clone(), accepted).await;
+            return;
+        }
     }
     let faults = Arc::new(ConnectionFaults::new(shared.faults.clone(), accepted));
     let stream = WatchedStream::new(stream, Arc::clone(&record)).closing_as(Arc::clone(&faults));

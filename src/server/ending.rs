@@ -143,6 +143,12 @@ impl<S: SocketState> WatchedStream<S> {
         &self.inner
     }
 
+    /// The stream it watches, to be used beside it (a proxy's tunnel watches each half of its
+    /// socket on its own).
+    pub(super) fn get_mut(&mut self) -> &mut S {
+        &mut self.inner
+    }
+
     /// Closes the socket as `faults` say when it is dropped.
     pub(super) fn closing_as(mut self, faults: Arc<ConnectionFaults>) -> Self {
         self.faults = Some(faults);

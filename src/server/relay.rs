@@ -91,11 +91,24 @@ pub(super) async fn relay(
 ) {
     // An upstream that refuses is passed on as a reset, the nearest a relay that has already
     // accepted the connection comes to a refusal.
-    let Ok(mut upstream) = TcpStream::connect(upstream).await else {
+    let Ok(upstream) = TcpStream::connect(upstream).await else {
         client.close_as(SocketClose::Rst);
         return;
     };
     let _ = upstream.set_nodelay(true);
+    pass_on(shared, &mut client, upstream, record, &[]).await;
+}
+
+/// Passes `client`'s bytes on to `upstream` and back until both sides are done, counting on
+/// `record`: `already_read` first, bytes the client sent that were read before (a tunnel's
+/// first bytes, read with its `CONNECT`).
+pub(super) async fn pass_on(
+    shared: &Shared,
+    client: &mut TcpStream,
+    mut upstream: TcpStream,
+    record: &Arc<ConnectionRecord>,
+    already_read: &[u8],
+) {
     let passing = Passing::default();
     let (requests_finished, responses_finished) = (Notify::new(), Notify::new());
     let (requests_ended, responses_ended) = {
@@ -111,6 +124,7 @@ pub(super) async fn relay(
             Ends {
                 from: client_reads,
                 to: upstream_writes,
+                already_read,
                 finished: &requests_finished,
             },
             Reader::requests(),
@@ -121,6 +135,7 @@ pub(super) async fn relay(
             Ends {
                 from: upstream_reads,
                 to: client_writes,
+                already_read: &[],
                 finished: &responses_finished,
             },
             Reader::responses(),
@@ -179,10 +194,12 @@ async fn both_or_a_reset(
     }
 }
 
-/// One direction's two sockets, and how it tells that its source finished.
+/// One direction's two sockets, what was read from its source before, and how it tells that its
+/// source finished.
 struct Ends<'n, R, W> {
     from: R,
     to: W,
+    already_read: &'n [u8],
     finished: &'n Notify,
 }
 
@@ -231,8 +248,15 @@ where
     let Ends {
         mut from,
         mut to,
+        already_read,
         finished,
     } = ends;
+    if !already_read.is_empty() {
+        watch(&mut reader, already_read);
+        if to.write_all(already_read).await.is_err() {
+            return Pumped::SinkReset;
+        }
+    }
     let mut buffer = vec![0; CHUNK];
     loop {
         let read = match from.read(&mut buffer).await {

@@ -10,6 +10,7 @@ use axum::Router;
 use tokio::sync::mpsc;
 
 use super::command::Command;
+use super::credentials::Credentials;
 use super::http::Http;
 use crate::event::{Event, EventSink};
 use crate::fault::Fault;
@@ -35,8 +36,20 @@ pub(super) struct Shared {
     pub(super) requests_received: AtomicUsize,
     /// The accept loop, told to restart by a fault.
     pub(super) commands: mpsc::Sender<Command>,
-    /// Where a relay passes every connection on, instead of serving it.
-    pub(super) relay_to: Option<SocketAddr>,
+    /// What it does with the connections it accepts.
+    pub(super) role: Role,
+}
+
+/// What a server does with the connections it accepts.
+#[derive(Debug, Clone, Default)]
+pub(super) enum Role {
+    /// Serves them, with its routes.
+    #[default]
+    Origin,
+    /// Passes each on to this upstream ([`relay`](super::relay)).
+    Relay(SocketAddr),
+    /// A forward proxy, asking for these credentials if any ([`proxy`](super::proxy)).
+    ForwardProxy(Option<Credentials>),
 }
 
 impl Shared {

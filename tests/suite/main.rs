@@ -27,6 +27,7 @@ mod matrix;
 mod multi_thread;
 mod own_routes;
 mod panics;
+mod proxy;
 mod redirects;
 mod relay;
 mod request_body;
