@@ -29,6 +29,8 @@ const FLUSH_PATIENCE: Duration = Duration::from_secs(2);
 pub struct EventLog {
     /// `None` with `--quiet`.
     shared: Option<Arc<Counts>>,
+    /// Where another server's lines go (`run --proxy`'s proxy): `None` with `--quiet`.
+    lines: Option<SyncSender<String>>,
 }
 
 /// The server's side: where each line goes.
@@ -49,7 +51,10 @@ struct Counts {
 impl EventLog {
     /// No log (`--quiet`).
     pub fn quiet() -> EventLog {
-        EventLog { shared: None }
+        EventLog {
+            shared: None,
+            lines: None,
+        }
     }
 
     /// A log written to `to` by a thread of its own, and the queue that feeds it.
@@ -71,8 +76,17 @@ impl EventLog {
         });
         let log = EventLog {
             shared: Some(Arc::clone(&counts)),
+            lines: Some(lines.clone()),
         };
         (log, Queue { lines, counts })
+    }
+
+    /// Another queue into the same log, for a second server's lines; `None` with `--quiet`.
+    pub fn queue(&self) -> Option<Queue> {
+        Some(Queue {
+            lines: self.lines.clone()?,
+            counts: Arc::clone(self.shared.as_ref()?),
+        })
     }
 
     /// Waits until every line queued so far is written (at most [`FLUSH_PATIENCE`]): the report

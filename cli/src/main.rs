@@ -16,6 +16,7 @@ mod event_log;
 mod matrix;
 mod options;
 mod page;
+mod proxy;
 mod run;
 mod serve;
 mod signals;

@@ -18,6 +18,7 @@ use tokio::process::{Child, Command};
 use crate::ca_file::CaFile;
 use crate::command_group::{self, Group};
 use crate::options::{EventLog, LogTo, ServeOptions};
+use crate::proxy::{PROXY_PLACEHOLDER, Proxy, ProxyArgs};
 use crate::signals::{Stop, StopSignals};
 use crate::snapshot::Snapshot;
 
@@ -42,7 +43,8 @@ const COMMAND_FAILED: u8 = 3;
 Every {url} in CMD and its arguments becomes the base URL (http://127.0.0.1:PORT/), which is also
 in the environment as KEEPALIVE_PROBE_URL. With --tls the URL is https://localhost:PORT/, and every
 {ca} becomes the path of a PEM file with the certificate to trust (also in KEEPALIVE_PROBE_CA):
-curl --cacert {ca}, SSL_CERT_FILE={ca} for Go, NODE_EXTRA_CA_CERTS, requests' verify=. When CMD exits, the report waits up to --close-grace
+curl --cacert {ca}, SSL_CERT_FILE={ca} for Go, NODE_EXTRA_CA_CERTS, requests' verify=. With --proxy,
+every {proxy} becomes the counting forward proxy's URL, which HTTP_PROXY and HTTPS_PROXY hold too. When CMD exits, the report waits up to --close-grace
 seconds (default 5) for the server to see every connection closed, then follows CMD's output on stdout, on a line of its own. The event
 log goes to stderr (--quiet turns it off).
 
@@ -56,6 +58,8 @@ Example: keepalive-probe run --expect-connections 1 -- curl -s {url} {url} {url}
 pub struct Args {
     #[command(flatten)]
     options: ServeOptions,
+    #[command(flatten)]
+    proxy: ProxyArgs,
     /// Fail (exit status 1) unless the server accepted exactly N connections.
     #[arg(long, value_name = "N")]
     expect_connections: Option<usize>,
@@ -111,7 +115,29 @@ async fn run(args: Args) -> ExitCode {
         eprintln!("error: {CA_PLACEHOLDER} names the HTTPS server's CA certificate: add --tls");
         return ExitCode::from(2);
     }
-    let (mut child, group) = match start_command(&args.command, &server.url(), ca_file.as_ref()) {
+    let proxy = match args.proxy.start(&log).await {
+        Ok(proxy) => proxy,
+        Err(error) => {
+            eprintln!("error: {}", keepalive_probe::scenario::with_causes(&error));
+            return ExitCode::from(2);
+        }
+    };
+    if proxy.is_none()
+        && args
+            .command
+            .iter()
+            .any(|word| word.contains(PROXY_PLACEHOLDER))
+    {
+        eprintln!("error: {PROXY_PLACEHOLDER} names the counting forward proxy: add --proxy");
+        return ExitCode::from(2);
+    }
+    let started = start_command(
+        &args.command,
+        &server.url(),
+        ca_file.as_ref(),
+        proxy.as_ref(),
+    );
+    let (mut child, group) = match started {
         Ok(started) => started,
         Err(error) => {
             eprintln!("error: cannot run {}: {error}", program(&args.command));
@@ -135,7 +161,7 @@ async fn run(args: Args) -> ExitCode {
             );
             stop_command(&mut child, group, signal, args.kill_after, &mut stop).await;
             // A signal now is the user's second: it cuts the wait for closes short.
-            let snapshot = settle(&server, args.close_grace, Some(&mut stop)).await;
+            let snapshot = settle(&server, proxy.as_ref(), args.close_grace, Some(&mut stop)).await;
             let written = report(&snapshot, &args, &log);
             return match written {
                 Ok(()) => ExitCode::from(128 + signal.number() as u8),
@@ -157,7 +183,7 @@ async fn run(args: Args) -> ExitCode {
         .signal()
         .is_some_and(|number| Stop::from_number(number).is_some());
     let interruptible = (!(killed_by_a_stop_signal && group.shares_signals())).then_some(&mut stop);
-    let snapshot = settle(&server, args.close_grace, interruptible).await;
+    let snapshot = settle(&server, proxy.as_ref(), args.close_grace, interruptible).await;
     if let Err(code) = report(&snapshot, &args, &log) {
         return code;
     }
@@ -170,14 +196,23 @@ enum Ended {
     Stopped(Stop),
 }
 
-/// Starts the command with `{url}` (and `{ca}`) filled in, in the process group
+/// Starts the command with `{url}` (and `{ca}`, `{proxy}`) filled in, in the process group
 /// `command_group.rs` decides; an error means it never ran.
-fn start_command(command: &[String], url: &str, ca: Option<&CaFile>) -> io::Result<(Child, Group)> {
+fn start_command(
+    command: &[String],
+    url: &str,
+    ca: Option<&CaFile>,
+    proxy: Option<&Proxy>,
+) -> io::Result<(Child, Group)> {
     let ca_path = ca.map(|ca| ca.path().display().to_string());
     let mut words = command.iter().map(|word| {
         let word = word.replace(URL_PLACEHOLDER, url);
-        match &ca_path {
+        let word = match &ca_path {
             Some(path) => word.replace(CA_PLACEHOLDER, path),
+            None => word,
+        };
+        match proxy {
+            Some(proxy) => proxy.fill(&word),
             None => word,
         }
     });
@@ -191,6 +226,9 @@ fn start_command(command: &[String], url: &str, ca: Option<&CaFile>) -> io::Resu
         .kill_on_drop(true);
     if let Some(path) = &ca_path {
         command.env(CA_VARIABLE, path);
+    }
+    if let Some(proxy) = proxy {
+        proxy.environment(&mut command);
     }
     let group = command_group::place(&mut command);
     Ok((command.spawn()?, group))
@@ -248,12 +286,23 @@ fn report(snapshot: &Snapshot, args: &Args, log: &EventLog) -> Result<(), ExitCo
     Ok(())
 }
 
-/// Waits up to `grace` for every connection to close, then takes the snapshot, with a warning if
-/// some are open: a report with open connections is still worth having. A signal during the wait
-/// takes it at once (the report is never lost, only the wait cut short).
-async fn settle(server: &Server, grace: Duration, signals: Option<&mut StopSignals>) -> Snapshot {
+/// Waits up to `grace` for every connection to close (the proxy's too), then takes the snapshot,
+/// with a warning if some are open: a report with open connections is still worth having. A
+/// signal during the wait takes it at once (the report is never lost, only the wait cut short).
+async fn settle(
+    server: &Server,
+    proxy: Option<&Proxy>,
+    grace: Duration,
+    signals: Option<&mut StopSignals>,
+) -> Snapshot {
+    let all_closed = async {
+        if let Some(proxy) = proxy {
+            proxy.server.report_when_closed().await;
+        }
+        server.report_when_closed().await
+    };
     // Running out of time is not an error in itself: the snapshot says what is still open.
-    let waiting = tokio::time::timeout(grace, server.report_when_closed());
+    let waiting = tokio::time::timeout(grace, all_closed);
     let cut_short = match signals {
         Some(signals) => {
             tokio::select! {
@@ -266,7 +315,10 @@ async fn settle(server: &Server, grace: Duration, signals: Option<&mut StopSigna
             false
         }
     };
-    let snapshot = Snapshot::of(server);
+    let mut snapshot = Snapshot::of(server);
+    if let Some(proxy) = proxy {
+        snapshot = snapshot.with_proxy(Snapshot::of(&proxy.server));
+    }
     if snapshot.open() > 0 {
         let when = if cut_short {
             "when a signal cut the wait short".to_owned()

@@ -13,7 +13,12 @@ pub struct Snapshot {
     ledger: keepalive_probe::Snapshot,
     /// Whether the server spoke TLS, or a relay saw it pass: its report then counts handshakes.
     https: bool,
+    /// The forward proxy's ledger, with `run --proxy`.
+    proxy: Option<Box<Snapshot>>,
 }
+
+/// What the proxy's summary line starts with.
+const PROXY_LABEL: &str = "proxy";
 
 /// The JSON form: exactly these fields, so scripts can rely on them.
 #[derive(Debug, Serialize)]
@@ -29,9 +34,14 @@ struct JsonReport<'a> {
     unanswered: usize,
     /// Requests that repeated an earlier one that got no response.
     resent: usize,
+    /// `CONNECT` tunnels opened (a forward proxy's; 0 elsewhere).
+    tunnels: usize,
     connections: &'a [AcceptedConnection],
     /// Every request in the order received, each with `answered` and `request_id`.
     request_log: &'a [ReceivedRequest],
+    /// With `run --proxy`: the forward proxy's report, in the same shape.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    proxy: Option<Box<JsonReport<'a>>>,
 }
 
 impl Snapshot {
@@ -40,7 +50,19 @@ impl Snapshot {
         let ledger = server.snapshot();
         // A relay serves no TLS of its own, but counts the handshakes that pass through it.
         let https = server.ca_certificate().is_some() || ledger.report.tls != Handshakes::default();
-        Snapshot { ledger, https }
+        Snapshot {
+            ledger,
+            https,
+            proxy: None,
+        }
+    }
+
+    /// The same snapshot, with the forward proxy's beside it.
+    pub fn with_proxy(self, proxy: Snapshot) -> Self {
+        Snapshot {
+            proxy: Some(Box::new(proxy)),
+            ..self
+        }
     }
 
     /// TCP connections accepted.
@@ -48,9 +70,9 @@ impl Snapshot {
         self.ledger.report.accepted
     }
 
-    /// Connections not yet seen closed.
+    /// Connections not yet seen closed, the proxy's included.
     pub fn open(&self) -> usize {
-        self.ledger.report.ended.open
+        self.ledger.report.ended.open + self.proxy.as_ref().map_or(0, |proxy| proxy.open())
     }
 
     /// Writes the snapshot as an SVG timeline to `path`.
@@ -66,7 +88,7 @@ impl Snapshot {
             serde_json::to_writer(&mut out, &self.json())?;
             writeln!(out)?;
         } else {
-            self.write_text(&mut out)?;
+            self.write_text(&mut out, "report")?;
         }
         out.flush()
     }
@@ -80,12 +102,15 @@ impl Snapshot {
             tls: self.https.then_some(self.ledger.report.tls),
             unanswered: self.ledger.report.unanswered,
             resent: self.ledger.report.resent,
+            tunnels: self.ledger.report.tunnels,
             connections: &self.ledger.connections,
             request_log: &self.ledger.requests,
+            proxy: self.proxy.as_ref().map(|proxy| Box::new(proxy.json())),
         }
     }
 
-    fn write_text(&self, out: &mut impl Write) -> io::Result<()> {
+    /// The summary line after `label`, then a line per connection; then the proxy's, if any.
+    fn write_text(&self, out: &mut impl Write, label: &str) -> io::Result<()> {
         let Report {
             accepted,
             used,
@@ -93,11 +118,17 @@ impl Snapshot {
             ended,
             unanswered,
             resent,
+            tunnels,
             ..
         } = &self.ledger.report;
+        let tunnels = if label == PROXY_LABEL {
+            format!(", {tunnels} tunnel(s)")
+        } else {
+            String::new()
+        };
         writeln!(
             out,
-            "report: {accepted} connection(s) accepted, {used} used, {requests} request(s) \
+            "{label}: {accepted} connection(s) accepted, {used} used{tunnels}, {requests} request(s) \
              ({unanswered} unanswered, {resent} re-sent); {} closed by the client, {} reset by \
              the client, {} closed by the server, {} open",
             ended.client_closed, ended.client_reset, ended.server_closed, ended.open
@@ -128,11 +159,22 @@ impl Snapshot {
             let fault = connection
                 .fault
                 .map_or_else(String::new, |fault| format!(" by the fault {fault}"));
+            let tunnels: String = connection
+                .tunnels
+                .iter()
+                .map(|tunnel| match &tunnel.user {
+                    Some(user) => format!("; tunnel to {} as {user}", tunnel.target),
+                    None => format!("; tunnel to {}", tunnel.target),
+                })
+                .collect();
             writeln!(
                 out,
-                "  connection {} from {}: {}{fault} after {} request{plural}{tls}",
+                "  connection {} from {}: {}{fault} after {} request{plural}{tls}{tunnels}",
                 connection.id, connection.peer, connection.ended, connection.requests
             )?;
+        }
+        if let Some(proxy) = &self.proxy {
+            proxy.write_text(out, PROXY_LABEL)?;
         }
         Ok(())
     }

@@ -6,6 +6,7 @@ mod clients;
 mod matrix;
 mod run;
 mod run_faults;
+mod run_proxy;
 mod run_relay;
 mod run_signals;
 mod run_tls;

@@ -88,7 +88,7 @@ pub fn run(args: &[&str]) -> Outcome {
 /// removed, as [`Outcome::report`] does).
 fn closed_connections(accepted: u64, requests_each: u64, ended: &str) -> Value {
     let connections: Vec<Value> = (1..=accepted)
-        .map(|id| json!({"id": id, "requests": requests_each, "closed": true, "ended": ended, "fault": null}))
+        .map(|id| json!({"id": id, "requests": requests_each, "closed": true, "ended": ended, "fault": null, "tunnels": []}))
         .collect();
     let request_log: Vec<Value> = (1..=accepted)
         .flat_map(|id| (1..=requests_each).map(move |number| answered(id, number, "/")))
@@ -102,6 +102,7 @@ fn closed_connections(accepted: u64, requests_each: u64, ended: &str) -> Value {
         "ended": endings,
         "unanswered": 0,
         "resent": 0,
+        "tunnels": 0,
         "connections": connections,
         "request_log": request_log,
     })
@@ -175,7 +176,7 @@ fn url_placeholder_is_replaced_inside_words_and_set_in_the_environment() {
             url,
             &format!("before{url}after"),
             "",
-            r#"{"accepted":0,"used":0,"requests":0,"ended":{"client_closed":0,"client_reset":0,"server_closed":0,"open":0},"unanswered":0,"resent":0,"connections":[],"request_log":[]}"#,
+            r#"{"accepted":0,"used":0,"requests":0,"ended":{"client_closed":0,"client_reset":0,"server_closed":0,"open":0},"unanswered":0,"resent":0,"tunnels":0,"connections":[],"request_log":[]}"#,
         ]
     );
 }
@@ -388,7 +389,8 @@ exec 4<&0
             "ended": {"client_closed": 0, "client_reset": 0, "server_closed": 0, "open": 1},
             "unanswered": 0,
             "resent": 0,
-            "connections": [{"id": 1, "requests": 0, "closed": false, "ended": "open", "fault": null}],
+            "tunnels": 0,
+            "connections": [{"id": 1, "requests": 0, "closed": false, "ended": "open", "fault": null, "tunnels": []}],
             "request_log": [],
         })
     );

@@ -50,10 +50,11 @@ fn curl_resends_a_request_the_server_closed_on() {
             "ended": {"client_closed": 1, "client_reset": 0, "server_closed": 1, "open": 0},
             "unanswered": 1,
             "resent": 1,
+            "tunnels": 0,
             "connections": [
                 {"id": 1, "requests": 2, "closed": true, "ended": "server_closed",
-                 "fault": "close-on-request=2:rst"},
-                {"id": 2, "requests": 1, "closed": true, "ended": "client_closed", "fault": null},
+                 "fault": "close-on-request=2:rst", "tunnels": []},
+                {"id": 2, "requests": 1, "closed": true, "ended": "client_closed", "fault": null, "tunnels": []},
             ],
             "request_log": [answered(1, 1, "/"), unanswered, answered(2, 1, "/")],
         })

@@ -36,6 +36,7 @@ fn tls_run_counts_one_full_handshake_for_curls_one_connection() {
             "tls": {"full": 1, "resumed": 0, "failed": 0},
             "unanswered": 0,
             "resent": 0,
+            "tunnels": 0,
             "connections": [{
                 "id": 1,
                 "requests": 2,
@@ -43,6 +44,7 @@ fn tls_run_counts_one_full_handshake_for_curls_one_connection() {
                 "ended": "client_closed",
                 "tls": {"handshake": "full", "version": "TLSv1.3", "alpn": "http/1.1"},
                 "fault": null,
+                "tunnels": [],
             }],
             "request_log": [answered(1, 1, "/"), answered(1, 2, "/")],
         })

@@ -1,0 +1,154 @@
+//! `run --proxy`: a counting forward proxy beside the counting server, for the command to reach
+//! the server through. `{proxy}` and the variables clients read their proxy from point at it;
+//! `{url}` stays the server's.
+
+use std::fmt;
+
+use keepalive_probe::{Server, StartError};
+use tokio::process::Command;
+
+use crate::event_log::EventLog;
+
+/// What the command sees in place of this text: the proxy's URL, with `--proxy-auth`'s
+/// credentials in it.
+pub const PROXY_PLACEHOLDER: &str = "{proxy}";
+
+/// The variable that carries the same URL.
+const PROXY_VARIABLE: &str = "KEEPALIVE_PROBE_PROXY";
+
+/// The variables clients read their proxy from, each set to the proxy's URL (curl, Go, requests,
+/// httpx, reqwest and ureq read some of them; Node's `http` and `fetch` read none).
+const PROXY_VARIABLES: [&str; 4] = ["HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"];
+
+/// Removed, so that no host is let past the proxy by the environment `run` was started in.
+const NO_PROXY_VARIABLES: [&str; 2] = ["NO_PROXY", "no_proxy"];
+
+/// The forward proxy's options.
+#[derive(Debug, clap::Args)]
+pub struct ProxyArgs {
+    /// Also start a counting forward proxy (CONNECT tunnels, absolute-form requests): every
+    /// {proxy} in CMD becomes its URL, and so do HTTP_PROXY, HTTPS_PROXY, their lower-case forms
+    /// and KEEPALIVE_PROBE_PROXY (NO_PROXY is cleared). {url} stays the server's; the report
+    /// adds the proxy's ledger.
+    #[arg(long, conflicts_with = "to")]
+    proxy: bool,
+    /// With --proxy, ask for these Basic credentials (407 without them); {proxy} carries them.
+    #[arg(long, value_name = "USER:PASSWORD", requires = "proxy", value_parser = parse_credentials)]
+    proxy_auth: Option<Credentials>,
+}
+
+/// `--proxy-auth`'s user and password.
+#[derive(Clone)]
+struct Credentials {
+    user: String,
+    password: String,
+}
+
+/// The password stays out of messages.
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credentials")
+            .field("user", &self.user)
+            .finish_non_exhaustive()
+    }
+}
+
+/// `USER:PASSWORD`, each of letters, digits and `-._~`, so that a URL carries them as they are.
+fn parse_credentials(text: &str) -> Result<Credentials, String> {
+    let (user, password) = text.split_once(':').ok_or("not USER:PASSWORD: no colon")?;
+    let plain = |part: &str| {
+        !part.is_empty()
+            && part
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-._~".contains(c))
+    };
+    if !plain(user) || !plain(password) {
+        return Err(
+            "USER and PASSWORD must each be letters, digits, '-', '.', '_' or '~' (not empty)"
+                .to_owned(),
+        );
+    }
+    Ok(Credentials {
+        user: user.to_owned(),
+        password: password.to_owned(),
+    })
+}
+
+/// The running proxy, and the URL the command is given.
+#[derive(Debug)]
+pub struct Proxy {
+    pub server: Server,
+    url: String,
+}
+
+impl ProxyArgs {
+    /// Starts the proxy, if asked for, its event lines in `log` after `proxy: `.
+    pub async fn start(&self, log: &EventLog) -> Result<Option<Proxy>, StartError> {
+        if !self.proxy {
+            return Ok(None);
+        }
+        let mut builder = Server::builder().forward_proxy();
+        if let Some(Credentials { user, password }) = &self.proxy_auth {
+            builder = builder.proxy_credentials(user, password);
+        }
+        if let Some(queue) = log.queue() {
+            builder = builder.on_event(move |event| queue.push(format!("proxy: {event}")));
+        }
+        let server = builder.start().await?;
+        let url = match &self.proxy_auth {
+            Some(Credentials { user, password }) => {
+                format!("http://{user}:{password}@{}", server.addr())
+            }
+            None => format!("http://{}", server.addr()),
+        };
+        Ok(Some(Proxy { server, url }))
+    }
+}
+
+impl Proxy {
+    /// `word` with every `{proxy}` replaced by the proxy's URL.
+    pub fn fill(&self, word: &str) -> String {
+        word.replace(PROXY_PLACEHOLDER, &self.url)
+    }
+
+    /// Points `command`'s proxy variables at the proxy, and clears the exemptions.
+    pub fn environment(&self, command: &mut Command) {
+        command.env(PROXY_VARIABLE, &self.url);
+        for variable in PROXY_VARIABLES {
+            command.env(variable, &self.url);
+        }
+        for variable in NO_PROXY_VARIABLES {
+            command.env_remove(variable);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credentials_are_plain_user_and_password() {
+        let credentials = parse_credentials("alice:s3cret-1").expect("plain");
+        assert_eq!(
+            (credentials.user.as_str(), credentials.password.as_str()),
+            ("alice", "s3cret-1")
+        );
+        for bad in [
+            "alice",
+            ":pw",
+            "alice:",
+            "al ice:pw",
+            "alice:p@ss",
+            "alice:pw:more",
+        ] {
+            assert!(parse_credentials(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_password_is_never_printed() {
+        let printed = format!("{:?}", parse_credentials("alice:s3cret").expect("plain"));
+        assert!(!printed.contains("s3cret"), "{printed}");
+    }
+}
