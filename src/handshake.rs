@@ -92,7 +92,7 @@ impl Handshakes {
     /// assert_eq!((counts.full, counts.resumed, counts.failed), (1, 4, 0));
     /// ```
     #[must_use]
-    pub fn new(full: usize, resumed: usize, failed: usize) -> Handshakes {
+    pub const fn new(full: usize, resumed: usize, failed: usize) -> Handshakes {
         Handshakes {
             full,
             resumed,

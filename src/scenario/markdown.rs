@@ -3,7 +3,7 @@
 
 use super::{Expected, Scenario, table};
 use crate::handshake::Handshakes;
-use crate::report::Endings;
+use crate::report::{Endings, Report};
 
 /// The README's table: one row per scenario, with the exact expectation and why.
 pub fn markdown_table() -> String {
@@ -21,7 +21,11 @@ fn row(scenario: &Scenario) -> String {
     let (connections, per_connection, ended, handshakes) = match &scenario.expected {
         Expected::Exactly(outcome) => (
             outcome.report.accepted.to_string(),
-            format!("{:?}", outcome.report.requests_per_connection),
+            format!(
+                "{:?}{}",
+                outcome.report.requests_per_connection,
+                proxies(&outcome.proxies)
+            ),
             endings(&outcome.report.ended),
             handshakes(&outcome.report.tls),
         ),
@@ -74,6 +78,26 @@ fn row(scenario: &Scenario) -> String {
         handshakes,
         scenario.why,
     )
+}
+
+/// `; proxy [1], 1 tunnel` after the server's requests per connection: each proxy's, and the
+/// tunnels opened through it; nothing without one.
+fn proxies(reports: &[Report]) -> String {
+    let each: Vec<String> = reports
+        .iter()
+        .map(|report| {
+            let plural = if report.tunnels == 1 { "" } else { "s" };
+            format!(
+                "{:?}, {} tunnel{plural}",
+                report.requests_per_connection, report.tunnels
+            )
+        })
+        .collect();
+    match each.len() {
+        0 => String::new(),
+        1 => format!("; proxy {}", each[0]),
+        _ => format!("; proxies {}", each.join(" and ")),
+    }
 }
 
 /// `1 full, 4 resumed`; `—` for plain HTTP.

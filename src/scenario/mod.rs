@@ -9,6 +9,7 @@ pub mod families;
 mod handlers;
 mod markdown;
 mod observed;
+mod proxies;
 mod run;
 mod run_blocking;
 mod table;
@@ -90,7 +91,17 @@ impl Expected {
         Expected::Exactly(Outcome {
             report,
             failed_requests,
+            proxies: Vec::new(),
         })
+    }
+
+    /// The same expectation, with the forward proxies' reports (see [`ProxySetup`]).
+    #[must_use]
+    pub fn through_proxies(mut self, reports: impl Into<Vec<Report>>) -> Expected {
+        if let Expected::Exactly(outcome) | Expected::CountsExactly(outcome) = &mut self {
+            outcome.proxies = reports.into();
+        }
+        self
     }
 
     /// The outcome whose counts (connections, requests, failures) are exact, where they are:
@@ -130,8 +141,14 @@ impl Scenario {
         match &self.expected {
             Expected::Exactly(expected) => expected == outcome,
             Expected::CountsExactly(expected) => {
+                let counts = |o: &Outcome| -> Vec<Report> {
+                    std::iter::once(&o.report)
+                        .chain(&o.proxies)
+                        .map(counts_only)
+                        .collect()
+                };
                 expected.failed_requests == outcome.failed_requests
-                    && counts_only(&expected.report) == counts_only(&outcome.report)
+                    && counts(expected) == counts(outcome)
             }
             Expected::EveryConnectionEnded(ending) => {
                 let report = &outcome.report;
@@ -219,6 +236,32 @@ pub struct ClientSetup {
     pub http2_prior_knowledge: bool,
     /// Over HTTPS, trust nothing: the server's certificate is refused and every handshake fails.
     pub distrust_server: bool,
+    /// Through counting forward proxies, and how.
+    pub proxy: Option<ProxySetup>,
+}
+
+/// The counting forward proxies a scenario's client goes through
+/// ([`ServerBuilder::forward_proxy`](crate::ServerBuilder::forward_proxy)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProxySetup {
+    /// One proxy for every request (`reqwest::Proxy::all`).
+    One,
+    /// Two proxies, the client's `reqwest::Proxy::custom` naming them in turn, call by call.
+    TwoInTurn,
+    /// One proxy, the client's `reqwest::Proxy::custom` naming it with two users' credentials
+    /// in turn (`alice`, then `bob`).
+    TwoUsersInTurn,
+}
+
+impl ProxySetup {
+    /// How many proxies run.
+    pub fn proxies(self) -> usize {
+        match self {
+            ProxySetup::TwoInTurn => 2,
+            ProxySetup::One | ProxySetup::TwoUsersInTurn => 1,
+        }
+    }
 }
 
 /// What each request asks for.

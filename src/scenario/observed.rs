@@ -7,6 +7,7 @@ use std::time::Duration;
 use reqwest::header::HeaderMap;
 use serde::Serialize;
 
+use super::proxies::Proxies;
 use crate::report::{ConnectionId, Report, Snapshot};
 use crate::server::{Server, StartError, connection_id};
 use crate::tracker::{ConnectionTracker, ServedBy, TrackedConnection};
@@ -22,6 +23,9 @@ pub struct Outcome {
     pub report: Report,
     /// Client requests that returned an error.
     pub failed_requests: usize,
+    /// The final reports of the forward proxies the client went through, in the order of
+    /// [`ProxySetup::proxies`](super::ProxySetup::proxies) (none without a proxy).
+    pub proxies: Vec<Report>,
 }
 
 /// A scenario that could not be run at all (as opposed to one whose counts differ).
@@ -81,6 +85,8 @@ pub struct Observed {
     pub request_errors: Vec<String>,
     /// The server's ledger once every connection closed: connections, times, the request log.
     pub snapshot: Snapshot,
+    /// Each forward proxy's ledger, as [`Outcome::proxies`] orders them.
+    pub proxies: Vec<Snapshot>,
     /// Every connection the clients opened, from a [`ConnectionTracker`] on each of them.
     pub tracked: Vec<TrackedConnection>,
     /// Every response the clients received, in order.
@@ -123,7 +129,7 @@ impl Responses {
 
 /// What a run saw, once the server's report is final.
 pub(super) fn observed(
-    server: &Server,
+    (server, proxies): (&Server, &Proxies),
     report: Report,
     errors: Vec<String>,
     tracker: &ConnectionTracker,
@@ -133,9 +139,11 @@ pub(super) fn observed(
         outcome: Outcome {
             report,
             failed_requests: errors.len(),
+            proxies: proxies.reports(),
         },
         request_errors: errors,
         snapshot: server.snapshot(),
+        proxies: proxies.snapshots(),
         tracked: tracker.connections(),
         responses: seen.take(),
     }

@@ -15,6 +15,7 @@ use tokio::task::JoinSet;
 use super::observed::{
     Observed, Outcome, Responses, SETTLE_LIMIT, ScenarioError, observed, with_causes,
 };
+use super::proxies::Proxies;
 use super::{Method, Runtime, Scenario, Step};
 use crate::report::Report;
 use crate::server::{REQUEST_ID_HEADER, Server, StartError, TlsSettings};
@@ -29,11 +30,19 @@ pub(super) type ClientTls = rustls::ClientConfig;
 /// these method names but no trait.
 macro_rules! configured_client {
     ($builder:expr, $setup:expr) => {{
-        let (setup, tracker, tls): (super::ClientSetup, &ConnectionTracker, ClientTls) = $setup;
+        let (setup, tracker, tls, proxy): (
+            super::ClientSetup,
+            &ConnectionTracker,
+            ClientTls,
+            Option<reqwest::Proxy>,
+        ) = $setup;
         let mut builder = $builder
             .no_proxy()
             .connector_layer(tracker.layer())
             .tls_backend_preconfigured(tls);
+        if let Some(proxy) = proxy {
+            builder = builder.proxy(proxy);
+        }
         if let Some(max) = setup.pool_max_idle_per_host {
             builder = builder.pool_max_idle_per_host(max);
         }
@@ -108,9 +117,10 @@ impl Scenario {
 
     async fn run_async(&self) -> Result<Observed, ScenarioError> {
         let server = self.start_server().await?;
+        let proxies = Proxies::start(self.client.proxy).await?;
         let tracker = ConnectionTracker::new();
         let seen = Responses::default();
-        let mut clients = vec![self.async_client(&tracker, &server)?];
+        let mut clients = vec![self.async_client(&tracker, &server, &proxies)?];
         let mut errors = Vec::new();
         for action in self.actions(&server) {
             let client = clients
@@ -136,13 +146,22 @@ impl Scenario {
                     }
                 }
                 Action::Pause(duration) => tokio::time::sleep(duration).await,
-                Action::NewClient => clients.push(self.async_client(&tracker, &server)?),
+                Action::NewClient => {
+                    clients.push(self.async_client(&tracker, &server, &proxies)?);
+                }
                 Action::CloneClient => clients.push(client),
             }
         }
         drop(clients);
         let report = settle(&server).await?;
-        Ok(observed(&server, report, errors, &tracker, &seen))
+        proxies.settle().await?;
+        Ok(observed(
+            (&server, &proxies),
+            report,
+            errors,
+            &tracker,
+            &seen,
+        ))
     }
 
     /// The steps as the actions a runner takes, each request with the URL it goes to (in turn,
@@ -238,10 +257,16 @@ impl Scenario {
         &self,
         tracker: &ConnectionTracker,
         server: &Server,
+        proxies: &Proxies,
     ) -> Result<Client, ScenarioError> {
         configured_client!(
             Client::builder(),
-            (self.client, tracker, self.client_tls(server))
+            (
+                self.client,
+                tracker,
+                self.client_tls(server),
+                proxies.for_client()
+            )
         )
     }
 }

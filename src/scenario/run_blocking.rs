@@ -5,6 +5,7 @@ use reqwest::Version;
 use reqwest::header::{CONNECTION, HeaderValue};
 
 use super::observed::{Observed, Responses, ScenarioError, observed, with_causes};
+use super::proxies::Proxies;
 use super::run::{Action, ClientTls, Outgoing, configured_client, prepared_request, settle};
 use super::{Method, Scenario};
 use crate::server::{REQUEST_ID_HEADER, Server};
@@ -20,9 +21,10 @@ impl Scenario {
             .build()
             .map_err(ScenarioError::Runtime)?;
         let server = server_runtime.block_on(self.start_server())?;
+        let proxies = server_runtime.block_on(Proxies::start(self.client.proxy))?;
         let tracker = ConnectionTracker::new();
         let seen = Responses::default();
-        let mut clients = vec![self.blocking_client(&tracker, &server)?];
+        let mut clients = vec![self.blocking_client(&tracker, &server, &proxies)?];
         let mut errors = Vec::new();
         for action in self.actions(&server) {
             let client = clients
@@ -36,7 +38,9 @@ impl Scenario {
                             .err(),
                     );
                 }
-                Action::NewClient => clients.push(self.blocking_client(&tracker, &server)?),
+                Action::NewClient => {
+                    clients.push(self.blocking_client(&tracker, &server, &proxies)?);
+                }
                 Action::CloneClient => clients.push(client),
                 Action::Concurrent(_) | Action::Pause(_) => {
                     return Err(ScenarioError::Unsupported(
@@ -46,8 +50,18 @@ impl Scenario {
             }
         }
         drop(clients);
-        let report = server_runtime.block_on(settle(&server))?;
-        Ok(observed(&server, report, errors, &tracker, &seen))
+        let report = server_runtime.block_on(async {
+            let report = settle(&server).await?;
+            proxies.settle().await?;
+            Ok::<_, ScenarioError>(report)
+        })?;
+        Ok(observed(
+            (&server, &proxies),
+            report,
+            errors,
+            &tracker,
+            &seen,
+        ))
     }
 
     /// The blocking twin of [`send`](Self::send): the same request set-up, `Connection: close`
@@ -74,10 +88,16 @@ impl Scenario {
         &self,
         tracker: &ConnectionTracker,
         server: &Server,
+        proxies: &Proxies,
     ) -> Result<reqwest::blocking::Client, ScenarioError> {
         configured_client!(
             reqwest::blocking::Client::builder(),
-            (self.client, tracker, self.client_tls(server))
+            (
+                self.client,
+                tracker,
+                self.client_tls(server),
+                proxies.for_client()
+            )
         )
     }
 }

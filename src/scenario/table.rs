@@ -94,5 +94,13 @@ pub fn table() -> Vec<Scenario> {
         https_localhost_and_its_address_are_two_pools(),
         https_untrusted_certificate_fails_every_handshake(),
     ]);
+    scenarios.extend([
+        proxy_https_requests_share_one_tunnel(),
+        proxy_plain_requests_share_one_connection_to_the_proxy(),
+        proxy_dropped_bodies_cost_a_tunnel_each(),
+        proxy_two_targets_never_share_a_tunnel(),
+        proxy_named_in_turn_is_asked_only_for_new_connections(),
+        proxy_credentials_in_turn_stay_the_first_users(),
+    ]);
     scenarios
 }

@@ -5,13 +5,98 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use keepalive_probe::{Ending, Handshakes, Report, Server, TlsSettings};
+use keepalive_probe::scenario::{self, Expected, Scenario};
+use keepalive_probe::{Handshakes, Report, Server, TlsSettings};
 use pretty_assertions::assert_eq;
 
 use crate::support::client::reqwest_builder;
+use crate::support::expect::assert_connections;
 use crate::support::settle::SETTLE;
 
-const MIB: usize = 1024 * 1024;
+/// Runs a scenario through proxies and asserts its exact outcome (see [`assert_connections`]),
+/// after checking that the table expects these requests per connection on the server and on each
+/// proxy.
+fn assert_through_proxies(scenario: Scenario, server: &[usize], proxies: &[&[usize]]) {
+    let Expected::Exactly(expected) = &scenario.expected else {
+        panic!("{} has an exact expectation", scenario.title());
+    };
+    let per_proxy: Vec<&[usize]> = expected
+        .proxies
+        .iter()
+        .map(|report| report.requests_per_connection.as_slice())
+        .collect();
+    assert_eq!(
+        per_proxy,
+        proxies,
+        "the table expects otherwise for {}",
+        scenario.title()
+    );
+    assert_connections(scenario, server);
+}
+
+/// Five HTTPS GETs read to the end: the server's one connection carries all five; the proxy's
+/// one connection carries the one `CONNECT`.
+#[test]
+fn proxy_https_requests_share_one_tunnel() {
+    assert_through_proxies(
+        scenario::families::proxy_https_requests_share_one_tunnel(),
+        &[5],
+        &[&[1]],
+    );
+}
+
+/// Five plain GETs: five absolute-form requests on one connection to the proxy, passed on over
+/// one connection to the server.
+#[test]
+fn proxy_plain_requests_share_one_connection_to_the_proxy() {
+    assert_through_proxies(
+        scenario::families::proxy_plain_requests_share_one_connection_to_the_proxy(),
+        &[5],
+        &[&[5]],
+    );
+}
+
+/// 1 MiB bodies dropped unread through a tunnel: each costs a tunnel, and the client's reset
+/// reaches the server through the proxy, so both books say reset.
+#[test]
+fn proxy_dropped_bodies_cost_a_tunnel_each() {
+    assert_through_proxies(
+        scenario::families::proxy_dropped_bodies_cost_a_tunnel_each(),
+        &[1; 5],
+        &[&[1; 5]],
+    );
+}
+
+/// Two names of the server, alternated: two tunnels, each carrying its own target's requests.
+#[test]
+fn proxy_two_targets_never_share_a_tunnel() {
+    assert_through_proxies(
+        scenario::families::proxy_two_targets_never_share_a_tunnel(),
+        &[2, 2],
+        &[&[1, 1]],
+    );
+}
+
+/// reqwest #2098: two proxies named in turn; the second is never used.
+#[test]
+fn proxy_named_in_turn_is_asked_only_for_new_connections() {
+    assert_through_proxies(
+        scenario::families::proxy_named_in_turn_is_asked_only_for_new_connections(),
+        &[5],
+        &[&[1], &[]],
+    );
+}
+
+/// reqwest #2098 with credentials: the first user's tunnel serves every request (the tunnel's
+/// user is checked in `alternating_two_users_on_one_client_tunnels_as_the_first_only`).
+#[test]
+fn proxy_credentials_in_turn_stay_the_first_users() {
+    assert_through_proxies(
+        scenario::families::proxy_credentials_in_turn_stay_the_first_users(),
+        &[5],
+        &[&[1]],
+    );
+}
 
 /// A forward proxy.
 async fn proxy() -> Server {
@@ -172,36 +257,6 @@ fn alternating(urls: [String; 2]) -> reqwest::Proxy {
     })
 }
 
-/// reqwest #2098: one `Client` whose proxy alternates between two proxies, request by request.
-/// reqwest's pool is keyed by the target alone (hyper-util's legacy client: `PoolKey = (Scheme,
-/// Authority)`), and the proxy is asked only when the pool has no connection: so the first
-/// request's tunnel through the first proxy carries all four, and the second proxy is never
-/// used.
-#[tokio::test(flavor = "current_thread", start_paused = true)]
-async fn alternating_two_proxies_on_one_client_uses_the_first_tunnel_only() {
-    let origin = https_origin(2).await;
-    let (first, second) = (proxy().await, proxy().await);
-    let proxy = alternating([first.url(), second.url()]);
-    let client = through(proxy, &[&origin]);
-    read(&client, &origin.url(), 4).await;
-    drop(client);
-    let one_full = Handshakes::new(1, 0, 0);
-    assert_eq!(
-        first.report_within(SETTLE).await.unwrap(),
-        Report::closed([1])
-            .with_tunnels(1)
-            .with_handshakes(one_full)
-    );
-    assert_eq!(
-        second.report_within(SETTLE).await.unwrap(),
-        Report::closed([])
-    );
-    assert_eq!(
-        origin.report_within(SETTLE).await.unwrap(),
-        Report::closed([4]).with_handshakes(one_full)
-    );
-}
-
 /// reqwest #2098 with credentials: one proxy, its URL alternating between two users. The tunnel
 /// the first user opened carries every request, so the proxy never sees the second user.
 #[tokio::test(flavor = "current_thread", start_paused = true)]
@@ -250,35 +305,6 @@ async fn a_proxy_that_asks_for_credentials_tunnels_only_with_them() {
     assert_eq!(
         origin.report_within(SETTLE).await.unwrap(),
         Report::closed([2]).with_handshakes(Handshakes::new(1, 0, 0))
-    );
-}
-
-/// 1 MiB bodies dropped unread through a tunnel: each costs a tunnel, and the client's reset
-/// reaches the target through the proxy, so both books say reset; the client's session cache
-/// resumes every handshake after the first.
-#[tokio::test(flavor = "current_thread", start_paused = true)]
-async fn dropped_bodies_cost_a_tunnel_each_and_reset_both_sides() {
-    let origin = https_origin(MIB).await;
-    let proxy = proxy().await;
-    let client = through(reqwest::Proxy::all(proxy.url()).unwrap(), &[&origin]);
-    for _ in 0..3 {
-        let response = client.get(origin.url()).send().await.unwrap();
-        drop(response);
-    }
-    drop(client);
-    let resumed = Handshakes::new(1, 2, 0);
-    assert_eq!(
-        proxy.report_within(SETTLE).await.unwrap(),
-        Report::closed([1, 1, 1])
-            .ended_by(Ending::ClientReset)
-            .with_tunnels(3)
-            .with_handshakes(resumed)
-    );
-    assert_eq!(
-        origin.report_within(SETTLE).await.unwrap(),
-        Report::closed([1, 1, 1])
-            .ended_by(Ending::ClientReset)
-            .with_handshakes(resumed)
     );
 }
 

@@ -110,10 +110,16 @@ pub fn run_agreeing(scenario: &Scenario) -> Result<Observed, ScenarioError> {
     let title = scenario.title();
     // A socket whose TLS handshake failed is on the server's books, but the client's connector
     // never hands it to the pool, so the tracker never sees it.
+    // Through proxies, the client's connections are the proxies'.
     let report = &observed.outcome.report;
+    let opened = if observed.proxies.is_empty() {
+        report.accepted - report.tls.failed
+    } else {
+        observed.proxies.iter().map(|p| p.report.accepted).sum()
+    };
     assert_eq!(
         observed.tracked.len(),
-        report.accepted - report.tls.failed,
+        opened,
         "{title}: connections opened, by the tracker and by the server"
     );
     assert_eq!(
@@ -178,20 +184,43 @@ fn served_by_tracker(observed: &Observed) -> Vec<(String, bool)> {
 }
 
 /// Each response's connection as the server named it, by its peer address, and whether an earlier
-/// response came on it.
+/// response came on it. Through a proxy, the client's connection is the proxy's: its peer is
+/// found through the tunnel whose upstream the server saw, or for plain HTTP (which the proxy
+/// passes on over connections of its own, not on its books) through the proxy's request log,
+/// whose n-th request is the n-th response's (proxied scenarios send one request at a time).
 fn served_by_server(observed: &Observed) -> Vec<(String, bool)> {
     let mut responses_seen: HashMap<u64, usize> = HashMap::new();
+    let tunnels: HashMap<_, _> = observed
+        .proxies
+        .iter()
+        .flat_map(|proxy| &proxy.connections)
+        .flat_map(|c| c.tunnels.iter().map(|tunnel| (tunnel.upstream, c.peer)))
+        .collect();
+    let proxied_plain: Vec<_> = observed
+        .proxies
+        .iter()
+        .flat_map(|proxy| {
+            let peers: HashMap<_, _> = proxy.connections.iter().map(|c| (c.id, c.peer)).collect();
+            proxy.requests.iter().map(move |r| peers[&r.connection])
+        })
+        .collect();
     observed
         .responses
         .iter()
-        .map(|seen| {
+        .enumerate()
+        .map(|(n, seen)| {
             let id = seen
                 .server_named
                 .expect("the counting server names every connection");
             let connection = &observed.snapshot.connections[id.get() as usize - 1];
             let seen = responses_seen.entry(id.get()).or_default();
             *seen += 1;
-            (connection.peer.to_string(), *seen > 1)
+            let peer = match (tunnels.get(&connection.peer), proxied_plain.get(n)) {
+                (Some(client), _) => *client,
+                (None, Some(client)) => *client,
+                (None, None) => connection.peer,
+            };
+            (peer.to_string(), *seen > 1)
         })
         .collect()
 }

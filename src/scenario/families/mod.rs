@@ -14,6 +14,7 @@ mod idle_timeout;
 mod json;
 mod keepalive;
 mod no_drain;
+mod proxy;
 mod redirects;
 mod request_body;
 mod runtime_flavour;
@@ -76,6 +77,11 @@ pub use no_drain::{
     dropped_body_two_reads_long_shares_requests_between_two_connections,
     dropped_chunked_body_finished_by_the_drain_read_alternates_two_connections,
     dropped_large_body_forces_new_connection, dropped_multi_chunk_body_forces_new_connection,
+};
+pub use proxy::{
+    proxy_credentials_in_turn_stay_the_first_users, proxy_dropped_bodies_cost_a_tunnel_each,
+    proxy_https_requests_share_one_tunnel, proxy_named_in_turn_is_asked_only_for_new_connections,
+    proxy_plain_requests_share_one_connection_to_the_proxy, proxy_two_targets_never_share_a_tunnel,
 };
 pub use redirects::{
     followed_redirect_reuses_the_connection_for_both_hops,

@@ -114,6 +114,7 @@ pub fn https_h2_dropped_large_body_keeps_one_connection() -> Scenario {
         expected: Expected::CountsExactly(Outcome {
             report: Report::closed([5]).with_handshakes(Handshakes::new(1, 0, 0)),
             failed_requests: 0,
+            proxies: Vec::new(),
         }),
         ..base(
             "https_h2_dropped_large_body_keeps_one_connection",
@@ -140,6 +141,7 @@ pub fn https_h2_concurrent_first_requests_handshake_once_each() -> Scenario {
         expected: Expected::CountsExactly(Outcome {
             report: Report::closed([5, 0, 0, 0, 0]).with_handshakes(Handshakes::new(5, 0, 0)),
             failed_requests: 0,
+            proxies: Vec::new(),
         }),
         ..base(
             "https_h2_concurrent_first_requests_handshake_once_each",
