@@ -20,8 +20,23 @@ const PROXY_VARIABLE: &str = "KEEPALIVE_PROBE_PROXY";
 /// httpx, reqwest and ureq read some of them; Node's `http` and `fetch` read none).
 const PROXY_VARIABLES: [&str; 4] = ["HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"];
 
-/// Removed, so that no host is let past the proxy by the environment `run` was started in.
-const NO_PROXY_VARIABLES: [&str; 2] = ["NO_PROXY", "no_proxy"];
+/// Removed, so that the environment `keepalive-probe` was started in neither lets a host past the
+/// proxy nor names another proxy (ureq reads `ALL_PROXY` before the others).
+const OTHER_PROXY_VARIABLES: [&str; 4] = ["NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy"];
+
+/// Points `command`'s proxy variables at the proxy at `url`; with `None` removes them all, so
+/// that a client goes straight to the server whatever the environment held.
+pub fn point_at(command: &mut std::process::Command, url: Option<&str>) {
+    for variable in PROXY_VARIABLES {
+        match url {
+            Some(url) => command.env(variable, url),
+            None => command.env_remove(variable),
+        };
+    }
+    for variable in OTHER_PROXY_VARIABLES {
+        command.env_remove(variable);
+    }
+}
 
 /// The forward proxy's options.
 #[derive(Debug, clap::Args)]
@@ -111,15 +126,10 @@ impl Proxy {
         word.replace(PROXY_PLACEHOLDER, &self.url)
     }
 
-    /// Points `command`'s proxy variables at the proxy, and clears the exemptions.
+    /// Points `command`'s proxy variables at the proxy (see [`point_at`]).
     pub fn environment(&self, command: &mut Command) {
         command.env(PROXY_VARIABLE, &self.url);
-        for variable in PROXY_VARIABLES {
-            command.env(variable, &self.url);
-        }
-        for variable in NO_PROXY_VARIABLES {
-            command.env_remove(variable);
-        }
+        point_at(command.as_std_mut(), Some(&self.url));
     }
 }
 

@@ -30,6 +30,9 @@ pub struct Case {
     pub session_cache: bool,
     /// A fault every connection of the case's server applies.
     pub fault: Option<Fault>,
+    /// The proxy variables (`HTTPS_PROXY` and the rest) point at a counting forward proxy; in
+    /// every other case they are removed.
+    pub proxy: bool,
 }
 
 impl Case {
@@ -55,6 +58,7 @@ const fn case(name: &'static str, body_bytes: usize, mode: Mode) -> Case {
         tls: false,
         session_cache: false,
         fault: None,
+        proxy: false,
     }
 }
 
@@ -70,8 +74,17 @@ const fn faulted(name: &'static str, fault: Fault, mode: Mode) -> Case {
 /// the last one before the driver exits.
 const IDLE_CLOSE: Duration = Duration::from_millis(50);
 
+/// A case through the proxy from the environment: five requests read to the end.
+const fn proxied(name: &'static str, tls: bool) -> Case {
+    Case {
+        tls,
+        proxy: true,
+        ..case(name, 2, Mode::Read)
+    }
+}
+
 /// Every row, in reading order.
-pub const CASES: [Case; 21] = [
+pub const CASES: [Case; 23] = [
     case("body read to the end (64 KiB)", 64 * KIB, Mode::Read),
     case("body unread, 2 B", 2, Mode::Unread),
     case("body unread, 4 KiB", 4 * KIB, Mode::Unread),
@@ -143,6 +156,8 @@ pub const CASES: [Case; 21] = [
         Fault::connection_close_on(3),
         Mode::Read,
     ),
+    proxied("HTTPS through HTTPS_PROXY", true),
+    proxied("HTTP through HTTP_PROXY", false),
 ];
 
 const ONE: &[usize] = &[REQUESTS];
@@ -205,6 +220,9 @@ fn unread_ending(client: Client, case: &Case) -> Ending {
 pub fn expect(client: Client, case: &Case) -> Expect {
     if let Some(fault) = case.fault {
         return super::fault_cases::expect(client, fault, case.mode);
+    }
+    if case.proxy {
+        return super::proxy_cases::expect(client, case.tls);
     }
     if case.session_cache && !matches!(client, Client::Go119 | Client::Go127) {
         // Only Go has a session cache to switch on: the others resume by default or never can.

@@ -15,6 +15,8 @@ pub enum Expect {
     /// Under a fault: exactly these requests per connection, ended so, and exactly this many
     /// calls failed and requests went unanswered and were sent again.
     Faulted(Faulted),
+    /// With the proxy variables set: the server's connections and the proxy's, exactly.
+    Proxied(Proxied),
     /// No exact count exists (a race on the wall clock); what is exact: every request served once,
     /// none failed, every connection closed, the first connection carries the first request, and
     /// at most this many connections, the bound the client's code sets.
@@ -34,6 +36,20 @@ pub struct Faulted {
     pub unanswered: usize,
     /// Requests the client sent again after an unanswered one (the same `?request=n`).
     pub resent: usize,
+}
+
+/// A client's exact outcome with the proxy variables pointing at a counting forward proxy: every
+/// connection, the server's and the proxy's, closed by the client with everything read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Proxied {
+    /// The server's requests per connection.
+    pub per_connection: &'static [usize],
+    /// The server's TLS handshakes (none over plain HTTP).
+    pub handshakes: Handshakes,
+    /// The proxy's requests per connection: `[]` when the client went straight to the server.
+    pub proxy: &'static [usize],
+    /// The `CONNECT` tunnels the client opened through the proxy.
+    pub tunnels: usize,
 }
 
 /// How the connections of an exact count ended.

@@ -32,6 +32,7 @@ pub fn table() -> String {
                     describe_endings(faulted.ended, faulted.per_connection.len()),
                     brief::mishaps(faulted.errors, faulted.resent)
                 ),
+                Expect::Proxied(proxied) => brief::proxied(&proxied),
                 Expect::Race(at_most) => format!("racy, ≤ {at_most}"),
                 Expect::NotApplicable => "n/a".to_owned(),
             };
@@ -49,6 +50,14 @@ pub fn table() -> String {
             "- **{}**: {}\n",
             client.name(),
             super::fault_cases::why(client)
+        ));
+    }
+    out.push_str("\nWith the proxy variables set (`proxy unused`: the client went straight to the server):\n\n");
+    for client in Client::ALL {
+        out.push_str(&format!(
+            "- **{}**: {}\n",
+            client.name(),
+            super::proxy_cases::why(client)
         ));
     }
     out

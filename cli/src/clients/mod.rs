@@ -14,6 +14,7 @@ mod expectation;
 mod fault_cases;
 mod home;
 mod markdown;
+mod proxy_cases;
 mod row;
 mod run;
 mod rust_driver;

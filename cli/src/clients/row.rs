@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use keepalive_probe::{Endings, Handshakes};
+use keepalive_probe::{Ending, Endings, Handshakes};
 use serde::{Serialize, Serializer};
 
 use super::brief;
@@ -44,6 +44,10 @@ struct JsonRow<'a> {
     expected_errors: Option<usize>,
     expected_unanswered: Option<usize>,
     expected_resent: Option<usize>,
+    /// Through the proxy variables: the proxy's requests per connection (`[]`: the client went
+    /// straight to the server), and the tunnels opened.
+    expected_proxy_requests_per_connection: Option<&'static [usize]>,
+    expected_tunnels: Option<usize>,
     observed: &'a BTreeMap<String, usize>,
     verdict: &'static str,
     client_view: &'a Option<String>,
@@ -65,8 +69,21 @@ impl Serialize for Row<'_> {
                 None,
                 None,
             ),
+            Expect::Proxied(proxied) => (
+                Some(proxied.per_connection),
+                Some(Endings::all(
+                    Ending::ClientClosed,
+                    proxied.per_connection.len(),
+                )),
+                self.case.tls.then_some(proxied.handshakes),
+                None,
+            ),
             Expect::Race(at_most) => (None, None, None, Some(at_most)),
             Expect::NotApplicable => (None, None, None, None),
+        };
+        let proxied = match self.expected {
+            Expect::Proxied(proxied) => Some(proxied),
+            _ => None,
         };
         let faulted = match self.expected {
             Expect::Faulted(faulted) => Some(faulted),
@@ -84,6 +101,8 @@ impl Serialize for Row<'_> {
             expected_errors: faulted.map(|f| f.errors),
             expected_unanswered: faulted.map(|f| f.unanswered),
             expected_resent: faulted.map(|f| f.resent),
+            expected_proxy_requests_per_connection: proxied.map(|p| p.proxy),
+            expected_tunnels: proxied.map(|p| p.tunnels),
             observed: &self.observed,
             verdict: self.verdict,
             client_view: &self.client_view,
@@ -135,6 +154,9 @@ fn describe(expected: Expect) -> String {
             brief::mishaps(faulted.errors, faulted.resent),
             brief::unanswered(faulted.unanswered)
         ),
+        Expect::Proxied(proxied) => {
+            format!("{:?} {}", proxied.per_connection, brief::proxied(&proxied))
+        }
         Expect::Race(at_most) => format!(
             "race: {} requests served once on at most {at_most} connections, none failed",
             cases::REQUESTS

@@ -37,6 +37,16 @@ pub struct Observation {
     /// case (`connections=N`, and `resumed=K` over HTTPS), without the errors; with a failed
     /// call, the first error follows (`; first error: …`).
     pub client_view: Option<String>,
+    /// The forward proxy's ledger, in a case through one.
+    pub proxy: Option<ProxySeen>,
+}
+
+/// What a case's forward proxy counted.
+#[derive(Debug)]
+pub struct ProxySeen {
+    pub requests_per_connection: Vec<usize>,
+    pub ended: Endings,
+    pub tunnels: usize,
 }
 
 impl Observation {
@@ -51,6 +61,13 @@ impl Observation {
             brief::mishaps(self.errors, self.resent),
             brief::unanswered(self.unanswered),
         );
+        let counts = match &self.proxy {
+            Some(proxy) => format!(
+                "{counts}{}",
+                brief::proxy(&proxy.requests_per_connection, proxy.tunnels)
+            ),
+            None => counts,
+        };
         match &self.failed {
             None => counts,
             Some(reason) => format!("{counts} ({reason})"),
@@ -67,10 +84,55 @@ pub enum CaseError {
     Failed(String),
 }
 
-/// Runs every case in `cases` against `client` once, in one driver process: a counting server
-/// per case, all started first, then the driver with one job per case, then each server's final
-/// count. A process per case cost most of the suite's time in interpreter and runtime starts.
+/// Runs every case in `cases` against `client` once: those without a proxy in one driver process
+/// (a process per case cost most of the suite's time in interpreter and runtime starts), with
+/// the proxy variables removed; each case through a proxy in a process of its own, as the
+/// variables are the process's, pointing at a proxy of its own. Observations in `cases`' order.
 pub async fn cases(client: Client, cases: &[&Case]) -> Result<Vec<Observation>, CaseError> {
+    let (proxied, direct): (Vec<usize>, Vec<usize>) =
+        (0..cases.len()).partition(|&index| cases[index].proxy);
+    let mut observations: Vec<Option<Observation>> = (0..cases.len()).map(|_| None).collect();
+    if !direct.is_empty() {
+        let batch: Vec<&Case> = direct.iter().map(|&index| cases[index]).collect();
+        for (index, observation) in direct.iter().zip(self::batch(client, &batch, None).await?) {
+            observations[*index] = Some(observation);
+        }
+    }
+    for index in proxied {
+        let proxy = Server::builder()
+            .forward_proxy()
+            .start()
+            .await
+            .map_err(|error| CaseError::Failed(error.to_string()))?;
+        let mut seen = batch(client, &[cases[index]], Some(&proxy)).await?;
+        let settled = proxy.report_within(CLOSE_LIMIT).await;
+        let report = match &settled {
+            Ok(report) => report.clone(),
+            Err(still_open) => still_open.report.clone(),
+        };
+        if let Some(mut observation) = seen.pop() {
+            observation.failed = observation
+                .failed
+                .or_else(|| settled.err().map(|open| format!("proxy: {open}")));
+            observation.proxy = Some(ProxySeen {
+                requests_per_connection: report.requests_per_connection,
+                ended: report.ended,
+                tunnels: report.tunnels,
+            });
+            observations[index] = Some(observation);
+        }
+    }
+    Ok(observations.into_iter().flatten().collect())
+}
+
+/// Runs `cases` against `client` once, in one driver process: a counting server per case, all
+/// started first, then the driver with one job per case (its proxy variables pointing at
+/// `proxy`, or removed), then each server's final count.
+async fn batch(
+    client: Client,
+    cases: &[&Case],
+    proxy: Option<&Server>,
+) -> Result<Vec<Observation>, CaseError> {
     let mut servers = Vec::with_capacity(cases.len());
     for case in cases {
         servers.push(server_for(case).await?);
@@ -94,7 +156,7 @@ pub async fn cases(client: Client, cases: &[&Case]) -> Result<Vec<Observation>, 
     // runtime's threads, which serve every client's servers at once.
     let (jobs_for_command, ca_path) =
         (jobs.clone(), ca.as_ref().map(|file| file.path().to_owned()));
-    let command =
+    let mut command =
         tokio::task::spawn_blocking(move || client.command(&jobs_for_command, ca_path.as_deref()))
             .await
             .map_err(|error| CaseError::Failed(format!("finding the driver failed: {error}")))?
@@ -102,6 +164,8 @@ pub async fn cases(client: Client, cases: &[&Case]) -> Result<Vec<Observation>, 
                 Unavailable::Missing(reason) => CaseError::Missing(reason),
                 Unavailable::Broken(reason) => CaseError::Failed(reason),
             })?;
+    let proxy_url = proxy.map(|proxy| format!("http://{}", proxy.addr()));
+    crate::proxy::point_at(&mut command, proxy_url.as_deref());
     let limit = DRIVER_LIMIT * u32::try_from(jobs.len()).unwrap_or(u32::MAX);
     let output = tokio::time::timeout(limit, Command::from(command).kill_on_drop(true).output())
         .await
@@ -138,6 +202,7 @@ pub async fn cases(client: Client, cases: &[&Case]) -> Result<Vec<Observation>, 
             errors,
             failed,
             client_view,
+            proxy: None,
         });
     }
     Ok(observations)

@@ -1,6 +1,8 @@
 //! The verdict on one run of a case: whether what a client did is what its expectation says,
 //! its own view of its connections included.
 
+use keepalive_probe::{Ending, Endings};
+
 use super::cases::{self, Expect};
 use super::run::Observation;
 
@@ -29,6 +31,20 @@ pub fn holds(expected: Expect, observation: &Observation, view: Option<bool>) ->
                 && observation.unanswered == faulted.unanswered
                 && observation.resent == faulted.resent
                 && view.is_none_or(|_| view_agrees(observation, false))
+        }
+        Expect::Proxied(proxied) => {
+            let clean = |connections| Endings::all(Ending::ClientClosed, connections);
+            let proxy_holds = observation.proxy.as_ref().is_some_and(|proxy| {
+                proxy.requests_per_connection == proxied.proxy
+                    && proxy.tunnels == proxied.tunnels
+                    && proxy.ended == clean(proxied.proxy.len())
+            });
+            observation.failed.is_none()
+                && observation.requests_per_connection == proxied.per_connection
+                && observation.ended == clean(proxied.per_connection.len())
+                && observation.tls == proxied.handshakes
+                && proxy_holds
+                && view.is_none_or(|tls| view_agrees(observation, tls))
         }
         Expect::Race(at_most) => {
             let per_connection = &observation.requests_per_connection;
@@ -70,6 +86,7 @@ mod tests {
             errors: 0,
             failed: None,
             client_view: Some(client_view.to_owned()),
+            proxy: None,
         }
     }
 

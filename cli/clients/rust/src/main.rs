@@ -16,7 +16,9 @@
 //! runtime, so the only races left are between this process and the server. HTTPS URLs trust
 //! only the PEM certificates in `$KEEPALIVE_PROBE_CA`, over rustls with ring (installed as this
 //! process's default provider), each client with its own TLS configuration and so its own
-//! session cache: rustls resumes by default (`Resumption::default`).
+//! session cache: rustls resumes by default (`Resumption::default`). Each client reads the proxy
+//! variables (`HTTPS_PROXY` and the rest) as it does by default: `keepalive-probe clients` sets
+//! them only in its proxy cases, and removes them in every other.
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -225,11 +227,10 @@ macro_rules! async_requests {
     }};
 }
 
-/// The async `reqwest::Client` a job's reqwest and reqwest-retry clients are built on: no proxy,
-/// trusting only the given certificates.
+/// The async `reqwest::Client` a job's reqwest and reqwest-retry clients are built on: the proxy
+/// variables read as reqwest reads them by default, trusting only the given certificates.
 fn reqwest_client(certificates: &[CertificateDer<'static>]) -> Result<reqwest::Client, Failure> {
     Ok(reqwest::Client::builder()
-        .no_proxy()
         .tls_certs_only(reqwest_certificates(certificates)?)
         .build()?)
 }
@@ -249,7 +250,6 @@ fn reqwest_blocking(
     certificates: &[CertificateDer<'static>],
 ) -> Result<Errors, Failure> {
     let client = reqwest::blocking::Client::builder()
-        .no_proxy()
         .tls_certs_only(reqwest_certificates(certificates)?)
         .build()?;
     let mut errors = Errors::default();
