@@ -26,6 +26,7 @@ mod framing;
 mod hello;
 mod http;
 mod proxy;
+mod pump;
 mod relay;
 mod service;
 mod shared;
