@@ -7,7 +7,6 @@ use std::time::Duration;
 use reqwest::header::HeaderMap;
 use serde::Serialize;
 
-use super::proxies::Proxies;
 use crate::report::{ConnectionId, Report, Snapshot};
 use crate::server::{Server, StartError, connection_id};
 use crate::tracker::{ConnectionTracker, ServedBy, TrackedConnection};
@@ -127,9 +126,16 @@ impl Responses {
     }
 }
 
+/// The server's report once every connection has closed, or the run is unsettled.
+pub(super) async fn settle(server: &Server) -> Result<Report, ScenarioError> {
+    tokio::time::timeout(SETTLE_LIMIT, server.report_when_closed())
+        .await
+        .map_err(|_| ScenarioError::Unsettled(Box::new(server.report())))
+}
+
 /// What a run saw, once the server's report is final.
 pub(super) fn observed(
-    (server, proxies): (&Server, &Proxies),
+    (server, proxies): (&Server, &[Server]),
     report: Report,
     errors: Vec<String>,
     tracker: &ConnectionTracker,
@@ -139,11 +145,11 @@ pub(super) fn observed(
         outcome: Outcome {
             report,
             failed_requests: errors.len(),
-            proxies: proxies.reports(),
+            proxies: proxies.iter().map(Server::report).collect(),
         },
         request_errors: errors,
         snapshot: server.snapshot(),
-        proxies: proxies.snapshots(),
+        proxies: proxies.iter().map(Server::snapshot).collect(),
         tracked: tracker.connections(),
         responses: seen.take(),
     }

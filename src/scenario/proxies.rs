@@ -5,9 +5,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::ProxySetup;
-use super::observed::ScenarioError;
-use super::run::settle;
-use crate::report::{Report, Snapshot};
+use super::observed::{ScenarioError, settle};
+
 use crate::server::{Server, StartError};
 
 /// The proxies of one run (none without a [`ProxySetup`]).
@@ -55,13 +54,8 @@ impl Proxies {
         Ok(())
     }
 
-    /// Each proxy's report (final once settled).
-    pub(super) fn reports(&self) -> Vec<Report> {
-        self.servers.iter().map(Server::report).collect()
-    }
-
-    /// Each proxy's ledger (final once settled).
-    pub(super) fn snapshots(&self) -> Vec<Snapshot> {
-        self.servers.iter().map(Server::snapshot).collect()
+    /// The proxies, in the order the client names them.
+    pub(super) fn servers(&self) -> &[Server] {
+        &self.servers
     }
 }

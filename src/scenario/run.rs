@@ -12,12 +12,9 @@ use reqwest::header::{CONNECTION, HeaderValue};
 use reqwest::{Client, Version};
 use tokio::task::JoinSet;
 
-use super::observed::{
-    Observed, Outcome, Responses, SETTLE_LIMIT, ScenarioError, observed, with_causes,
-};
+use super::observed::{Observed, Outcome, Responses, ScenarioError, observed, settle, with_causes};
 use super::proxies::Proxies;
 use super::{Method, Runtime, Scenario, Step};
-use crate::report::Report;
 use crate::server::{REQUEST_ID_HEADER, Server, StartError, TlsSettings};
 use crate::tracker::ConnectionTracker;
 
@@ -156,7 +153,7 @@ impl Scenario {
         let report = settle(&server).await?;
         proxies.settle().await?;
         Ok(observed(
-            (&server, &proxies),
+            (&server, proxies.servers()),
             report,
             errors,
             &tracker,
@@ -303,12 +300,6 @@ fn request_result(
         // Cancelled: the run aborts no request task, so a cancelled one did not complete.
         Err(_) => Err("the request task was cancelled".to_owned()),
     }
-}
-
-pub(super) async fn settle(server: &Server) -> Result<Report, ScenarioError> {
-    tokio::time::timeout(SETTLE_LIMIT, server.report_when_closed())
-        .await
-        .map_err(|_| ScenarioError::Unsettled(Box::new(server.report())))
 }
 
 #[cfg(test)]

@@ -4,9 +4,9 @@
 use reqwest::Version;
 use reqwest::header::{CONNECTION, HeaderValue};
 
-use super::observed::{Observed, Responses, ScenarioError, observed, with_causes};
+use super::observed::{Observed, Responses, ScenarioError, observed, settle, with_causes};
 use super::proxies::Proxies;
-use super::run::{Action, ClientTls, Outgoing, configured_client, prepared_request, settle};
+use super::run::{Action, ClientTls, Outgoing, configured_client, prepared_request};
 use super::{Method, Scenario};
 use crate::server::{REQUEST_ID_HEADER, Server};
 use crate::tracker::ConnectionTracker;
@@ -56,7 +56,7 @@ impl Scenario {
             Ok::<_, ScenarioError>(report)
         })?;
         Ok(observed(
-            (&server, &proxies),
+            (&server, proxies.servers()),
             report,
             errors,
             &tracker,
