@@ -39,7 +39,8 @@ pub struct Faulted {
 }
 
 /// A client's exact outcome with the proxy variables pointing at a counting forward proxy: every
-/// connection, the server's and the proxy's, closed by the client with everything read.
+/// connection to the server closed by the client with everything read, and the proxy's as
+/// `proxy_ended` says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Proxied {
     /// The server's requests per connection.
@@ -50,6 +51,8 @@ pub struct Proxied {
     pub proxy: &'static [usize],
     /// The `CONNECT` tunnels the client opened through the proxy.
     pub tunnels: usize,
+    /// How the connections to the proxy end.
+    pub proxy_ended: Ended,
 }
 
 /// How the connections of an exact count ended.

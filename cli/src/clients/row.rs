@@ -47,6 +47,7 @@ struct JsonRow<'a> {
     /// Through the proxy variables: the proxy's requests per connection (`[]`: the client went
     /// straight to the server), and the tunnels opened.
     expected_proxy_requests_per_connection: Option<&'static [usize]>,
+    expected_proxy_ended: Option<Endings>,
     expected_tunnels: Option<usize>,
     observed: &'a BTreeMap<String, usize>,
     verdict: &'static str,
@@ -102,6 +103,8 @@ impl Serialize for Row<'_> {
             expected_unanswered: faulted.map(|f| f.unanswered),
             expected_resent: faulted.map(|f| f.resent),
             expected_proxy_requests_per_connection: proxied.map(|p| p.proxy),
+            expected_proxy_ended: proxied
+                .and_then(|p| cases::counted(p.proxy_ended, p.proxy.len())),
             expected_tunnels: proxied.map(|p| p.tunnels),
             observed: &self.observed,
             verdict: self.verdict,

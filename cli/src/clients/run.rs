@@ -64,7 +64,11 @@ impl Observation {
         let counts = match &self.proxy {
             Some(proxy) => format!(
                 "{counts}{}",
-                brief::proxy(&proxy.requests_per_connection, proxy.tunnels)
+                brief::proxy(
+                    &proxy.requests_per_connection,
+                    &brief::endings(&proxy.ended),
+                    proxy.tunnels
+                )
             ),
             None => counts,
         };

@@ -37,7 +37,7 @@ pub fn holds(expected: Expect, observation: &Observation, view: Option<bool>) ->
             let proxy_holds = observation.proxy.as_ref().is_some_and(|proxy| {
                 proxy.requests_per_connection == proxied.proxy
                     && proxy.tunnels == proxied.tunnels
-                    && proxy.ended == clean(proxied.proxy.len())
+                    && cases::endings_hold(proxied.proxy_ended, proxied.proxy.len(), &proxy.ended)
             });
             observation.failed.is_none()
                 && observation.requests_per_connection == proxied.per_connection
