@@ -116,8 +116,8 @@ pub use fault::{AfterTruncation, CloseBy, Fault, IdleEnd, ParseFaultError};
 pub use guard::{Leak, ResetConnection, UnansweredRequest};
 pub use handshake::{Handshake, Handshakes, TlsSeen};
 pub use report::{
-    AcceptedConnection, ConnectionId, Ending, Endings, Moment, ParseConnectionIdError,
-    ReceivedRequest, Report, Snapshot, Tunnel,
+    AcceptedConnection, ConnectionId, Ending, Endings, GoAway, Http2Seen, Moment, OverLimit,
+    ParseConnectionIdError, Peer, ReceivedRequest, Report, Snapshot, Tunnel,
 };
 pub use routes::{MAX_BODY_BYTES, routes};
 pub use server::{
@@ -147,3 +147,8 @@ pub struct GuardingDoctests;
 #[cfg(doctest)]
 #[doc = include_str!("../docs/https.md")]
 pub struct HttpsDoctests;
+
+/// docs/proxy.md's example compiles as a doctest (`tests/suite/proxy.rs` runs the same case).
+#[cfg(doctest)]
+#[doc = include_str!("../docs/proxy.md")]
+pub struct ProxyDoctests;

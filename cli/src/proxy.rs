@@ -43,13 +43,28 @@ pub fn point_at(command: &mut std::process::Command, url: Option<&str>) {
 pub struct ProxyArgs {
     /// Also start a counting forward proxy (CONNECT tunnels, absolute-form requests): every
     /// {proxy} in CMD becomes its URL, and so do HTTP_PROXY, HTTPS_PROXY, their lower-case forms
-    /// and KEEPALIVE_PROBE_PROXY (NO_PROXY is cleared). {url} stays the server's; the report
+    /// and KEEPALIVE_PROBE_PROXY (NO_PROXY and ALL_PROXY are removed). {url} stays the server's; the report
     /// adds the proxy's ledger.
     #[arg(long, conflicts_with = "to")]
     proxy: bool,
     /// With --proxy, ask for these Basic credentials (407 without them); {proxy} carries them.
-    #[arg(long, value_name = "USER:PASSWORD", requires = "proxy", value_parser = parse_credentials)]
-    proxy_auth: Option<Credentials>,
+    #[arg(long, value_name = "USER:PASSWORD", requires = "proxy", value_parser = secret)]
+    proxy_auth: Option<Secret>,
+}
+
+/// `--proxy-auth`'s text, as given: read once the arguments are parsed, so that a usage error
+/// never quotes the password (clap's own errors quote the value).
+#[derive(Clone)]
+struct Secret(String);
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(..)")
+    }
+}
+
+fn secret(text: &str) -> Result<Secret, String> {
+    Ok(Secret(text.to_owned()))
 }
 
 /// `--proxy-auth`'s user and password.
@@ -79,7 +94,8 @@ fn parse_credentials(text: &str) -> Result<Credentials, String> {
     };
     if !plain(user) || !plain(password) {
         return Err(
-            "USER and PASSWORD must each be letters, digits, '-', '.', '_' or '~' (not empty)"
+            "--proxy-auth: USER and PASSWORD must each be letters, digits, '-', '.', '_' or '~' \
+             (not empty)"
                 .to_owned(),
         );
     }
@@ -89,28 +105,40 @@ fn parse_credentials(text: &str) -> Result<Credentials, String> {
     })
 }
 
-/// The running proxy, and the URL the command is given.
-#[derive(Debug)]
+/// The running proxy, and the URL the command is given (with the credentials in it).
 pub struct Proxy {
     pub server: Server,
     url: String,
 }
 
+/// Why the proxy did not start.
+pub enum ProxyError {
+    /// `--proxy-auth` is not plain `USER:PASSWORD`: a usage error.
+    Usage(String),
+    Start(StartError),
+}
+
 impl ProxyArgs {
     /// Starts the proxy, if asked for, its event lines in `log` after `proxy: `.
-    pub async fn start(&self, log: &EventLog) -> Result<Option<Proxy>, StartError> {
+    pub async fn start(&self, log: &EventLog) -> Result<Option<Proxy>, ProxyError> {
         if !self.proxy {
             return Ok(None);
         }
+        let credentials = self
+            .proxy_auth
+            .as_ref()
+            .map(|secret| parse_credentials(&secret.0))
+            .transpose()
+            .map_err(ProxyError::Usage)?;
         let mut builder = Server::builder().forward_proxy();
-        if let Some(Credentials { user, password }) = &self.proxy_auth {
+        if let Some(Credentials { user, password }) = &credentials {
             builder = builder.proxy_credentials(user, password);
         }
         if let Some(queue) = log.queue() {
             builder = builder.on_event(move |event| queue.push(format!("proxy: {event}")));
         }
-        let server = builder.start().await?;
-        let url = match &self.proxy_auth {
+        let server = builder.start().await.map_err(ProxyError::Start)?;
+        let url = match &credentials {
             Some(Credentials { user, password }) => {
                 format!("http://{user}:{password}@{}", server.addr())
             }

@@ -18,7 +18,7 @@ use tokio::process::{Child, Command};
 use crate::ca_file::CaFile;
 use crate::command_group::{self, Group};
 use crate::options::{EventLog, LogTo, ServeOptions};
-use crate::proxy::{PROXY_PLACEHOLDER, Proxy, ProxyArgs};
+use crate::proxy::{PROXY_PLACEHOLDER, Proxy, ProxyArgs, ProxyError};
 use crate::signals::{Stop, StopSignals};
 use crate::snapshot::Snapshot;
 
@@ -117,7 +117,11 @@ async fn run(args: Args) -> ExitCode {
     }
     let proxy = match args.proxy.start(&log).await {
         Ok(proxy) => proxy,
-        Err(error) => {
+        Err(ProxyError::Usage(error)) => {
+            eprintln!("error: {error}");
+            return ExitCode::from(2);
+        }
+        Err(ProxyError::Start(error)) => {
             eprintln!("error: {}", keepalive_probe::scenario::with_causes(&error));
             return ExitCode::from(2);
         }

@@ -36,6 +36,8 @@ struct JsonReport<'a> {
     resent: usize,
     /// `CONNECT` tunnels opened (a forward proxy's; 0 elsewhere).
     tunnels: usize,
+    /// HTTP/2 streams the clients opened (0 over HTTP/1).
+    streams: usize,
     connections: &'a [AcceptedConnection],
     /// Every request in the order received, each with `answered` and `request_id`.
     request_log: &'a [ReceivedRequest],
@@ -103,6 +105,7 @@ impl Snapshot {
             unanswered: self.ledger.report.unanswered,
             resent: self.ledger.report.resent,
             tunnels: self.ledger.report.tunnels,
+            streams: self.ledger.report.streams,
             connections: &self.ledger.connections,
             request_log: &self.ledger.requests,
             proxy: self.proxy.as_ref().map(|proxy| Box::new(proxy.json())),

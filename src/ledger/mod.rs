@@ -45,6 +45,7 @@ struct Folded {
     ended: Endings,
     tls: Handshakes,
     tunnels: usize,
+    streams: usize,
     /// Their unanswered and re-sent requests, and the identities a later request may repeat.
     resends: Resends,
 }
@@ -60,6 +61,7 @@ impl Folded {
             self.tls.add(tls.handshake);
         }
         self.tunnels += record.tunnels();
+        self.streams += record.streams();
         for (identity, answer) in record.identities() {
             self.resends.feed(identity, answer);
         }
@@ -85,6 +87,12 @@ impl Folded {
         report.requests += self.requests;
         report.tls = tls;
         report.tunnels = self.tunnels + kept.iter().map(|c| c.tunnels.len()).sum::<usize>();
+        report.streams = self.streams
+            + kept
+                .iter()
+                .filter_map(|c| c.http2.as_ref())
+                .map(|seen| seen.streams)
+                .sum::<usize>();
         let mut resends = self.resends.clone();
         for &(identity, answer) in identities {
             resends.feed(identity, answer);
@@ -379,6 +387,7 @@ mod tests {
                 unanswered: 0,
                 resent: 0,
                 tunnels: 0,
+                streams: 0,
             }
         );
         assert_eq!(

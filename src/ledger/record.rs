@@ -10,7 +10,9 @@ use axum::http;
 use super::identity::{Answer, Identity, RequestKey};
 use crate::fault::Fault;
 use crate::handshake::TlsSeen;
-use crate::report::{AcceptedConnection, ConnectionId, Ending, Moment, ReceivedRequest, Tunnel};
+use crate::report::{
+    AcceptedConnection, ConnectionId, Ending, Http2Seen, Moment, ReceivedRequest, Tunnel,
+};
 
 /// A request as its connection's record keeps it (the record knows its own id).
 #[derive(Debug)]
@@ -55,6 +57,8 @@ struct RecordState {
     fault: Option<Fault>,
     /// The tunnels a forward proxy opened on it.
     tunnels: Vec<Tunnel>,
+    /// Its HTTP/2 streams, once its client's preface has passed.
+    http2: Option<Http2Seen>,
 }
 
 impl ConnectionRecord {
@@ -138,6 +142,16 @@ impl ConnectionRecord {
     /// Notes a tunnel a forward proxy opened on it.
     pub(crate) fn opened_tunnel(&self, tunnel: Tunnel) {
         self.state().tunnels.push(tunnel);
+    }
+
+    /// Notes its HTTP/2 streams as they are now.
+    pub(crate) fn saw_http2(&self, seen: Http2Seen) {
+        self.state().http2 = Some(seen);
+    }
+
+    /// The HTTP/2 streams its client opened (0 over HTTP/1).
+    pub(super) fn streams(&self) -> usize {
+        self.state().http2.as_ref().map_or(0, |seen| seen.streams)
     }
 
     /// How many tunnels were opened on it.
@@ -251,6 +265,7 @@ impl ConnectionRecord {
             tls: state.tls.clone(),
             fault: state.fault,
             tunnels: state.tunnels.clone(),
+            http2: state.http2.clone(),
         }
     }
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use super::{Ending, Tunnel};
+use super::{Ending, Http2Seen, Tunnel};
 use crate::fault::Fault;
 use crate::handshake::TlsSeen;
 
@@ -102,6 +102,8 @@ pub struct AcceptedConnection {
     /// The `CONNECT` tunnels a forward proxy opened on it, in order: at most one, as the
     /// connection is the tunnel from then on (`[]` elsewhere).
     pub tunnels: Vec<Tunnel>,
+    /// Its HTTP/2 streams, as its frames told them (`None`, in JSON `null`, over HTTP/1).
+    pub http2: Option<Http2Seen>,
 }
 
 /// One request, as the server received it.

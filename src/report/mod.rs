@@ -9,11 +9,14 @@ use serde::Serialize;
 use crate::handshake::Handshakes;
 
 mod connection;
+mod http2;
 mod tunnel;
 
 pub use connection::{
     AcceptedConnection, ConnectionId, Moment, ParseConnectionIdError, ReceivedRequest,
 };
+pub(crate) use http2::error_code_name;
+pub use http2::{GoAway, Http2Seen, OverLimit, Peer};
 pub use tunnel::Tunnel;
 
 /// How a connection ended, as its socket told the server.
@@ -150,6 +153,9 @@ pub struct Report {
     /// `CONNECT` tunnels opened, on a forward proxy
     /// ([`ServerBuilder::forward_proxy`](crate::ServerBuilder::forward_proxy); 0 elsewhere).
     pub tunnels: usize,
+    /// HTTP/2 streams the clients opened, over all connections
+    /// ([`Http2Seen::streams`]; 0 over HTTP/1).
+    pub streams: usize,
 }
 
 impl Report {
@@ -249,6 +255,20 @@ impl Report {
         Report { tunnels: n, ..self }
     }
 
+    /// The same connections, carrying `n` HTTP/2 streams between them.
+    ///
+    /// ```
+    /// use keepalive_probe::Report;
+    ///
+    /// // Ten requests over one HTTP/2 connection: one stream each.
+    /// let multiplexed = Report::closed([10]).with_streams(10);
+    /// assert_eq!((multiplexed.accepted, multiplexed.streams), (1, 10));
+    /// ```
+    #[must_use]
+    pub fn with_streams(self, n: usize) -> Report {
+        Report { streams: n, ..self }
+    }
+
     /// The same connections, ended as `ended` counts them (for a mix of endings).
     #[must_use]
     pub fn with_endings(self, ended: Endings) -> Report {
@@ -291,6 +311,7 @@ impl Report {
             unanswered: 0,
             resent: 0,
             tunnels: 0,
+            streams: 0,
         }
     }
 }
@@ -329,6 +350,7 @@ mod tests {
                 unanswered: 0,
                 resent: 0,
                 tunnels: 0,
+                streams: 0,
             }
         );
     }

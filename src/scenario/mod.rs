@@ -95,11 +95,17 @@ impl Expected {
         })
     }
 
-    /// The same expectation, with the forward proxies' reports (see [`ProxySetup`]).
+    /// The same expectation, with the forward proxies' reports (see [`ProxySetup`]). Only an
+    /// expectation with counts has somewhere to put them.
     #[must_use]
     pub fn through_proxies(mut self, reports: impl Into<Vec<Report>>) -> Expected {
-        if let Expected::Exactly(outcome) | Expected::CountsExactly(outcome) = &mut self {
-            outcome.proxies = reports.into();
+        match &mut self {
+            Expected::Exactly(outcome) | Expected::CountsExactly(outcome) => {
+                outcome.proxies = reports.into();
+            }
+            Expected::EveryConnectionEnded(_) => {
+                panic!("a proxy's reports need an expectation with counts")
+            }
         }
         self
     }

@@ -64,6 +64,7 @@ pub(super) async fn serve(
             // Watched again above TLS: the client's close_notify is its clean close, which hyper
             // answers with a shutdown before the socket below sees the client's FIN.
             let secured = WatchedStream::new(secured, Arc::clone(&record));
+            let secured = frames_read(secured, &record);
             let connection = Connection {
                 record,
                 faults,
@@ -73,12 +74,25 @@ pub(super) async fn serve(
         }
         return;
     }
+    let stream = frames_read(stream, &record);
     let connection = Connection {
         record,
         faults,
         tls: false,
     };
     serve_http(&shared, TokioIo::new(stream), connection, deadline).await;
+}
+
+/// The stream hyper serves, shown to the HTTP/2 frame reader as it passes (with `http2`).
+#[cfg(feature = "http2")]
+fn frames_read<S>(stream: S, record: &Arc<ConnectionRecord>) -> super::h2_watch::H2Watched<S> {
+    super::h2_watch::H2Watched::new(stream, Arc::clone(record))
+}
+
+/// Without `http2` every connection is HTTP/1: there are no frames to read.
+#[cfg(not(feature = "http2"))]
+fn frames_read<S>(stream: S, _: &Arc<ConnectionRecord>) -> S {
+    stream
 }
 
 /// One connection's record and faults, and whether it is HTTPS.

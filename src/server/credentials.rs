@@ -8,7 +8,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
 /// The user and password a forward proxy asks for.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub(super) struct Credentials {
     user: String,
     password: String,
@@ -38,10 +38,18 @@ impl Credentials {
 }
 
 /// The credentials a client sent the proxy.
-#[derive(Debug)]
 pub(super) struct Sent {
     pub(super) user: String,
     password: String,
+}
+
+/// The password stays out of logs and failed assertions.
+impl fmt::Debug for Sent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sent")
+            .field("user", &self.user)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The Basic credentials in `Proxy-Authorization`, if the header holds any that decode.

@@ -23,11 +23,16 @@ mod credentials;
 mod ending;
 mod faults;
 mod framing;
+#[cfg(feature = "http2")]
+mod h2_frames;
+#[cfg(feature = "http2")]
+mod h2_watch;
 mod hello;
 mod http;
 mod proxy;
 mod pump;
 mod relay;
+mod roles;
 mod service;
 mod shared;
 mod start_error;

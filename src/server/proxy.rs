@@ -48,7 +48,6 @@ pub(super) async fn serve(
     credentials: Option<Credentials>,
     accepted: Instant,
 ) {
-    let _ = stream.set_nodelay(true);
     let tunnel = Arc::new(Mutex::new(None));
     let service = ProxyService {
         shared: Arc::clone(shared),
@@ -66,26 +65,34 @@ pub(super) async fn serve(
     // A client's broken bytes end its own connection, never the proxy.
     let _ = http.serve_connection(io, service).with_upgrades().await;
     let opened = tunnel.lock().unwrap_or_else(PoisonError::into_inner).take();
-    let Some(Opened { upgrade, target }) = opened else {
+    let Some(Opened {
+        upgrade,
+        target,
+        tunnel,
+    }) = opened
+    else {
         return;
     };
     // hyper hands the socket back once the `200` is written, with what it read past the
-    // `CONNECT` (a client may send its first bytes without waiting for the answer).
+    // `CONNECT` (a client may send its first bytes without waiting for the answer): the tunnel
+    // is open from then on.
     let Ok(upgraded) = upgrade.await else {
         return;
     };
     let Ok(parts) = upgraded.downcast::<ClientIo>() else {
         return;
     };
+    record.opened_tunnel(tunnel);
     let mut client = parts.io.into_inner();
     relay::pass_on(shared, client.get_mut(), target, record, &parts.read_buf).await;
 }
 
-/// A tunnel the proxy agreed to: the client's socket, once hyper hands it back, and the
-/// target's.
+/// A tunnel the proxy agreed to: the client's socket, once hyper hands it back, the target's, and
+/// the tunnel as the books will hold it.
 struct Opened {
     upgrade: OnUpgrade,
     target: TcpStream,
+    tunnel: Tunnel,
 }
 
 /// The per-connection service hyper calls for every request to the proxy.
@@ -182,42 +189,78 @@ impl ProxyService {
         let Ok(upstream) = target.local_addr() else {
             return status(StatusCode::BAD_GATEWAY);
         };
-        self.record.opened_tunnel(Tunnel {
+        let tunnel = Tunnel {
             target: authority,
             user,
             upstream,
-        });
+        };
         let upgrade = hyper::upgrade::on(request);
-        *self.tunnel.lock().unwrap_or_else(PoisonError::into_inner) =
-            Some(Opened { upgrade, target });
+        *self.tunnel.lock().unwrap_or_else(PoisonError::into_inner) = Some(Opened {
+            upgrade,
+            target,
+            tunnel,
+        });
         status(StatusCode::OK)
     }
 
     /// Passes a plain HTTP request on to `authority`, over this client connection's own
-    /// connection to it (a new one if it has none, or the target closed it).
+    /// connection to it: the one kept, or a new one if it has none or the target closed it (a
+    /// request the kept one could not take, unsent, goes on a new one, as a client's pool would
+    /// send it). A switch of protocols is not passed on: the proxy would have to follow it.
     async fn pass_on(&self, mut request: Request<Incoming>, authority: String) -> Response<Body> {
-        let kept = self.targets().remove(&authority);
-        let mut sender = match kept {
-            Some(sender) if !sender.is_closed() => sender,
-            _ => match connect(&authority).await {
-                Some(sender) => sender,
-                None => return status(StatusCode::BAD_GATEWAY),
-            },
-        };
+        if request.headers().contains_key(header::UPGRADE) {
+            return status(StatusCode::NOT_IMPLEMENTED);
+        }
         if let Some(path) = request.uri().path_and_query() {
             *request.uri_mut() = Uri::from(path.clone());
         }
         let headers = request.headers_mut();
         headers.remove(header::PROXY_AUTHORIZATION);
         headers.remove("proxy-connection");
-        if sender.ready().await.is_err() {
-            return status(StatusCode::BAD_GATEWAY);
-        }
-        let answered = sender.send_request(request).await;
+        let kept = self.targets().remove(&authority);
+        let mut fresh = false;
+        let mut sender = match kept {
+            Some(sender) if !sender.is_closed() => sender,
+            _ => {
+                fresh = true;
+                match connect(&authority).await {
+                    Some(sender) => sender,
+                    None => return status(StatusCode::BAD_GATEWAY),
+                }
+            }
+        };
+        let answered = loop {
+            let sent = match sender.ready().await {
+                Ok(()) => sender.try_send_request(request).await,
+                Err(_) if !fresh => {
+                    fresh = true;
+                    match connect(&authority).await {
+                        Some(new) => sender = new,
+                        None => return status(StatusCode::BAD_GATEWAY),
+                    }
+                    continue;
+                }
+                Err(_) => return status(StatusCode::BAD_GATEWAY),
+            };
+            match sent {
+                Ok(response) => break Ok(response),
+                Err(mut unsent) => match unsent.take_message() {
+                    Some(again) if !fresh => {
+                        fresh = true;
+                        request = again;
+                        match connect(&authority).await {
+                            Some(new) => sender = new,
+                            None => return status(StatusCode::BAD_GATEWAY),
+                        }
+                    }
+                    _ => break Err(()),
+                },
+            }
+        };
         self.targets().insert(authority, sender);
         match answered {
             Ok(response) => response.map(Body::new),
-            Err(_) => status(StatusCode::BAD_GATEWAY),
+            Err(()) => status(StatusCode::BAD_GATEWAY),
         }
     }
 

@@ -41,10 +41,9 @@ pub(super) struct Shared {
 }
 
 /// What a server does with the connections it accepts.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug)]
 pub(super) enum Role {
     /// Serves them, with its routes.
-    #[default]
     Origin,
     /// Passes each on to this upstream ([`relay`](super::relay)).
     Relay(SocketAddr),

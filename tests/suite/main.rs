@@ -28,6 +28,7 @@ mod multi_thread;
 mod own_routes;
 mod panics;
 mod proxy;
+mod proxy_wire;
 mod redirects;
 mod relay;
 mod request_body;

@@ -186,8 +186,9 @@ fn served_by_tracker(observed: &Observed) -> Vec<(String, bool)> {
 /// Each response's connection as the server named it, by its peer address, and whether an earlier
 /// response came on it. Through a proxy, the client's connection is the proxy's: its peer is
 /// found through the tunnel whose upstream the server saw, or for plain HTTP (which the proxy
-/// passes on over connections of its own, not on its books) through the proxy's request log,
-/// whose n-th request is the n-th response's (proxied scenarios send one request at a time).
+/// passes on over connections of its own, not on its books) through the one proxy's request log,
+/// whose n-th request is the n-th response's (proxied scenarios send one request at a time, and
+/// a plain-HTTP one has one proxy).
 fn served_by_server(observed: &Observed) -> Vec<(String, bool)> {
     let mut responses_seen: HashMap<u64, usize> = HashMap::new();
     let tunnels: HashMap<_, _> = observed
@@ -196,8 +197,12 @@ fn served_by_server(observed: &Observed) -> Vec<(String, bool)> {
         .flat_map(|proxy| &proxy.connections)
         .flat_map(|c| c.tunnels.iter().map(|tunnel| (tunnel.upstream, c.peer)))
         .collect();
-    let proxied_plain: Vec<_> = observed
-        .proxies
+    let one_proxy = if observed.proxies.len() == 1 {
+        &observed.proxies[..]
+    } else {
+        &[]
+    };
+    let proxied_plain: Vec<_> = one_proxy
         .iter()
         .flat_map(|proxy| {
             let peers: HashMap<_, _> = proxy.connections.iter().map(|c| (c.id, c.peer)).collect();

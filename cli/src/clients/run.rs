@@ -114,19 +114,25 @@ pub async fn cases(client: Client, cases: &[&Case]) -> Result<Vec<Observation>, 
             Ok(report) => report.clone(),
             Err(still_open) => still_open.report.clone(),
         };
-        if let Some(mut observation) = seen.pop() {
-            observation.failed = observation
-                .failed
-                .or_else(|| settled.err().map(|open| format!("proxy: {open}")));
-            observation.proxy = Some(ProxySeen {
-                requests_per_connection: report.requests_per_connection,
-                ended: report.ended,
-                tunnels: report.tunnels,
-            });
-            observations[index] = Some(observation);
-        }
+        let mut observation = seen
+            .pop()
+            .ok_or_else(|| CaseError::Failed("the proxy case was not observed".to_owned()))?;
+        observation.failed = observation
+            .failed
+            .or_else(|| settled.err().map(|open| format!("proxy: {open}")));
+        observation.proxy = Some(ProxySeen {
+            requests_per_connection: report.requests_per_connection,
+            ended: report.ended,
+            tunnels: report.tunnels,
+        });
+        observations[index] = Some(observation);
     }
-    Ok(observations.into_iter().flatten().collect())
+    observations
+        .into_iter()
+        .map(|observation| {
+            observation.ok_or_else(|| CaseError::Failed("a case was not observed".to_owned()))
+        })
+        .collect()
 }
 
 /// Runs `cases` against `client` once, in one driver process: a counting server per case, all

@@ -88,7 +88,7 @@ pub fn run(args: &[&str]) -> Outcome {
 /// removed, as [`Outcome::report`] does).
 fn closed_connections(accepted: u64, requests_each: u64, ended: &str) -> Value {
     let connections: Vec<Value> = (1..=accepted)
-        .map(|id| json!({"id": id, "requests": requests_each, "closed": true, "ended": ended, "fault": null, "tunnels": []}))
+        .map(|id| json!({"id": id, "requests": requests_each, "closed": true, "ended": ended, "fault": null, "tunnels": [], "http2": null}))
         .collect();
     let request_log: Vec<Value> = (1..=accepted)
         .flat_map(|id| (1..=requests_each).map(move |number| answered(id, number, "/")))
@@ -103,6 +103,7 @@ fn closed_connections(accepted: u64, requests_each: u64, ended: &str) -> Value {
         "unanswered": 0,
         "resent": 0,
         "tunnels": 0,
+        "streams": 0,
         "connections": connections,
         "request_log": request_log,
     })
@@ -176,7 +177,7 @@ fn url_placeholder_is_replaced_inside_words_and_set_in_the_environment() {
             url,
             &format!("before{url}after"),
             "",
-            r#"{"accepted":0,"used":0,"requests":0,"ended":{"client_closed":0,"client_reset":0,"server_closed":0,"open":0},"unanswered":0,"resent":0,"tunnels":0,"connections":[],"request_log":[]}"#,
+            r#"{"accepted":0,"used":0,"requests":0,"ended":{"client_closed":0,"client_reset":0,"server_closed":0,"open":0},"unanswered":0,"resent":0,"tunnels":0,"streams":0,"connections":[],"request_log":[]}"#,
         ]
     );
 }
@@ -390,7 +391,8 @@ exec 4<&0
             "unanswered": 0,
             "resent": 0,
             "tunnels": 0,
-            "connections": [{"id": 1, "requests": 0, "closed": false, "ended": "open", "fault": null, "tunnels": []}],
+            "streams": 0,
+            "connections": [{"id": 1, "requests": 0, "closed": false, "ended": "open", "fault": null, "tunnels": [], "http2": null}],
             "request_log": [],
         })
     );

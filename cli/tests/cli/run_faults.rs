@@ -51,10 +51,11 @@ fn curl_resends_a_request_the_server_closed_on() {
             "unanswered": 1,
             "resent": 1,
             "tunnels": 0,
+            "streams": 0,
             "connections": [
                 {"id": 1, "requests": 2, "closed": true, "ended": "server_closed",
-                 "fault": "close-on-request=2:rst", "tunnels": []},
-                {"id": 2, "requests": 1, "closed": true, "ended": "client_closed", "fault": null, "tunnels": []},
+                 "fault": "close-on-request=2:rst", "tunnels": [], "http2": null},
+                {"id": 2, "requests": 1, "closed": true, "ended": "client_closed", "fault": null, "tunnels": [], "http2": null},
             ],
             "request_log": [answered(1, 1, "/"), unanswered, answered(2, 1, "/")],
         })

@@ -95,3 +95,17 @@ fn proxy_usage_errors_exit_2() {
     let bad_credentials = run(&["--proxy", "--proxy-auth", "alice", "--", "true"]);
     assert_eq!(bad_credentials.code, 2, "{bad_credentials:?}");
 }
+
+/// A password `--proxy-auth` cannot carry is refused without being written anywhere.
+#[test]
+fn a_refused_proxy_password_is_never_printed() {
+    let refused = run(&["--proxy", "--proxy-auth", "alice:p@ss!w0rd", "--", "true"]);
+    assert_eq!(refused.code, 2, "{refused:?}");
+    assert!(
+        refused.stderr.contains("--proxy-auth"),
+        "{}",
+        refused.stderr
+    );
+    assert!(!refused.stderr.contains("p@ss"), "{}", refused.stderr);
+    assert!(!refused.stdout.contains("p@ss"), "{}", refused.stdout);
+}

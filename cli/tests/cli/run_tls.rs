@@ -37,6 +37,7 @@ fn tls_run_counts_one_full_handshake_for_curls_one_connection() {
             "unanswered": 0,
             "resent": 0,
             "tunnels": 0,
+            "streams": 0,
             "connections": [{
                 "id": 1,
                 "requests": 2,
@@ -45,6 +46,7 @@ fn tls_run_counts_one_full_handshake_for_curls_one_connection() {
                 "tls": {"handshake": "full", "version": "TLSv1.3", "alpn": "http/1.1"},
                 "fault": null,
                 "tunnels": [],
+                "http2": null,
             }],
             "request_log": [answered(1, 1, "/"), answered(1, 2, "/")],
         })

@@ -164,7 +164,7 @@ fn first_line_is_the_base_url_alone() {
     assert_eq!(
         rest,
         [
-            r#"{"accepted":0,"used":0,"requests":0,"ended":{"client_closed":0,"client_reset":0,"server_closed":0,"open":0},"unanswered":0,"resent":0,"tunnels":0,"connections":[],"request_log":[]}"#
+            r#"{"accepted":0,"used":0,"requests":0,"ended":{"client_closed":0,"client_reset":0,"server_closed":0,"open":0},"unanswered":0,"resent":0,"tunnels":0,"streams":0,"connections":[],"request_log":[]}"#
         ]
     );
 }
@@ -208,9 +208,10 @@ fn sigterm_prints_the_json_report_and_exits_zero() {
             "unanswered": 0,
             "resent": 0,
             "tunnels": 0,
+            "streams": 0,
             "connections": [
                 {"id": 1, "peer": peer, "requests": 3, "closed": true, "ended": "client_closed",
-                 "fault": null, "tunnels": []}
+                 "fault": null, "tunnels": [], "http2": null}
             ],
             "request_log": [answered(1, 1, "/"), answered(1, 2, "/"), answered(1, 3, "/")],
         })

@@ -13,7 +13,9 @@ pub fn http2_concurrent_requests_share_one_connection(concurrency: usize) -> Sce
             ..ClientSetup::default()
         },
         steps: vec![Step::Concurrent(concurrency)],
-        expected: Report::closed([concurrency]).into(),
+        expected: Report::closed([concurrency])
+            .with_streams(concurrency)
+            .into(),
         ..base(
             "http2_concurrent_requests_share_one_connection",
             "the pool lets one HTTP/2 connect run and hands the shared connection to every waiter",

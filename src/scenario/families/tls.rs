@@ -112,7 +112,9 @@ pub fn https_h2_dropped_large_body_keeps_one_connection() -> Scenario {
         ),
         consume: Consume::Unread,
         expected: Expected::CountsExactly(Outcome {
-            report: Report::closed([5]).with_handshakes(Handshakes::new(1, 0, 0)),
+            report: Report::closed([5])
+                .with_handshakes(Handshakes::new(1, 0, 0))
+                .with_streams(5),
             failed_requests: 0,
             proxies: Vec::new(),
         }),
@@ -139,7 +141,9 @@ pub fn https_h2_concurrent_first_requests_handshake_once_each() -> Scenario {
         ),
         steps: vec![Step::Concurrent(5)],
         expected: Expected::CountsExactly(Outcome {
-            report: Report::closed([5, 0, 0, 0, 0]).with_handshakes(Handshakes::new(5, 0, 0)),
+            report: Report::closed([5, 0, 0, 0, 0])
+                .with_handshakes(Handshakes::new(5, 0, 0))
+                .with_streams(5),
             failed_requests: 0,
             proxies: Vec::new(),
         }),
