@@ -22,8 +22,9 @@ fn row(scenario: &Scenario) -> String {
         Expected::Exactly(outcome) => (
             outcome.report.accepted.to_string(),
             format!(
-                "{:?}{}",
+                "{:?}{}{}",
                 outcome.report.requests_per_connection,
+                streams(outcome.report.streams),
                 proxies(&outcome.proxies)
             ),
             endings(&outcome.report.ended),
@@ -33,7 +34,11 @@ fn row(scenario: &Scenario) -> String {
             let counted = super::counts_only(&outcome.report);
             (
                 outcome.report.accepted.to_string(),
-                format!("{:?}", outcome.report.requests_per_connection),
+                format!(
+                    "{:?}{}",
+                    outcome.report.requests_per_connection,
+                    streams(outcome.report.streams)
+                ),
                 format!("{} by the client (FIN or RST)", counted.ended.client_closed),
                 format!("{} (full or resumed)", counted.tls.full),
             )
@@ -78,6 +83,14 @@ fn row(scenario: &Scenario) -> String {
         handshakes,
         scenario.why,
     )
+}
+
+/// `; 18 streams` after the requests per connection, over HTTP/2; nothing over HTTP/1.
+fn streams(streams: usize) -> String {
+    match streams {
+        0 => String::new(),
+        n => format!("; {n} streams"),
+    }
 }
 
 /// `; proxy [1], 1 tunnel` after the server's requests per connection: each proxy's, and the

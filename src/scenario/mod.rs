@@ -197,6 +197,8 @@ pub struct ServerSetup {
     pub tls: Option<TlsSetup>,
     /// A fault every connection applies.
     pub fault: Option<crate::fault::Fault>,
+    /// HTTP/2's concurrent-stream limit (hyper's default, 200, when `None`).
+    pub h2_max_streams: Option<u32>,
 }
 
 /// The server's TLS in a scenario (see [`TlsSettings`](crate::TlsSettings)).
@@ -227,6 +229,7 @@ impl Default for ServerSetup {
             handler: Handler::BuiltIn,
             tls: None,
             fault: None,
+            h2_max_streams: None,
         }
     }
 }

@@ -214,6 +214,9 @@ impl Scenario {
         if let Some(timeout) = self.server.idle_timeout {
             builder = builder.header_read_timeout(timeout);
         }
+        if let Some(k) = self.server.h2_max_streams {
+            builder = builder.h2_max_streams(k);
+        }
         if let Some(fault) = self.server.fault {
             builder = builder.fault(fault);
         }

@@ -36,9 +36,9 @@ pub struct ServerBuilder {
     listener: Option<std::net::TcpListener>,
     body_bytes: usize,
     router: Option<Router>,
-    keep_alive: bool,
+    pub(super) keep_alive: bool,
     connection_close: bool,
-    header_read_timeout: Option<Duration>,
+    pub(super) header_read_timeout: Option<Duration>,
     max_connection_details: Option<usize>,
     events: EventSink,
     faults: Vec<Fault>,
@@ -46,6 +46,9 @@ pub struct ServerBuilder {
     pub(super) role: Role,
     #[cfg(feature = "tls")]
     tls: Option<super::tls::TlsSettings>,
+    /// HTTP/2's `SETTINGS_MAX_CONCURRENT_STREAMS` (hyper's default, 200, when `None`).
+    #[cfg(feature = "http2")]
+    pub(super) h2_max_streams: Option<u32>,
 }
 
 impl Default for ServerBuilder {
@@ -64,6 +67,8 @@ impl Default for ServerBuilder {
             role: Role::Origin,
             #[cfg(feature = "tls")]
             tls: None,
+            #[cfg(feature = "http2")]
+            h2_max_streams: None,
         }
     }
 }
@@ -223,6 +228,17 @@ impl ServerBuilder {
         self
     }
 
+    /// Lets an HTTP/2 client have at most `k` streams open at once on a connection (feature
+    /// `http2`): the server's `SETTINGS_MAX_CONCURRENT_STREAMS` (hyper's default is 200). A
+    /// client that opens more before it has read the limit has the extra streams refused
+    /// (`REFUSED_STREAM`); one that has read it queues them, or opens another connection. Each
+    /// connection's [`Http2Seen`](crate::Http2Seen) says which.
+    #[cfg(feature = "http2")]
+    pub fn h2_max_streams(mut self, k: u32) -> Self {
+        self.h2_max_streams = Some(k);
+        self
+    }
+
     /// Serves HTTPS (feature `tls`): a certificate authority and a certificate for `localhost`
     /// and `127.0.0.1` are made at start, and every connection's handshake — full, resumed or
     /// failed, its version and ALPN — goes on its record. [`Server::url`] becomes
@@ -246,6 +262,7 @@ impl ServerBuilder {
 
     /// Binds and starts serving on the current tokio runtime.
     pub async fn start(self) -> Result<Server, StartError> {
+        let http = http::builder(&self);
         let listener = match self.listener {
             Some(listener) => listener,
             None => std::net::TcpListener::bind(self.bind).map_err(|source| StartError::Bind {
@@ -277,7 +294,7 @@ impl ServerBuilder {
             ledger: Arc::clone(&ledger),
             events: self.events,
             panics: Arc::clone(&panics),
-            http: http::builder(self.keep_alive, self.header_read_timeout),
+            http,
             router: self
                 .router
                 .unwrap_or_else(|| routes::routes(self.body_bytes)),

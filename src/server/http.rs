@@ -2,9 +2,9 @@
 //! builder that tells HTTP/1 from HTTP/2 (h2c) by the first bytes. One set-up either way, so the
 //! counting is the same.
 
-use std::time::Duration;
-
 use hyper_util::rt::TokioTimer;
+
+use super::ServerBuilder;
 
 /// The builder that serves each connection.
 #[cfg(feature = "http2")]
@@ -14,25 +14,29 @@ pub(super) type Http = hyper_util::server::conn::auto::Builder<hyper_util::rt::T
 #[cfg(not(feature = "http2"))]
 pub(super) type Http = hyper::server::conn::http1::Builder;
 
-/// HTTP/1 keep-alive as asked, and the header read timeout on tokio's clock.
+/// HTTP/1 keep-alive as asked, the header read timeout on tokio's clock, and HTTP/2's stream
+/// limit.
 #[cfg(feature = "http2")]
-pub(super) fn builder(keep_alive: bool, header_read_timeout: Option<Duration>) -> Http {
+pub(super) fn builder(settings: &ServerBuilder) -> Http {
     let mut builder = Http::new(hyper_util::rt::TokioExecutor::new());
     builder
         .http1()
-        .keep_alive(keep_alive)
+        .keep_alive(settings.keep_alive)
         .timer(TokioTimer::new())
-        .header_read_timeout(header_read_timeout);
+        .header_read_timeout(settings.header_read_timeout);
+    if let Some(k) = settings.h2_max_streams {
+        builder.http2().max_concurrent_streams(k);
+    }
     builder
 }
 
 /// HTTP/1 keep-alive as asked, and the header read timeout on tokio's clock.
 #[cfg(not(feature = "http2"))]
-pub(super) fn builder(keep_alive: bool, header_read_timeout: Option<Duration>) -> Http {
+pub(super) fn builder(settings: &ServerBuilder) -> Http {
     let mut builder = Http::new();
     builder
-        .keep_alive(keep_alive)
+        .keep_alive(settings.keep_alive)
         .timer(TokioTimer::new())
-        .header_read_timeout(header_read_timeout);
+        .header_read_timeout(settings.header_read_timeout);
     builder
 }

@@ -1,7 +1,9 @@
 //! HTTP/2 (h2c with prior knowledge): one connection multiplexes every request as a stream, so
 //! concurrency costs no extra connections. The ledger counts streams as requests per connection.
 
-use keepalive_probe::scenario;
+use keepalive_probe::scenario::{self, Observed};
+use keepalive_probe::{Http2Seen, OverLimit};
+use pretty_assertions::assert_eq;
 
 use crate::support::expect::assert_connections;
 
@@ -17,4 +19,58 @@ fn http2_concurrent_requests_share_one_connection() {
             [concurrency],
         );
     }
+}
+
+/// The one connection's streams, as its frames told them.
+fn streams_of(observed: Observed) -> Http2Seen {
+    let connections = observed.snapshot.connections;
+    assert_eq!(connections.len(), 1);
+    connections[0].http2.clone().expect("an HTTP/2 connection")
+}
+
+/// A warm client (it has read the server's limit of 2) sends 10 requests at once: hyper's client
+/// waits for a free stream in `SendRequest::poll_ready` rather than open another connection, so
+/// one connection carries all 11, never more than 2 at a time, none refused.
+#[test]
+fn http2_requests_queue_at_the_stream_limit() {
+    let scenario = scenario::families::http2_requests_queue_at_the_stream_limit();
+    let seen = streams_of(assert_connections(scenario, [11]));
+    assert_eq!(
+        (
+            seen.streams,
+            seen.peak_streams,
+            seen.refused,
+            seen.max_streams
+        ),
+        (11, 2, 0, Some(2))
+    );
+    assert_eq!(seen.over_limit, OverLimit::default());
+}
+
+/// A cold client sends 10 requests at once against a limit of 2: all 10 streams go out before
+/// the server's SETTINGS arrive (hyper's client assumes 100), the server refuses the 8 over its
+/// limit, and reqwest's default retry policy sends each again: 18 streams, 10 requests served.
+/// The client went over the limit before it acknowledged it, never after.
+#[test]
+fn http2_cold_burst_at_the_stream_limit() {
+    let scenario = scenario::families::http2_cold_burst_at_the_stream_limit();
+    let seen = streams_of(assert_connections(scenario, [10]));
+    assert_eq!((seen.streams, seen.peak_streams, seen.refused), (18, 10, 8));
+    assert_eq!(
+        (seen.over_limit.before_ack, seen.over_limit.after_ack),
+        (8, 0)
+    );
+}
+
+/// 2,000 responses dropped while their slow bodies are still coming: 2,000 streams, each reset
+/// by the client, and the one connection survives them all (h2 does not count a dropped
+/// response's reset against its limit of local resets).
+#[test]
+fn http2_dropped_responses_reset_their_streams() {
+    let scenario = scenario::families::http2_dropped_responses_reset_their_streams(2000);
+    let seen = streams_of(assert_connections(scenario, [2000]));
+    assert_eq!(
+        (seen.streams, seen.reset_by_client, seen.peak_streams),
+        (2000, 2000, 1)
+    );
 }

@@ -19,8 +19,12 @@ use pretty_assertions::assert_eq;
 /// Runs `scenario` and asserts it opened exactly one connection per entry of
 /// `requests_per_connection` (in accept order, each carrying that many requests), every request
 /// succeeding, every connection closed once the client was dropped and ended as the table says.
-pub fn assert_connections(scenario: Scenario, requests_per_connection: impl Into<Vec<usize>>) {
-    assert_outcome(scenario, requests_per_connection, 0);
+/// Returns what the run saw, for a test that asserts more.
+pub fn assert_connections(
+    scenario: Scenario,
+    requests_per_connection: impl Into<Vec<usize>>,
+) -> Observed {
+    assert_outcome(scenario, requests_per_connection, 0)
 }
 
 /// As [`assert_connections`], with `failed_requests` requests expected to fail.
@@ -28,7 +32,7 @@ pub fn assert_outcome(
     scenario: Scenario,
     requests_per_connection: impl Into<Vec<usize>>,
     failed_requests: usize,
-) {
+) -> Observed {
     let (expected, exact) = match &scenario.expected {
         Expected::Exactly(expected) => (expected, true),
         Expected::CountsExactly(expected) => (expected, false),
@@ -46,17 +50,22 @@ pub fn assert_outcome(
         "the scenario table expects otherwise for {}",
         scenario.title()
     );
-    match run_agreeing(&scenario) {
-        Ok(observed) if exact => assert_eq!(
+    let observed = match run_agreeing(&scenario) {
+        Ok(observed) => observed,
+        Err(error) => panic!("{} could not run: {error}", scenario.title()),
+    };
+    if exact {
+        assert_eq!(
             &observed.outcome,
             expected,
             "{}: {} (request errors: {:?})",
             scenario.title(),
             scenario.why,
             observed.request_errors
-        ),
+        );
+    } else {
         // FIN or RST, full or resumed, race on TCP's timing here: all else is exact.
-        Ok(observed) => assert_eq!(
+        assert_eq!(
             (
                 counts_only(&observed.outcome.report),
                 observed.outcome.failed_requests
@@ -66,9 +75,9 @@ pub fn assert_outcome(
             scenario.title(),
             scenario.why,
             observed.request_errors
-        ),
-        Err(error) => panic!("{} could not run: {error}", scenario.title()),
+        );
     }
+    observed
 }
 
 /// Runs a scenario whose count races and asserts what is exact: every request served once, none

@@ -1,8 +1,9 @@
 //! HTTP/2: one connection, many streams.
 
+use crate::consume::Consume;
 use crate::report::Report;
 use crate::scenario::building::base;
-use crate::scenario::{ClientSetup, Scenario, Step};
+use crate::scenario::{ClientSetup, RequestSetup, Scenario, ServerSetup, Step};
 
 /// HTTP/2 multiplexes: concurrent requests become streams of one connection.
 pub fn http2_concurrent_requests_share_one_connection(concurrency: usize) -> Scenario {
@@ -19,6 +20,84 @@ pub fn http2_concurrent_requests_share_one_connection(concurrency: usize) -> Sce
         ..base(
             "http2_concurrent_requests_share_one_connection",
             "the pool lets one HTTP/2 connect run and hands the shared connection to every waiter",
+        )
+    }
+}
+
+/// An HTTP/2 server allowing `k` streams at once.
+fn limited(k: u32) -> ServerSetup {
+    ServerSetup {
+        h2_max_streams: Some(k),
+        ..ServerSetup::default()
+    }
+}
+
+/// A client with prior knowledge of h2c.
+fn prior_knowledge() -> ClientSetup {
+    ClientSetup {
+        http2_prior_knowledge: true,
+        ..ClientSetup::default()
+    }
+}
+
+/// A warm client (one request first, so it has read the server's SETTINGS), then 10 requests at
+/// once against a limit of 2 streams: hyper's client queues the rest on the one connection.
+pub fn http2_requests_queue_at_the_stream_limit() -> Scenario {
+    Scenario {
+        variant: "h2c, limit 2, 1 then 10 at once".to_owned(),
+        server: limited(2),
+        client: prior_knowledge(),
+        steps: vec![Step::Sequential(1), Step::Concurrent(10)],
+        expected: Report::closed([11]).with_streams(11).into(),
+        ..base(
+            "http2_requests_queue_at_the_stream_limit",
+            "hyper's client waits for a free stream (`SendRequest::poll_ready`) rather than open a second connection",
+        )
+    }
+}
+
+/// 10 requests at once on a cold client against a limit of 2 streams. Until the server's
+/// `SETTINGS` arrive, hyper's client assumes 100 streams (`DEFAULT_INITIAL_MAX_SEND_STREAMS`,
+/// hyper's `proto/h2/client.rs`), so all 10 go out; h2's server refuses the 8 over its limit
+/// (`REFUSED_STREAM`), and reqwest's default retry policy sends them again
+/// (`retry::Builder::default`; `is_retryable_error` in reqwest's `src/retry.rs`: a refused
+/// stream was never processed). 18 streams for 10 requests, none failed.
+pub fn http2_cold_burst_at_the_stream_limit() -> Scenario {
+    Scenario {
+        variant: "h2c, limit 2, 10 at once, cold".to_owned(),
+        server: limited(2),
+        client: prior_knowledge(),
+        steps: vec![Step::Concurrent(10)],
+        expected: Report::closed([10]).with_streams(18).into(),
+        ..base(
+            "http2_cold_burst_at_the_stream_limit",
+            "before the server's SETTINGS the client assumes 100 streams; 8 are refused (REFUSED_STREAM) and reqwest retries them",
+        )
+    }
+}
+
+/// Requests whose responses are dropped while their bodies are still coming (a slow body, a
+/// byte a second): each stream is reset by the client (`RST_STREAM` with `CANCEL`, h2's
+/// `maybe_cancel`) and its response is never finished. h2 counts only the resets it sends for
+/// the peer's protocol errors against `max_local_error_reset_streams` (`Actions::send_reset`,
+/// `initiator.is_library()`), not a dropped response's, so the one connection carries them all.
+pub fn http2_dropped_responses_reset_their_streams(requests: usize) -> Scenario {
+    Scenario {
+        variant: format!("h2c, {requests} slow bodies dropped"),
+        client: prior_knowledge(),
+        request: RequestSetup {
+            path: "/drip/10",
+            ..RequestSetup::default()
+        },
+        consume: Consume::Unread,
+        steps: vec![Step::Sequential(requests)],
+        expected: Report::closed([requests])
+            .with_streams(requests)
+            .with_unanswered(requests, 0)
+            .into(),
+        ..base(
+            "http2_dropped_responses_reset_their_streams",
+            "a dropped response resets its stream (CANCEL), not the connection: h2 limits only the resets it sends for protocol errors",
         )
     }
 }

@@ -57,7 +57,10 @@ pub use faults::{
     server_restart_fails_the_request_in_flight_then_reconnects,
     truncated_response_fails_the_body_read_and_costs_the_connection,
 };
-pub use http2::http2_concurrent_requests_share_one_connection;
+pub use http2::{
+    http2_cold_burst_at_the_stream_limit, http2_concurrent_requests_share_one_connection,
+    http2_dropped_responses_reset_their_streams, http2_requests_queue_at_the_stream_limit,
+};
 pub use idle_timeout::{
     client_idle_timeout_longer_than_the_pause_reuses,
     client_idle_timeout_shorter_than_the_pause_opens_a_new_connection,
