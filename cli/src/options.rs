@@ -51,10 +51,14 @@ pub struct ServeOptions {
     /// idle-close=100ms:fin; repeat to combine (--help lists them).
     #[arg(long, value_name = "FAULT", long_help = fault_help())]
     fault: Vec<Fault>,
+    /// Let an HTTP/2 client have at most K streams open at once on a connection
+    /// (SETTINGS_MAX_CONCURRENT_STREAMS; hyper's default is 200).
+    #[arg(long, value_name = "K")]
+    h2_max_streams: Option<u32>,
     /// Relay every connection to this server (HOST:PORT: wiremock, a container, any server)
     /// instead of answering it: each client connection gets an upstream connection of its own,
     /// bytes pass unchanged, and the relay's ledger is the report.
-    #[arg(long, value_name = "HOST:PORT", value_parser = parse_upstream, conflicts_with_all = ["tls", "fault", "close", "no_keep_alive", "body_bytes"])]
+    #[arg(long, value_name = "HOST:PORT", value_parser = parse_upstream, conflicts_with_all = ["tls", "fault", "close", "no_keep_alive", "body_bytes", "h2_max_streams"])]
     to: Option<SocketAddr>,
 }
 
@@ -89,6 +93,9 @@ impl ServeOptions {
             .max_connection_details(self.max_connection_details);
         for fault in &self.fault {
             builder = builder.fault(*fault);
+        }
+        if let Some(k) = self.h2_max_streams {
+            builder = builder.h2_max_streams(k);
         }
         if let Some(upstream) = self.to {
             builder = builder.relay_to(upstream);

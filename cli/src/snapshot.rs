@@ -3,7 +3,9 @@
 use std::io::{self, Write};
 use std::path::Path;
 
-use keepalive_probe::{AcceptedConnection, Endings, Handshakes, ReceivedRequest, Report, Server};
+use keepalive_probe::{
+    AcceptedConnection, Endings, Handshakes, Http2Seen, Peer, ReceivedRequest, Report, Server,
+};
 use serde::Serialize;
 
 /// The connections and their summary, from one read of the ledger (`Server::snapshot`), so the
@@ -122,6 +124,7 @@ impl Snapshot {
             unanswered,
             resent,
             tunnels,
+            streams,
             ..
         } = &self.ledger.report;
         let tunnels = if label == PROXY_LABEL {
@@ -129,9 +132,13 @@ impl Snapshot {
         } else {
             String::new()
         };
+        let streams = match streams {
+            0 => String::new(),
+            n => format!(", {n} HTTP/2 stream(s)"),
+        };
         writeln!(
             out,
-            "{label}: {accepted} connection(s) accepted, {used} used{tunnels}, {requests} request(s) \
+            "{label}: {accepted} connection(s) accepted, {used} used{tunnels}{streams}, {requests} request(s) \
              ({unanswered} unanswered, {resent} re-sent); {} closed by the client, {} reset by \
              the client, {} closed by the server, {} open",
             ended.client_closed, ended.client_reset, ended.server_closed, ended.open
@@ -162,6 +169,10 @@ impl Snapshot {
             let fault = connection
                 .fault
                 .map_or_else(String::new, |fault| format!(" by the fault {fault}"));
+            let http2 = connection
+                .http2
+                .as_ref()
+                .map_or_else(String::new, http2_in_words);
             let tunnels: String = connection
                 .tunnels
                 .iter()
@@ -172,7 +183,7 @@ impl Snapshot {
                 .collect();
             writeln!(
                 out,
-                "  connection {} from {}: {}{fault} after {} request{plural}{tls}{tunnels}",
+                "  connection {} from {}: {}{fault} after {} request{plural}{tls}{http2}{tunnels}",
                 connection.id, connection.peer, connection.ended, connection.requests
             )?;
         }
@@ -181,4 +192,30 @@ impl Snapshot {
         }
         Ok(())
     }
+}
+
+/// `; HTTP/2: 18 streams (at most 10 at once), 8 refused, GOAWAY by the server (last stream 5,
+/// NO_ERROR)`: what a connection's frames told.
+fn http2_in_words(seen: &Http2Seen) -> String {
+    let mut words = format!(
+        "; HTTP/2: {} stream(s) (at most {} at once)",
+        seen.streams, seen.peak_streams
+    );
+    if seen.refused > 0 {
+        words.push_str(&format!(", {} refused", seen.refused));
+    }
+    if seen.reset_by_client > 0 {
+        words.push_str(&format!(", {} reset by the client", seen.reset_by_client));
+    }
+    if let Some(goaway) = &seen.goaway {
+        let by = match goaway.by {
+            Peer::Server => "the server",
+            _ => "the client",
+        };
+        words.push_str(&format!(
+            ", GOAWAY by {by} (last stream {}, {})",
+            goaway.last_stream, goaway.code
+        ));
+    }
+    words
 }

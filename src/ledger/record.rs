@@ -145,6 +145,7 @@ impl ConnectionRecord {
     }
 
     /// Notes its HTTP/2 streams as they are now.
+    #[cfg(feature = "http2")]
     pub(crate) fn saw_http2(&self, seen: Http2Seen) {
         self.state().http2 = Some(seen);
     }

@@ -69,6 +69,7 @@ pub enum Peer {
 }
 
 /// An HTTP/2 error code's name (RFC 9113, 7), or its number in hex.
+#[cfg(feature = "http2")]
 pub(crate) fn error_code_name(code: u32) -> String {
     let name = match code {
         0x0 => "NO_ERROR",

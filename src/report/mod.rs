@@ -15,6 +15,7 @@ mod tunnel;
 pub use connection::{
     AcceptedConnection, ConnectionId, Moment, ParseConnectionIdError, ReceivedRequest,
 };
+#[cfg(feature = "http2")]
 pub(crate) use http2::error_code_name;
 pub use http2::{GoAway, Http2Seen, OverLimit, Peer};
 pub use tunnel::Tunnel;

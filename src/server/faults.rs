@@ -7,7 +7,8 @@
 //! (FIN, RST, or a 408 first), or gracefully (at a maximum age), when hyper finishes the response
 //! in flight and closes. Timers run on tokio's clock, so a paused test is exact.
 //!
-//! These faults are HTTP/1's: over HTTP/2 hyper strips `Connection` and `Keep-Alive` headers.
+//! These faults are HTTP/1's, but a refused stream and a graceful `GOAWAY`: over HTTP/2 hyper
+//! strips `Connection` and `Keep-Alive` headers.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, PoisonError};
@@ -53,6 +54,10 @@ pub(super) struct Exchange {
     pub(super) truncate: Option<(Fault, usize, AfterTruncation)>,
     /// A `Keep-Alive` header to add.
     pub(super) keep_alive: Option<HeaderValue>,
+    /// Refuse the stream (HTTP/2), by this fault.
+    pub(super) refuse: Option<Fault>,
+    /// Close the connection gracefully (HTTP/2: `GOAWAY`) now that this request has arrived.
+    pub(super) go_away: Option<Fault>,
 }
 
 /// In-flight requests, and since when none has been.
@@ -80,6 +85,10 @@ pub(super) struct ConnectionFaults {
     activity: Option<watch::Sender<Activity>>,
     /// The `Keep-Alive` header every response gets, if a fault asks for one.
     keep_alive: Option<HeaderValue>,
+    /// The fault that asked for a graceful close, until the connection's task takes it.
+    go_away: Mutex<Option<Fault>>,
+    /// Woken when a fault asks for a graceful close.
+    go_away_now: Notify,
 }
 
 impl ConnectionFaults {
@@ -105,6 +114,8 @@ impl ConnectionFaults {
             silent: AtomicBool::new(false),
             aged: AtomicBool::new(false),
             keep_alive,
+            go_away: Mutex::new(None),
+            go_away_now: Notify::new(),
             activity: idles.then(|| {
                 watch::Sender::new(Activity {
                     in_flight: 0,
@@ -135,6 +146,12 @@ impl ConnectionFaults {
                     then,
                 } if response == number => {
                     exchange.truncate.get_or_insert((fault, bytes, then));
+                }
+                Fault::RefuseStream { stream } if stream == number => {
+                    exchange.refuse = Some(fault);
+                }
+                Fault::GoAwayAfter { requests } if requests == number => {
+                    exchange.go_away = Some(fault);
                 }
                 _ => {}
             }
@@ -168,6 +185,16 @@ impl ConnectionFaults {
             .unwrap_or_else(PoisonError::into_inner)
             .get_or_insert((fault, how));
         self.end_now.notify_one();
+    }
+
+    /// Closes the connection gracefully, by `fault` (HTTP/2: `GOAWAY`, the streams the server
+    /// took finishing first).
+    pub(super) fn go_away(&self, fault: Fault) {
+        self.go_away
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get_or_insert(fault);
+        self.go_away_now.notify_one();
     }
 
     /// How the socket is to close, once a fault has ended the connection.
@@ -211,6 +238,12 @@ impl ConnectionFaults {
                     let closing = *self.closing.lock().unwrap_or_else(PoisonError::into_inner);
                     if let Some((fault, _)) = closing {
                         return Ended::Now(fault);
+                    }
+                }
+                () = self.go_away_now.notified() => {
+                    let asked = self.go_away.lock().unwrap_or_else(PoisonError::into_inner).take();
+                    if let Some(fault) = asked {
+                        return Ended::Gracefully(fault);
                     }
                 }
                 () = changed(activity.as_mut()) => {}

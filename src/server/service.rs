@@ -1,7 +1,6 @@
 //! One request: count it on its connection's record, apply the connection's faults, let the
 //! router answer it, and name the connection in the response.
 
-use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -51,10 +50,14 @@ impl CountingService {
     }
 }
 
+/// A request the service will not answer: hyper resets the stream with the reason found in it
+/// (a refused HTTP/2 stream); nothing else is an error.
+type Refusal = Box<dyn std::error::Error + Send + Sync>;
+
 impl hyper::service::Service<Request<Incoming>> for CountingService {
     type Response = Response<AnsweredBody>;
-    type Error = Infallible;
-    type Future = Pin<Box<dyn Future<Output = Result<Response<AnsweredBody>, Infallible>> + Send>>;
+    type Error = Refusal;
+    type Future = Pin<Box<dyn Future<Output = Result<Response<AnsweredBody>, Refusal>> + Send>>;
 
     fn call(&self, request: Request<Incoming>) -> Self::Future {
         let path = request
@@ -88,6 +91,10 @@ impl hyper::service::Service<Request<Incoming>> for CountingService {
         }
         self.faults.request_started();
         let exchange = self.faults.exchange(number);
+        if let Some(fault) = exchange.go_away {
+            self.faults.go_away(fault);
+        }
+        let refused = exchange.refuse.is_some() && request.version() == axum::http::Version::HTTP_2;
         let restart = self.shared.restart_on();
         let bodiless = request.method() == Method::HEAD;
         let exchanged = Exchanged {
@@ -109,6 +116,9 @@ impl hyper::service::Service<Request<Incoming>> for CountingService {
         let shared = Arc::clone(&self.shared);
         let id = self.record.id();
         Box::pin(async move {
+            if refused {
+                return Err(refusal());
+            }
             // A restart comes first: it ends every connection, this one included.
             if let Some(fault) = restart {
                 let _ = axum::body::to_bytes(request.into_body(), usize::MAX).await;
@@ -137,7 +147,8 @@ impl hyper::service::Service<Request<Incoming>> for CountingService {
                 Request::from_parts(head, Body::from(whole))
             };
             let mut response = match CatchUnwind(Box::pin(router.call(request))).await {
-                Ok(answered) => answered?,
+                Ok(Ok(answered)) => answered,
+                Ok(Err(never)) => match never {},
                 Err(payload) => {
                     let place = format!("the handler of request {number} on connection {id}");
                     shared.panics.record(&place, &*payload);
@@ -171,4 +182,18 @@ impl hyper::service::Service<Request<Incoming>> for CountingService {
             )
         })
     }
+}
+
+/// `REFUSED_STREAM`, for hyper to reset the stream with: the stream was not processed, so the
+/// client may send it again.
+#[cfg(feature = "http2")]
+fn refusal() -> Refusal {
+    Box::new(h2::Error::from(h2::Reason::REFUSED_STREAM))
+}
+
+/// Without `http2` no request is HTTP/2, so none is refused; were one, hyper would close its
+/// connection.
+#[cfg(not(feature = "http2"))]
+fn refusal() -> Refusal {
+    "the stream is refused".into()
 }

@@ -2,7 +2,7 @@
 //! concurrency costs no extra connections. The ledger counts streams as requests per connection.
 
 use keepalive_probe::scenario::{self, Observed};
-use keepalive_probe::{Http2Seen, OverLimit};
+use keepalive_probe::{Http2Seen, OverLimit, Peer};
 use pretty_assertions::assert_eq;
 
 use crate::support::expect::assert_connections;
@@ -72,5 +72,65 @@ fn http2_dropped_responses_reset_their_streams() {
     assert_eq!(
         (seen.streams, seen.reset_by_client, seen.peak_streams),
         (2000, 2000, 1)
+    );
+}
+
+/// The second stream refused: the request is on the books unanswered, and reqwest sends it
+/// again on the same connection, where it is counted as re-sent.
+#[test]
+fn http2_refused_stream_is_sent_again() {
+    let scenario = scenario::families::http2_refused_stream_is_sent_again();
+    let seen = streams_of(assert_connections(scenario, [6]));
+    assert_eq!((seen.streams, seen.refused, seen.peak_streams), (6, 1, 1));
+}
+
+/// A graceful GOAWAY at a connection's third request, 6 requests at once behind a limit of 2:
+/// the first connection's GOAWAY names stream 5, the two streams the client opened after it
+/// (7 and 9) are sent again on a second connection with the queued ones, and every request is
+/// served once.
+#[test]
+fn http2_graceful_goaway_moves_the_queued_requests() {
+    let scenario = scenario::families::http2_graceful_goaway_moves_the_queued_requests();
+    let observed = assert_connections(scenario, [3, 4]);
+    let ids: std::collections::BTreeSet<_> = observed
+        .snapshot
+        .requests
+        .iter()
+        .filter_map(|request| request.request_id.clone())
+        .collect();
+    assert_eq!(ids.len(), 7, "every request served once: {ids:?}");
+    let seen: Vec<Http2Seen> = observed
+        .snapshot
+        .connections
+        .iter()
+        .map(|connection| connection.http2.clone().expect("HTTP/2"))
+        .collect();
+    let goaway = |seen: &Http2Seen| {
+        let goaway = seen.goaway.as_ref().expect("a GOAWAY");
+        (goaway.by, goaway.last_stream, goaway.code.clone())
+    };
+    assert_eq!(goaway(&seen[0]), (Peer::Server, 5, "NO_ERROR".to_owned()));
+    assert_eq!((seen[0].streams, seen[0].peak_streams), (5, 2));
+    assert_eq!((seen[1].streams, seen[1].refused), (6, 2));
+}
+
+/// The cold burst over ALPN h2: 10 connections and handshakes (the pool cannot share before
+/// ALPN), the first one taking all 10 streams before its SETTINGS, 8 refused and sent again.
+#[test]
+fn https_h2_cold_burst_at_the_stream_limit() {
+    let scenario = scenario::families::https_h2_cold_burst_at_the_stream_limit();
+    let observed = assert_connections(scenario, [10, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    let first = observed.snapshot.connections[0]
+        .http2
+        .clone()
+        .expect("HTTP/2");
+    assert_eq!(
+        (
+            first.streams,
+            first.peak_streams,
+            first.refused,
+            first.over_limit.before_ack
+        ),
+        (18, 10, 8, 8)
     );
 }

@@ -113,3 +113,61 @@ fn tls_ca_file_option_writes_the_certificate_where_asked() {
     assert_eq!(outcome.stdout.lines().next(), Some(file_name.as_str()));
     assert!(pem.starts_with("-----BEGIN CERTIFICATE-----"), "{pem}");
 }
+
+/// `--h2-max-streams`: curl's parallel transfers over ALPN h2 against a limit of 2. How many
+/// connections curl opens races (it sends its streams before the server's SETTINGS arrive, and
+/// the refused ones go where curl's scheduling puts them); what is exact is the JSON's shape,
+/// every connection's `http2` object, and every URL served once.
+#[test]
+fn h2_max_streams_puts_each_connections_streams_in_the_json() {
+    let outcome = run(&[
+        "--json",
+        "--quiet",
+        "--tls",
+        "--alpn-h2",
+        "--h2-max-streams",
+        "2",
+        "--",
+        "curl",
+        "-sS",
+        "--http2",
+        "-Z",
+        "--cacert",
+        "{ca}",
+        "-o",
+        "/dev/null",
+        "-o",
+        "/dev/null",
+        "-o",
+        "/dev/null",
+        "{url}",
+        "{url}",
+        "{url}",
+    ]);
+    assert_eq!(outcome.code, 0, "{outcome:?}");
+    let report = outcome.report();
+    assert_eq!(
+        report["requests"].as_u64().unwrap() - report["unanswered"].as_u64().unwrap(),
+        3
+    );
+    let connections = report["connections"].as_array().expect("connections");
+    let mut streams = 0;
+    for connection in connections {
+        let http2 = connection["http2"]
+            .as_object()
+            .expect("an HTTP/2 connection");
+        let keys: Vec<&str> = http2.keys().map(String::as_str).collect();
+        assert_eq!(
+            keys,
+            [
+                "goaway",
+                "peak_streams",
+                "refused",
+                "reset_by_client",
+                "streams"
+            ]
+        );
+        streams += http2["streams"].as_u64().unwrap();
+    }
+    assert_eq!(report["streams"].as_u64(), Some(streams));
+}

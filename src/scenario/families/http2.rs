@@ -1,9 +1,13 @@
 //! HTTP/2: one connection, many streams.
 
 use crate::consume::Consume;
+use crate::fault::Fault;
+use crate::handshake::Handshakes;
 use crate::report::Report;
 use crate::scenario::building::base;
-use crate::scenario::{ClientSetup, RequestSetup, Scenario, ServerSetup, Step};
+use crate::scenario::{
+    ClientSetup, Expected, Outcome, RequestSetup, Scenario, ServerSetup, Step, TlsSetup,
+};
 
 /// HTTP/2 multiplexes: concurrent requests become streams of one connection.
 pub fn http2_concurrent_requests_share_one_connection(concurrency: usize) -> Scenario {
@@ -98,6 +102,90 @@ pub fn http2_dropped_responses_reset_their_streams(requests: usize) -> Scenario 
         ..base(
             "http2_dropped_responses_reset_their_streams",
             "a dropped response resets its stream (CANCEL), not the connection: h2 limits only the resets it sends for protocol errors",
+        )
+    }
+}
+
+/// The second stream on each connection refused (`REFUSED_STREAM`): the request is on the books
+/// unanswered, and reqwest's default retry policy sends it again on the same connection (a
+/// refused stream was never processed: `is_retryable_error`, reqwest's `src/retry.rs`), where
+/// the server counts it as re-sent (the same `x-request-id`).
+pub fn http2_refused_stream_is_sent_again() -> Scenario {
+    Scenario {
+        variant: "h2c, stream 2 refused, 5 requests".to_owned(),
+        server: ServerSetup {
+            fault: Some(Fault::refuse_stream(2)),
+            ..ServerSetup::default()
+        },
+        client: prior_knowledge(),
+        expected: Report::closed([6])
+            .with_streams(6)
+            .with_unanswered(1, 1)
+            .into(),
+        ..base(
+            "http2_refused_stream_is_sent_again",
+            "REFUSED_STREAM means not processed: reqwest's default retry policy sends it again, on the same connection",
+        )
+    }
+}
+
+/// A graceful `GOAWAY` once a connection's third request arrives, with requests in flight and
+/// queued behind a limit of 2. h2's graceful shutdown sends `GOAWAY` twice (RFC 9113, 6.8):
+/// first naming the highest stream id there is, then, a round trip later (a `PING`), the last
+/// stream it took, 5. The streams in flight (3 and 5) finish on the first connection; the two
+/// the client opened in between (7 and 9) were never taken, and reqwest's retry policy sends
+/// them and the queued ones again on a new connection (`GOAWAY` with `NO_ERROR` is retryable,
+/// `is_retryable_error`): none is served twice. The new connection is cold, so 2 of its first 4
+/// streams are refused and sent again; its third request brings its own `GOAWAY`.
+pub fn http2_graceful_goaway_moves_the_queued_requests() -> Scenario {
+    Scenario {
+        variant: "h2c, limit 2, GOAWAY at request 3, 1 then 6 at once".to_owned(),
+        server: ServerSetup {
+            fault: Some(Fault::goaway_after(3)),
+            h2_max_streams: Some(2),
+            ..ServerSetup::default()
+        },
+        client: prior_knowledge(),
+        steps: vec![Step::Sequential(1), Step::Concurrent(6)],
+        expected: Report::closed([3, 4])
+            .ended_by(crate::report::Ending::ServerClosed)
+            .with_streams(11)
+            .into(),
+        ..base(
+            "http2_graceful_goaway_moves_the_queued_requests",
+            "GOAWAY names the last stream taken: those in flight finish, reqwest sends the rest again on a new connection, none twice",
+        )
+    }
+}
+
+/// 10 requests at once on a cold client to an HTTPS server offering `h2`, limited to 2 streams.
+/// Before ALPN says h2 the pool cannot share, so every request connects and handshakes (as
+/// `https_h2_concurrent_first_requests_handshake_once_each` shows); the first connection to
+/// negotiate h2 takes all 10, sent before its `SETTINGS` arrive, and the rest are dropped. Of
+/// the 10 streams 8 are refused and sent again, as over h2c: 18 streams on one connection, and 9
+/// spare connections. Their endings and handshake kinds race as that row's do.
+pub fn https_h2_cold_burst_at_the_stream_limit() -> Scenario {
+    Scenario {
+        variant: "ALPN h2, limit 2, 10 at once, cold".to_owned(),
+        server: ServerSetup {
+            tls: Some(TlsSetup {
+                alpn_h2: true,
+                ..TlsSetup::default()
+            }),
+            h2_max_streams: Some(2),
+            ..ServerSetup::default()
+        },
+        steps: vec![Step::Concurrent(10)],
+        expected: Expected::CountsExactly(Outcome {
+            report: Report::closed([10, 0, 0, 0, 0, 0, 0, 0, 0, 0])
+                .with_handshakes(Handshakes::new(10, 0, 0))
+                .with_streams(18),
+            failed_requests: 0,
+            proxies: Vec::new(),
+        }),
+        ..base(
+            "https_h2_cold_burst_at_the_stream_limit",
+            "every first request connects before ALPN; the first h2 connection takes all 10 streams before its SETTINGS, 8 are refused and retried",
         )
     }
 }
