@@ -65,19 +65,3 @@ pub fn proxy(per_connection: &[usize], ended: &str, tunnels: usize) -> String {
     let plural = if tunnels == 1 { "" } else { "s" };
     format!(", proxy {per_connection:?} {ended}, {tunnels} tunnel{plural}")
 }
-
-/// A proxied case's expectation in brief: the server's connections, handshakes and the proxy's,
-/// `1 FIN, 1 full, proxy [1] 1 FIN/RST, 1 tunnel`.
-pub fn proxied(proxied: &super::expectation::Proxied) -> String {
-    let clean = Endings::all(
-        keepalive_probe::Ending::ClientClosed,
-        proxied.per_connection.len(),
-    );
-    let proxy_ended = super::cases::describe_endings(proxied.proxy_ended, proxied.proxy.len());
-    format!(
-        "{}{}{}",
-        endings(&clean),
-        handshakes(&proxied.handshakes),
-        proxy(proxied.proxy, &proxy_ended, proxied.tunnels)
-    )
-}

@@ -352,3 +352,19 @@ pub fn describe_endings(expected: Ended, connections: usize) -> String {
         None => format!("{connections} FIN/RST"),
     }
 }
+
+/// A proxied case's expectation in brief: the server's connections, handshakes and the proxy's,
+/// `1 FIN, 1 full, proxy [1] 1 FIN/RST, 1 tunnel`.
+pub fn describe_proxied(proxied: &super::expectation::Proxied) -> String {
+    let clean = Endings::all(
+        keepalive_probe::Ending::ClientClosed,
+        proxied.per_connection.len(),
+    );
+    let proxy_ended = describe_endings(proxied.proxy_ended, proxied.proxy.len());
+    format!(
+        "{}{}{}",
+        super::brief::endings(&clean),
+        super::brief::handshakes(&proxied.handshakes),
+        super::brief::proxy(proxied.proxy, &proxy_ended, proxied.tunnels)
+    )
+}

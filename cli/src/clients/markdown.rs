@@ -6,7 +6,7 @@
 //! bounds.
 
 use super::brief;
-use super::cases::{CASES, Expect, describe_endings, expect};
+use super::cases::{CASES, Expect, describe_endings, describe_proxied, expect};
 use super::catalog::Client;
 use super::why::why;
 
@@ -32,7 +32,7 @@ pub fn table() -> String {
                     describe_endings(faulted.ended, faulted.per_connection.len()),
                     brief::mishaps(faulted.errors, faulted.resent)
                 ),
-                Expect::Proxied(proxied) => brief::proxied(&proxied),
+                Expect::Proxied(proxied) => describe_proxied(&proxied),
                 Expect::Race(at_most) => format!("racy, ≤ {at_most}"),
                 Expect::NotApplicable => "n/a".to_owned(),
             };

@@ -158,7 +158,11 @@ fn describe(expected: Expect) -> String {
             brief::unanswered(faulted.unanswered)
         ),
         Expect::Proxied(proxied) => {
-            format!("{:?} {}", proxied.per_connection, brief::proxied(&proxied))
+            format!(
+                "{:?} {}",
+                proxied.per_connection,
+                cases::describe_proxied(&proxied)
+            )
         }
         Expect::Race(at_most) => format!(
             "race: {} requests served once on at most {at_most} connections, none failed",
