@@ -53,7 +53,7 @@ pub struct ServeOptions {
     fault: Vec<Fault>,
     /// Let an HTTP/2 client have at most K streams open at once on a connection
     /// (SETTINGS_MAX_CONCURRENT_STREAMS; hyper's default is 200).
-    #[arg(long, value_name = "K")]
+    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u32).range(1..))]
     h2_max_streams: Option<u32>,
     /// Relay every connection to this server (HOST:PORT: wiremock, a container, any server)
     /// instead of answering it: each client connection gets an upstream connection of its own,

@@ -4,7 +4,7 @@ use std::io::{self, Write};
 use std::path::Path;
 
 use keepalive_probe::{
-    AcceptedConnection, Endings, Handshakes, Http2Seen, Peer, ReceivedRequest, Report, Server,
+    AcceptedConnection, Endings, Handshakes, Http2Seen, ReceivedRequest, Report, Server, Side,
 };
 use serde::Serialize;
 
@@ -207,9 +207,22 @@ fn http2_in_words(seen: &Http2Seen) -> String {
     if seen.reset_by_client > 0 {
         words.push_str(&format!(", {} reset by the client", seen.reset_by_client));
     }
+    let over = seen.over_limit;
+    if over.before_ack > 0 {
+        words.push_str(&format!(
+            ", {} over the limit before acknowledging it",
+            over.before_ack
+        ));
+    }
+    if over.after_ack > 0 {
+        words.push_str(&format!(
+            ", {} over the limit after acknowledging it",
+            over.after_ack
+        ));
+    }
     if let Some(goaway) = &seen.goaway {
         let by = match goaway.by {
-            Peer::Server => "the server",
+            Side::Server => "the server",
             _ => "the client",
         };
         words.push_str(&format!(

@@ -119,17 +119,19 @@ pub enum Fault {
         /// Which request, counted over the server's connections, 1 for the first.
         request: usize,
     },
-    /// HTTP/2: the `stream`-th stream on each connection is refused, `RST_STREAM` with
-    /// `REFUSED_STREAM`, unprocessed, so a client may send it again (RFC 9113, 8.7). Over HTTP/1
-    /// it does nothing.
+    /// HTTP/2: the `request`-th request on each connection (the stream the server would take)
+    /// is refused, `RST_STREAM` with `REFUSED_STREAM`, unprocessed, so a client may send it
+    /// again (RFC 9113, 8.7). It is on the books, unanswered; its body is never read, so a
+    /// request sent again is told by its `x-request-id`. Over HTTP/1 it does nothing.
     #[non_exhaustive]
     RefuseStream {
-        /// Which stream the server accepts on the connection, 1 for the first.
-        stream: usize,
+        /// Which request on the connection, 1 for the first: streams h2 refuses itself, over
+        /// the concurrency limit, are not requests.
+        request: usize,
     },
     /// A graceful close once the `requests`-th request on a connection has arrived: over HTTP/2
-    /// a `GOAWAY` naming the last stream the server takes, whose streams finish; over HTTP/1 the
-    /// response in flight finishes and the connection closes.
+    /// a `GOAWAY` naming the last stream the server takes, whose streams finish; over HTTP/1 that
+    /// request's response says `Connection: close`, and the connection closes after it.
     #[non_exhaustive]
     GoAwayAfter {
         /// Which request on the connection starts it, 1 for the first.
@@ -186,13 +188,13 @@ impl Fault {
 
     /// [`Fault::RefuseStream`].
     #[must_use]
-    pub const fn refuse_stream(stream: usize) -> Fault {
-        Fault::RefuseStream { stream }
+    pub const fn refuse_stream(request: usize) -> Fault {
+        Fault::RefuseStream { request }
     }
 
     /// [`Fault::GoAwayAfter`].
     #[must_use]
-    pub const fn goaway_after(requests: usize) -> Fault {
+    pub const fn go_away_after(requests: usize) -> Fault {
         Fault::GoAwayAfter { requests }
     }
 
@@ -206,6 +208,6 @@ keep-alive-hint=SECONDS[:MAX]    Keep-Alive: timeout=SECONDS[, max=MAX] on every
 max-age=DURATION                 close a connection older than DURATION, after its response
 truncate=K:BYTES:close|stall     the K-th response sends BYTES of its body, then closes or stalls
 restart-on-request=N             read the server's N-th request, then drop every connection and rebind
-refuse-stream=K                  HTTP/2: refuse the K-th stream on each connection (REFUSED_STREAM)
+refuse-stream=K                  HTTP/2: refuse the K-th request on each connection (REFUSED_STREAM)
 goaway-after=N                   close gracefully (HTTP/2: GOAWAY) once a connection's N-th request arrives";
 }

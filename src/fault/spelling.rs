@@ -45,7 +45,7 @@ impl fmt::Display for Fault {
                 write!(f, "truncate={response}:{bytes}:{then}")
             }
             Fault::RestartOnRequest { request } => write!(f, "restart-on-request={request}"),
-            Fault::RefuseStream { stream } => write!(f, "refuse-stream={stream}"),
+            Fault::RefuseStream { request } => write!(f, "refuse-stream={request}"),
             Fault::GoAwayAfter { requests } => write!(f, "goaway-after={requests}"),
         }
     }
@@ -151,7 +151,7 @@ impl FromStr for Fault {
             ),
             ("restart-on-request", [n]) => Fault::restart_on_request(count(n)?),
             ("refuse-stream", [k]) => Fault::refuse_stream(count(k)?),
-            ("goaway-after", [n]) => Fault::goaway_after(count(n)?),
+            ("goaway-after", [n]) => Fault::go_away_after(count(n)?),
             _ => return Err(fail("unknown, or the wrong number of parts (see --help)")),
         };
         Ok(fault)

@@ -50,18 +50,18 @@ pub struct OverLimit {
 #[non_exhaustive]
 pub struct GoAway {
     /// Who sent it.
-    pub by: Peer,
+    pub by: Side,
     /// The highest stream id the sender processed or may still process.
     pub last_stream: u32,
     /// The error code's name (`NO_ERROR`, `ENHANCE_YOUR_CALM`, ...).
     pub code: String,
 }
 
-/// A side of a connection.
+/// A side of a connection: who sent a frame.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
-pub enum Peer {
+pub enum Side {
     /// The counting server.
     Server,
     /// The client.

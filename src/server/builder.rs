@@ -232,7 +232,8 @@ impl ServerBuilder {
     /// `http2`): the server's `SETTINGS_MAX_CONCURRENT_STREAMS` (hyper's default is 200). A
     /// client that opens more before it has read the limit has the extra streams refused
     /// (`REFUSED_STREAM`); one that has read it queues them, or opens another connection. Each
-    /// connection's [`Http2Seen`](crate::Http2Seen) says which.
+    /// connection's [`Http2Seen`](crate::Http2Seen) says which. A limit of 0 refuses every
+    /// stream.
     #[cfg(feature = "http2")]
     pub fn h2_max_streams(mut self, k: u32) -> Self {
         self.h2_max_streams = Some(k);

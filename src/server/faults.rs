@@ -147,7 +147,7 @@ impl ConnectionFaults {
                 } if response == number => {
                     exchange.truncate.get_or_insert((fault, bytes, then));
                 }
-                Fault::RefuseStream { stream } if stream == number => {
+                Fault::RefuseStream { request } if request == number => {
                     exchange.refuse = Some(fault);
                 }
                 Fault::GoAwayAfter { requests } if requests == number => {

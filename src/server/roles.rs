@@ -22,7 +22,7 @@ impl ServerBuilder {
     /// read as HTTP/1 pass all the same, uncounted; over TLS its handshakes are read from the
     /// cleartext hellos (full or resumed, the version, the ALPN protocols offered). The relay
     /// serves nothing itself: the routes, body size, keep-alive, `Connection: close`, header read
-    /// timeout, faults and TLS settings are not used.
+    /// timeout, faults, TLS settings and HTTP/2 stream limit are not used.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")] async fn main() {
@@ -57,8 +57,8 @@ impl ServerBuilder {
     /// on the books (the `CONNECT`'s path is its target, `localhost:4433`; a plain request's its
     /// absolute URL); inside a tunnel, the requests of plain HTTP are counted as the relay counts
     /// them, and a TLS handshake's kind is read from its hellos. The proxy serves nothing
-    /// itself: the routes, body size, keep-alive, `Connection: close`, faults and TLS settings are
-    /// not used. A target it cannot reach is a `502 Bad Gateway`.
+    /// itself: the routes, body size, keep-alive, `Connection: close`, faults, TLS settings and
+    /// HTTP/2 stream limit are not used. A target it cannot reach is a `502 Bad Gateway`.
     ///
     /// It reaches any host it is asked for: keep it on the loopback (the default
     /// [`bind`](Self::bind)), as a proxy bound elsewhere is open to anyone who can reach it.

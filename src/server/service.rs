@@ -89,12 +89,22 @@ impl hyper::service::Service<Request<Incoming>> for CountingService {
         if number == 1 {
             self.first_request.notify_one();
         }
-        self.faults.request_started();
-        let exchange = self.faults.exchange(number);
-        if let Some(fault) = exchange.go_away {
-            self.faults.go_away(fault);
+        let http2 = request.version() == axum::http::Version::HTTP_2;
+        let mut exchange = self.faults.exchange(number);
+        // A refused stream is not taken: it is on the books, unanswered, and nothing else.
+        if exchange.refuse.is_some() && http2 {
+            return Box::pin(async { Err(refusal()) });
         }
-        let refused = exchange.refuse.is_some() && request.version() == axum::http::Version::HTTP_2;
+        self.faults.request_started();
+        // A graceful close: over HTTP/2 a GOAWAY, the streams taken finishing first; over HTTP/1
+        // this response says `Connection: close`, so the client is told before the close.
+        if let Some(fault) = exchange.go_away {
+            if http2 {
+                self.faults.go_away(fault);
+            } else {
+                exchange.connection_close.get_or_insert(fault);
+            }
+        }
         let restart = self.shared.restart_on();
         let bodiless = request.method() == Method::HEAD;
         let exchanged = Exchanged {
@@ -116,9 +126,6 @@ impl hyper::service::Service<Request<Incoming>> for CountingService {
         let shared = Arc::clone(&self.shared);
         let id = self.record.id();
         Box::pin(async move {
-            if refused {
-                return Err(refusal());
-            }
             // A restart comes first: it ends every connection, this one included.
             if let Some(fault) = restart {
                 let _ = axum::body::to_bytes(request.into_body(), usize::MAX).await;

@@ -284,3 +284,44 @@ async fn a_truncation_longer_than_the_body_never_comes() {
     assert_eq!(snapshot.report, Report::closed([1]));
     assert_eq!(snapshot.connections[0].fault, None);
 }
+
+/// `goaway-after` over HTTP/1: the N-th response says `Connection: close`, so the client is told
+/// before the close and no request fails: five requests at N = 2 cost three connections.
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn a_graceful_close_over_http_1_is_said_in_the_response() {
+    let server = Server::builder()
+        .fault(Fault::go_away_after(2))
+        .start()
+        .await
+        .unwrap();
+    let client = reqwest_builder().build().unwrap();
+    for _ in 0..5 {
+        client
+            .get(server.url())
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
+    }
+    drop(client);
+    let report = server.report_within(SETTLE).await.unwrap();
+    assert_eq!(
+        report,
+        Report::closed([2, 2, 1]).ended_each([
+            Ending::ServerClosed,
+            Ending::ServerClosed,
+            Ending::ClientClosed
+        ])
+    );
+    let faults: Vec<_> = server.connections().iter().map(|c| c.fault).collect();
+    assert_eq!(
+        faults,
+        [
+            Some(Fault::go_away_after(2)),
+            Some(Fault::go_away_after(2)),
+            None
+        ]
+    );
+}

@@ -2,7 +2,7 @@
 //! concurrency costs no extra connections. The ledger counts streams as requests per connection.
 
 use keepalive_probe::scenario::{self, Observed};
-use keepalive_probe::{Http2Seen, OverLimit, Peer};
+use keepalive_probe::{Http2Seen, OverLimit, Side};
 use pretty_assertions::assert_eq;
 
 use crate::support::expect::assert_connections;
@@ -109,7 +109,7 @@ fn http2_graceful_goaway_moves_the_queued_requests() {
         let goaway = seen.goaway.as_ref().expect("a GOAWAY");
         (goaway.by, goaway.last_stream, goaway.code.clone())
     };
-    assert_eq!(goaway(&seen[0]), (Peer::Server, 5, "NO_ERROR".to_owned()));
+    assert_eq!(goaway(&seen[0]), (Side::Server, 5, "NO_ERROR".to_owned()));
     assert_eq!((seen[0].streams, seen[0].peak_streams), (5, 2));
     assert_eq!((seen[1].streams, seen[1].refused), (6, 2));
 }

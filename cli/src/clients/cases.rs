@@ -329,32 +329,36 @@ pub fn counted(expected: Ended, connections: usize) -> Option<Endings> {
             }
             Some(counted)
         }
-        Ended::Racing => None,
+        Ended::Racing | Ended::Closed => None,
     }
 }
 
 /// Whether `observed` is how `expected` says `connections` connections end.
 pub fn endings_hold(expected: Ended, connections: usize, observed: &Endings) -> bool {
-    match counted(expected, connections) {
-        Some(counted) => *observed == counted,
-        // FIN or RST, every connection closed.
-        None => {
-            observed.client_closed + observed.client_reset == connections
-                && observed.server_closed + observed.open == 0
+    let closed = observed.client_closed + observed.client_reset;
+    match (expected, counted(expected, connections)) {
+        (_, Some(counted)) => *observed == counted,
+        // Every connection closed, by whichever side.
+        (Ended::Closed, None) => {
+            closed + observed.server_closed == connections && observed.open == 0
         }
+        // FIN or RST, every connection closed.
+        (_, None) => closed == connections && observed.server_closed + observed.open == 0,
     }
 }
 
-/// The endings in brief, as the table prints them: `5 RST`, `1 FIN + 2 RST`, `5 FIN/RST`.
+/// The endings in brief, as the table prints them: `5 RST`, `1 FIN + 2 RST`, `5 FIN/RST`, `1
+/// closed`.
 pub fn describe_endings(expected: Ended, connections: usize) -> String {
-    match counted(expected, connections) {
-        Some(counted) => super::brief::endings(&counted),
-        None => format!("{connections} FIN/RST"),
+    match (expected, counted(expected, connections)) {
+        (_, Some(counted)) => super::brief::endings(&counted),
+        (Ended::Closed, None) => format!("{connections} closed"),
+        (_, None) => format!("{connections} FIN/RST"),
     }
 }
 
 /// A proxied case's expectation in brief: the server's connections, handshakes and the proxy's,
-/// `1 FIN, 1 full, proxy [1] 1 FIN/RST, 1 tunnel`.
+/// `1 FIN, 1 full, proxy [1] 1 closed, 1 tunnel`.
 pub fn describe_proxied(proxied: &super::expectation::Proxied) -> String {
     let clean = Endings::all(
         keepalive_probe::Ending::ClientClosed,

@@ -67,4 +67,7 @@ pub enum Ended {
     /// receive buffer leaves the server nothing unacknowledged to tell the two apart by. The
     /// server in another process may read the FIN and close first. The count is exact.
     Racing,
+    /// Closed, but who closed first races between the client (FIN or RST) and the server: a TLS
+    /// tunnel through a proxy, whose two ends close at once. The count is exact.
+    Closed,
 }

@@ -59,14 +59,15 @@ pub fn expect(client: Client, tls: bool) -> Expect {
         // The CONNECT, then the five requests the proxy reads inside the tunnel.
         (Route::TunnelledAlways, false) => (&[REQUESTS + 1], 1),
     };
-    // A TLS tunnel's last bytes race its close: the client sends `close_notify` and closes its
-    // socket, and the server's own `close_notify`, sent in answer, may already be on its way
-    // through the proxy. The client's kernel then answers it with RST, and the proxy, which
-    // cannot read inside TLS, may have written it to the client before or after it read the
-    // client's FIN. Without a proxy the server reads the client's `close_notify` before it
-    // writes its own, so its ending is exact; through one, the proxy's is FIN or RST.
+    // A TLS tunnel's two ends close at once: the client sends `close_notify` and closes its
+    // socket, and the server answers with its own `close_notify` and closes too. The proxy
+    // cannot read inside TLS: it may read the client's FIN first (FIN), pass the server's close
+    // on first (the server's), or write the server's last bytes to a socket the client has
+    // closed, which its kernel answers with RST. Without a proxy the server reads the client's
+    // `close_notify` before it writes its own, so its ending is exact; through one, who closed
+    // the proxy's connection first races, and that it closed is exact.
     let proxy_ended = if tls && tunnels > 0 {
-        Ended::Racing
+        Ended::Closed
     } else {
         Ended::All(Ending::ClientClosed)
     };

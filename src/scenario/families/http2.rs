@@ -141,7 +141,7 @@ pub fn http2_graceful_goaway_moves_the_queued_requests() -> Scenario {
     Scenario {
         variant: "h2c, limit 2, GOAWAY at request 3, 1 then 6 at once".to_owned(),
         server: ServerSetup {
-            fault: Some(Fault::goaway_after(3)),
+            fault: Some(Fault::go_away_after(3)),
             h2_max_streams: Some(2),
             ..ServerSetup::default()
         },

@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 
-use crate::report::{GoAway, Http2Seen, Peer, error_code_name};
+use crate::report::{GoAway, Http2Seen, Side, error_code_name};
 
 /// The client connection preface (RFC 9113, 3.4).
 const PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
@@ -133,7 +133,11 @@ pub(super) struct H2Frames {
     unacknowledged: Vec<Option<u32>>,
     /// The limit the client has acknowledged.
     acknowledged: Option<u32>,
+    /// The last stream the server's `GOAWAY` lets finish: streams above it are never taken.
+    last_taken: Option<u32>,
     seen: Http2Seen,
+    /// The books changed since the last bytes were read.
+    changed: bool,
 }
 
 impl Default for H2Frames {
@@ -146,7 +150,9 @@ impl Default for H2Frames {
             last_opened: 0,
             unacknowledged: Vec::new(),
             acknowledged: None,
+            last_taken: None,
             seen: Http2Seen::default(),
+            changed: false,
         }
     }
 }
@@ -177,23 +183,27 @@ impl H2Frames {
         if self.speaks != Speaks::Http2 {
             return false;
         }
-        let before = self.seen.clone();
+        self.changed = opened;
         let mut frames = std::mem::take(&mut self.from_client);
         frames.read(bytes, |head, payload| self.client_frame(head, payload));
         self.from_client = frames;
-        opened || self.seen != before
+        self.changed
     }
 
     /// Bytes the server sent. Returns whether the books changed.
+    ///
+    /// Bytes before the client's preface has passed are not read: an HTTP/2 server speaks only
+    /// after it (hyper-util reads the whole preface before it starts h2), and what an HTTP/1
+    /// server writes is not frames.
     pub(super) fn server_sent(&mut self, bytes: &[u8]) -> bool {
         if self.speaks != Speaks::Http2 {
             return false;
         }
-        let before = self.seen.clone();
+        self.changed = false;
         let mut frames = std::mem::take(&mut self.from_server);
         frames.read(bytes, |head, payload| self.server_frame(head, payload));
         self.from_server = frames;
-        self.seen != before
+        self.changed
     }
 
     fn client_frame(&mut self, head: FrameHead, payload: &[u8]) {
@@ -201,6 +211,11 @@ impl H2Frames {
             HEADERS if head.stream > self.last_opened => {
                 self.last_opened = head.stream;
                 self.seen.streams += 1;
+                self.changed = true;
+                // A stream above the server's GOAWAY is never taken, nor answered, nor reset.
+                if self.last_taken.is_some_and(|last| head.stream > last) {
+                    return;
+                }
                 self.open.insert(
                     head.stream,
                     Ends {
@@ -211,54 +226,62 @@ impl H2Frames {
                 self.seen.peak_streams = self.seen.peak_streams.max(self.open.len());
                 self.count_over_limit();
             }
-            HEADERS | DATA if head.flags & END_STREAM != 0 => self.ended(head.stream, Peer::Client),
-            RST_STREAM => {
+            HEADERS | DATA if head.flags & END_STREAM != 0 => self.ended(head.stream, Side::Client),
+            // A stream reset counts once, and only if it was open (not refused, not reset).
+            RST_STREAM if self.open.remove(&head.stream).is_some() => {
                 self.seen.reset_by_client += 1;
-                self.open.remove(&head.stream);
+                self.changed = true;
             }
             SETTINGS if head.flags & ACK != 0 && !self.unacknowledged.is_empty() => {
                 if let Some(limit) = self.unacknowledged.remove(0) {
                     self.acknowledged = Some(limit);
                 }
             }
-            GOAWAY => self.goaway(Peer::Client, payload),
+            GOAWAY => self.goaway(Side::Client, payload),
             _ => {}
         }
     }
 
     fn server_frame(&mut self, head: FrameHead, payload: &[u8]) {
         match head.kind {
-            HEADERS | DATA if head.flags & END_STREAM != 0 => self.ended(head.stream, Peer::Server),
-            RST_STREAM => {
-                if u32_at(payload, 0) == Some(REFUSED_STREAM) {
-                    self.seen.refused += 1;
-                }
-                self.open.remove(&head.stream);
-            }
+            HEADERS | DATA if head.flags & END_STREAM != 0 => self.ended(head.stream, Side::Server),
+            RST_STREAM => self.server_reset(head.stream, payload),
             SETTINGS if head.flags & ACK == 0 => {
-                let limit = payload.chunks_exact(6).find_map(|entry| {
-                    (u16::from_be_bytes([entry[0], entry[1]]) == SETTINGS_MAX_CONCURRENT_STREAMS)
-                        .then(|| u32_at(entry, 2))
-                        .flatten()
-                });
+                // Entries apply in order (RFC 9113, 6.5): the last one of the limit holds.
+                let limit = payload
+                    .chunks_exact(6)
+                    .filter(|entry| {
+                        u16::from_be_bytes([entry[0], entry[1]]) == SETTINGS_MAX_CONCURRENT_STREAMS
+                    })
+                    .filter_map(|entry| u32_at(entry, 2))
+                    .next_back();
                 if limit.is_some() {
                     self.seen.max_streams = limit;
                 }
                 self.unacknowledged.push(limit);
             }
-            GOAWAY => self.goaway(Peer::Server, payload),
+            GOAWAY => self.goaway(Side::Server, payload),
             _ => {}
         }
     }
 
+    /// The server reset `stream`: a refusal counts once, and only if the stream was open.
+    fn server_reset(&mut self, stream: u32, payload: &[u8]) {
+        let was_open = self.open.remove(&stream).is_some();
+        if was_open && u32_at(payload, 0) == Some(REFUSED_STREAM) {
+            self.seen.refused += 1;
+            self.changed = true;
+        }
+    }
+
     /// One side ended `stream` (`END_STREAM`); both sides ended, it is closed.
-    fn ended(&mut self, stream: u32, by: Peer) {
+    fn ended(&mut self, stream: u32, by: Side) {
         let Some(ends) = self.open.get_mut(&stream) else {
             return;
         };
         match by {
-            Peer::Client => ends.client = true,
-            Peer::Server => ends.server = true,
+            Side::Client => ends.client = true,
+            Side::Server => ends.server = true,
         }
         if ends.client && ends.server {
             self.open.remove(&stream);
@@ -277,118 +300,28 @@ impl H2Frames {
         }
     }
 
-    /// A `GOAWAY`: the first side to send one is on the books, updated by its later ones.
-    fn goaway(&mut self, by: Peer, payload: &[u8]) {
+    /// A `GOAWAY`: the first side to send one is on the books, updated by its later ones. The
+    /// server's closes the streams above its last one: they are never taken.
+    fn goaway(&mut self, by: Side, payload: &[u8]) {
         let (Some(last_stream), Some(code)) = (u32_at(payload, 0), u32_at(payload, 4)) else {
             return;
         };
+        let last_stream = last_stream & 0x7fff_ffff;
+        if by == Side::Server {
+            self.last_taken = Some(last_stream);
+            self.open.retain(|&stream, _| stream <= last_stream);
+        }
         let first = self.seen.goaway.as_ref().map_or(by, |goaway| goaway.by);
         if first == by {
             self.seen.goaway = Some(GoAway {
                 by,
-                last_stream: last_stream & 0x7fff_ffff,
+                last_stream,
                 code: error_code_name(code),
             });
+            self.changed = true;
         }
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::report::OverLimit;
-
-    /// A frame: its head and payload.
-    fn frame(kind: u8, flags: u8, stream: u32, payload: &[u8]) -> Vec<u8> {
-        let length = payload.len().to_be_bytes();
-        let mut bytes = vec![length[5], length[6], length[7], kind, flags];
-        bytes.extend_from_slice(&stream.to_be_bytes());
-        bytes.extend_from_slice(payload);
-        bytes
-    }
-
-    fn settings_max_streams(limit: u32) -> Vec<u8> {
-        let mut entry = SETTINGS_MAX_CONCURRENT_STREAMS.to_be_bytes().to_vec();
-        entry.extend_from_slice(&limit.to_be_bytes());
-        frame(SETTINGS, 0, 0, &entry)
-    }
-
-    fn code(code: u32) -> Vec<u8> {
-        code.to_be_bytes().to_vec()
-    }
-
-    /// Feeds `bytes` one byte at a time, as the slowest reads would: frames split anywhere are
-    /// read the same.
-    fn client_bytewise(frames: &mut H2Frames, bytes: &[u8]) {
-        for byte in bytes {
-            frames.client_sent(std::slice::from_ref(byte));
-        }
-    }
-
-    #[test]
-    fn streams_their_peak_resets_refusals_and_goaway_are_counted() {
-        let mut frames = H2Frames::default();
-        client_bytewise(&mut frames, PREFACE);
-        frames.server_sent(&settings_max_streams(2));
-        // Streams 1 and 3 open before the client acknowledges the limit; 5 goes over it.
-        let mut client = Vec::new();
-        for stream in [1, 3, 5] {
-            client.extend(frame(HEADERS, END_STREAM | 0x4, stream, b"hpack"));
-        }
-        client.extend(frame(SETTINGS, ACK, 0, &[]));
-        client_bytewise(&mut frames, &client);
-        // The server refuses 5, answers 1 whole; the client cancels 3.
-        frames.server_sent(&frame(RST_STREAM, 0, 5, &code(REFUSED_STREAM)));
-        frames.server_sent(&frame(HEADERS, 0x4, 1, b"h"));
-        frames.server_sent(&frame(DATA, END_STREAM, 1, b"ok"));
-        frames.client_sent(&frame(RST_STREAM, 0, 3, &code(0x8)));
-        // Now acknowledged: two more at once, the second over the limit.
-        let mut later = frame(HEADERS, END_STREAM | 0x4, 7, b"h");
-        later.extend(frame(HEADERS, END_STREAM | 0x4, 9, b"h"));
-        later.extend(frame(HEADERS, END_STREAM | 0x4, 11, b"h"));
-        frames.client_sent(&later);
-        let mut goaway = 9u32.to_be_bytes().to_vec();
-        goaway.extend(code(0));
-        frames.server_sent(&frame(GOAWAY, 0, 0, &goaway));
-        frames.client_sent(&frame(GOAWAY, 0, 0, &[0, 0, 0, 0, 0, 0, 0, 0xb]));
-        let seen = frames.seen().expect("HTTP/2").clone();
-        assert_eq!(
-            seen,
-            Http2Seen {
-                streams: 6,
-                peak_streams: 3,
-                refused: 1,
-                reset_by_client: 1,
-                goaway: Some(GoAway {
-                    by: Peer::Server,
-                    last_stream: 9,
-                    code: "NO_ERROR".to_owned(),
-                }),
-                max_streams: Some(2),
-                over_limit: OverLimit {
-                    before_ack: 1,
-                    after_ack: 1,
-                },
-            }
-        );
-    }
-
-    #[test]
-    fn http_1_is_not_read() {
-        let mut frames = H2Frames::default();
-        assert!(!frames.client_sent(b"GET / HTTP/1.1\r\nhost: x\r\n\r\n"));
-        assert!(!frames.server_sent(b"HTTP/1.1 200 OK\r\n\r\n"));
-        assert_eq!(frames.seen(), None);
-    }
-
-    #[test]
-    fn trailers_on_an_open_stream_open_no_new_one() {
-        let mut frames = H2Frames::default();
-        frames.client_sent(PREFACE);
-        frames.client_sent(&frame(HEADERS, 0x4, 1, b"h"));
-        frames.client_sent(&frame(DATA, 0, 1, b"body"));
-        frames.client_sent(&frame(HEADERS, END_STREAM | 0x4, 1, b"trailers"));
-        let seen = frames.seen().expect("HTTP/2");
-        assert_eq!((seen.streams, seen.peak_streams), (1, 1));
-    }
-}
+mod tests;
