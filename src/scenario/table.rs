@@ -46,7 +46,6 @@ pub fn table() -> Vec<Scenario> {
         http2_dropped_responses_reset_their_streams(2000),
         http2_refused_stream_is_sent_again(),
         http2_graceful_goaway_moves_the_queued_requests(),
-        https_h2_cold_burst_at_the_stream_limit(),
         head_response_reuses_without_reading(),
         no_content_204_reuses_without_reading(),
         not_modified_304_reuses_without_reading(),

@@ -50,6 +50,47 @@ enum Speaks {
     Http,
     /// TLS: its hellos are read, its requests cannot be.
     Tls(Hellos),
+    /// HTTP/2 in cleartext (h2c): its streams are read from its frames.
+    #[cfg(feature = "http2")]
+    Http2(Box<super::h2_frames::H2Frames>),
+}
+
+impl Speaks {
+    /// What a connection whose client sent `bytes` first speaks.
+    fn told_by(bytes: &[u8]) -> Speaks {
+        if hello::is_tls(bytes) {
+            return Speaks::Tls(Hellos::default());
+        }
+        #[cfg(feature = "http2")]
+        if super::h2_frames::starts_with_preface(bytes) {
+            return Speaks::Http2(Box::default());
+        }
+        Speaks::Http
+    }
+
+    /// Shows HTTP/2's frames to its reader, telling `record` of each change; whether the
+    /// connection speaks HTTP/2 (else the bytes are left to the other readers).
+    #[cfg(feature = "http2")]
+    fn http2_frames(&mut self, record: &ConnectionRecord, bytes: &[u8], from_client: bool) -> bool {
+        let Speaks::Http2(frames) = self else {
+            return false;
+        };
+        let changed = if from_client {
+            frames.client_sent(bytes)
+        } else {
+            frames.server_sent(bytes)
+        };
+        if let (true, Some(seen)) = (changed, frames.seen()) {
+            record.saw_http2(seen.clone());
+        }
+        true
+    }
+
+    /// Without `http2` no connection is read as HTTP/2.
+    #[cfg(not(feature = "http2"))]
+    fn http2_frames(&mut self, _: &ConnectionRecord, _: &[u8], _: bool) -> bool {
+        false
+    }
 }
 
 /// The one connection's state both directions share.
@@ -161,15 +202,16 @@ fn read_requests(
     {
         let mut speaks = passing.speaks();
         if matches!(*speaks, Speaks::Unknown) && !bytes.is_empty() {
-            *speaks = if hello::is_tls(bytes) {
+            *speaks = Speaks::told_by(bytes);
+            if !matches!(*speaks, Speaks::Http) {
                 reader.turn_off();
-                Speaks::Tls(Hellos::default())
-            } else {
-                Speaks::Http
-            };
+            }
         }
         if let Speaks::Tls(hellos) = &mut *speaks {
             hellos.client_sent(bytes);
+            return;
+        }
+        if speaks.http2_frames(record, bytes, true) {
             return;
         }
     }
@@ -214,11 +256,17 @@ fn read_requests(
 /// to `CONNECT`) answers its request and ends the reading. No bytes: the upstream finished,
 /// which ends a response that runs to the close.
 fn read_responses(record: &ConnectionRecord, passing: &Passing, reader: &mut Reader, bytes: &[u8]) {
-    if let Speaks::Tls(hellos) = &mut *passing.speaks() {
-        if let Some(seen) = hellos.server_sent(bytes) {
-            record.saw_tls(seen);
+    {
+        let mut speaks = passing.speaks();
+        if let Speaks::Tls(hellos) = &mut *speaks {
+            if let Some(seen) = hellos.server_sent(bytes) {
+                record.saw_tls(seen);
+            }
+            return;
         }
-        return;
+        if speaks.http2_frames(record, bytes, false) {
+            return;
+        }
     }
     let awaiting = &passing.awaiting;
     if bytes.is_empty() {

@@ -20,7 +20,8 @@ impl ServerBuilder {
     /// client does; the ledger says who closed first. HTTP/1 requests are counted from their
     /// heads as they pass, and answered when their responses have passed whole; bytes it cannot
     /// read as HTTP/1 pass all the same, uncounted; over TLS its handshakes are read from the
-    /// cleartext hellos (full or resumed, the version, the ALPN protocols offered). The relay
+    /// cleartext hellos (full or resumed, the version, the ALPN protocols offered); an h2c
+    /// connection's streams are read from its frames (feature `http2`). The relay
     /// serves nothing itself: the routes, body size, keep-alive, `Connection: close`, header read
     /// timeout, faults, TLS settings and HTTP/2 stream limit are not used.
     ///

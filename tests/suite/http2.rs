@@ -5,7 +5,7 @@ use keepalive_probe::scenario::{self, Observed};
 use keepalive_probe::{Http2Seen, OverLimit, Side};
 use pretty_assertions::assert_eq;
 
-use crate::support::expect::assert_connections;
+use crate::support::expect::{assert_connections, run_agreeing};
 
 /// K requests at once on a fresh client with `http2_prior_knowledge()`: the first checkout takes
 /// hyper-util's HTTP/2 connecting lock (`pool::Pool::connecting`), the others wait on their
@@ -114,23 +114,47 @@ fn http2_graceful_goaway_moves_the_queued_requests() {
     assert_eq!((seen[1].streams, seen[1].refused), (6, 2));
 }
 
-/// The cold burst over ALPN h2: 10 connections and handshakes (the pool cannot share before
-/// ALPN), the first one taking all 10 streams before its SETTINGS, 8 refused and sent again.
+/// The cold burst over ALPN h2, 10 requests at once against a limit of 2. The pool cannot share
+/// a connection before ALPN says h2, so every request connects and handshakes; the first h2
+/// connection then takes all 10 requests, and the other 9 connections are dropped unused (as in
+/// `https_h2_concurrent_first_requests_handshake_once_each`). How many of the 10 streams go out
+/// before the server's SETTINGS arrive races: the requests reach the h2 connection as the other
+/// handshakes finish, on real sockets, and a stream sent after the SETTINGS keeps to the limit.
+/// Soaked beside two busy cores it was 18 streams (8 refused) or 17 (7). What is exact: 10
+/// connections, one carrying all 10 requests; every extra stream is a refusal, and every refusal
+/// was over the limit before the client acknowledged it, none after.
 #[test]
 fn https_h2_cold_burst_at_the_stream_limit() {
-    let scenario = scenario::families::https_h2_cold_burst_at_the_stream_limit();
-    let observed = assert_connections(scenario, [10, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    let scenario = scenario::Scenario {
+        name: "https_h2_cold_burst_at_the_stream_limit",
+        variant: "ALPN h2, limit 2, 10 at once, cold".to_owned(),
+        client: scenario::ClientSetup::default(),
+        server: scenario::ServerSetup {
+            tls: Some(scenario::TlsSetup {
+                alpn_h2: true,
+                ..scenario::TlsSetup::default()
+            }),
+            h2_max_streams: Some(2),
+            ..scenario::ServerSetup::default()
+        },
+        steps: vec![scenario::Step::Concurrent(10)],
+        ..scenario::families::http2_cold_burst_at_the_stream_limit()
+    };
+    let observed = run_agreeing(&scenario).expect("the scenario runs");
+    let report = &observed.outcome.report;
+    assert_eq!(
+        (
+            report.requests_per_connection.clone(),
+            observed.outcome.failed_requests
+        ),
+        (vec![10, 0, 0, 0, 0, 0, 0, 0, 0, 0], 0)
+    );
     let first = observed.snapshot.connections[0]
         .http2
         .clone()
         .expect("HTTP/2");
-    assert_eq!(
-        (
-            first.streams,
-            first.peak_streams,
-            first.refused,
-            first.over_limit.before_ack
-        ),
-        (18, 10, 8, 8)
-    );
+    assert_eq!(first.streams - 10, first.refused, "{first:?}");
+    assert_eq!(first.refused, first.over_limit.before_ack, "{first:?}");
+    assert_eq!(first.over_limit.after_ack, 0, "{first:?}");
+    assert_eq!(report.streams, first.streams);
 }

@@ -274,3 +274,37 @@ async fn a_large_upload_passes_through_unchanged() {
         Report::closed([1])
     );
 }
+
+/// h2c through the relay: 10 requests at once on one connection, against an upstream that
+/// allows 2 streams. The relay reads the frames as they pass, as the upstream does, so both
+/// books have the same streams: 10 requests queued on one connection, at most 2 at once.
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn the_relay_reads_http_2_streams_as_the_upstream_does() {
+    let upstream = Server::builder().h2_max_streams(2).start().await.unwrap();
+    let relay = relay_to(&upstream).await;
+    let client = reqwest_builder().http2_prior_knowledge().build().unwrap();
+    let url = relay.url();
+    read(&client, &url, 1).await;
+    let mut burst = tokio::task::JoinSet::new();
+    for _ in 0..10 {
+        let (client, url) = (client.clone(), url.clone());
+        burst.spawn(async move { read(&client, &url, 1).await });
+    }
+    while let Some(done) = burst.join_next().await {
+        done.unwrap();
+    }
+    drop(client);
+    let relayed = relay.snapshot_within(SETTLE).await.unwrap();
+    let served = upstream.snapshot_within(SETTLE).await.unwrap();
+    let streams = |snapshot: &keepalive_probe::Snapshot| {
+        let seen = snapshot.connections[0].http2.clone().expect("HTTP/2");
+        (
+            seen.streams,
+            seen.peak_streams,
+            seen.refused,
+            snapshot.report.streams,
+        )
+    };
+    assert_eq!(streams(&relayed), (11, 2, 0, 11));
+    assert_eq!(streams(&relayed), streams(&served));
+}

@@ -2,12 +2,9 @@
 
 use crate::consume::Consume;
 use crate::fault::Fault;
-use crate::handshake::Handshakes;
 use crate::report::Report;
 use crate::scenario::building::base;
-use crate::scenario::{
-    ClientSetup, Expected, Outcome, RequestSetup, Scenario, ServerSetup, Step, TlsSetup,
-};
+use crate::scenario::{ClientSetup, RequestSetup, Scenario, ServerSetup, Step};
 
 /// HTTP/2 multiplexes: concurrent requests become streams of one connection.
 pub fn http2_concurrent_requests_share_one_connection(concurrency: usize) -> Scenario {
@@ -154,38 +151,6 @@ pub fn http2_graceful_goaway_moves_the_queued_requests() -> Scenario {
         ..base(
             "http2_graceful_goaway_moves_the_queued_requests",
             "GOAWAY names the last stream taken: those in flight finish, reqwest sends the rest again on a new connection, none twice",
-        )
-    }
-}
-
-/// 10 requests at once on a cold client to an HTTPS server offering `h2`, limited to 2 streams.
-/// Before ALPN says h2 the pool cannot share, so every request connects and handshakes (as
-/// `https_h2_concurrent_first_requests_handshake_once_each` shows); the first connection to
-/// negotiate h2 takes all 10, sent before its `SETTINGS` arrive, and the rest are dropped. Of
-/// the 10 streams 8 are refused and sent again, as over h2c: 18 streams on one connection, and 9
-/// spare connections. Their endings and handshake kinds race as that row's do.
-pub fn https_h2_cold_burst_at_the_stream_limit() -> Scenario {
-    Scenario {
-        variant: "ALPN h2, limit 2, 10 at once, cold".to_owned(),
-        server: ServerSetup {
-            tls: Some(TlsSetup {
-                alpn_h2: true,
-                ..TlsSetup::default()
-            }),
-            h2_max_streams: Some(2),
-            ..ServerSetup::default()
-        },
-        steps: vec![Step::Concurrent(10)],
-        expected: Expected::CountsExactly(Outcome {
-            report: Report::closed([10, 0, 0, 0, 0, 0, 0, 0, 0, 0])
-                .with_handshakes(Handshakes::new(10, 0, 0))
-                .with_streams(18),
-            failed_requests: 0,
-            proxies: Vec::new(),
-        }),
-        ..base(
-            "https_h2_cold_burst_at_the_stream_limit",
-            "every first request connects before ALPN; the first h2 connection takes all 10 streams before its SETTINGS, 8 are refused and retried",
         )
     }
 }

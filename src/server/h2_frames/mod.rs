@@ -29,6 +29,12 @@ const REFUSED_STREAM: u32 = 0x7;
 /// head of a `GOAWAY` (its debug data is not needed).
 const KEEP: usize = 256;
 
+/// Whether `bytes`, a connection's first read, hold HTTP/2's whole preface: clients write it at
+/// once. (A first read cut inside it is left to the HTTP/1 reader, which gives up on it.)
+pub(super) fn starts_with_preface(bytes: &[u8]) -> bool {
+    bytes.starts_with(PREFACE)
+}
+
 /// A frame's head (RFC 9113, 4.1).
 #[derive(Debug, Clone, Copy)]
 struct FrameHead {
