@@ -65,3 +65,11 @@ pub fn proxy(per_connection: &[usize], ended: &str, tunnels: usize) -> String {
     let plural = if tunnels == 1 { "" } else { "s" };
     format!(", proxy {per_connection:?} {ended}, {tunnels} tunnel{plural}")
 }
+
+/// HTTP/2 streams in brief, after a comma: `, 5 streams`; nothing over HTTP/1.
+pub fn streams(n: usize) -> String {
+    match n {
+        0 => String::new(),
+        n => format!(", {n} streams"),
+    }
+}

@@ -33,6 +33,8 @@ pub struct Case {
     /// The proxy variables (`HTTPS_PROXY` and the rest) point at a counting forward proxy; in
     /// every other case they are removed.
     pub proxy: bool,
+    /// The HTTPS server offers `h2` before `http/1.1` in ALPN, as real servers do.
+    pub alpn_h2: bool,
 }
 
 impl Case {
@@ -59,6 +61,7 @@ const fn case(name: &'static str, body_bytes: usize, mode: Mode) -> Case {
         session_cache: false,
         fault: None,
         proxy: false,
+        alpn_h2: false,
     }
 }
 
@@ -84,7 +87,7 @@ const fn proxied(name: &'static str, tls: bool) -> Case {
 }
 
 /// Every row, in reading order.
-pub const CASES: [Case; 23] = [
+pub const CASES: [Case; 24] = [
     case("body read to the end (64 KiB)", 64 * KIB, Mode::Read),
     case("body unread, 2 B", 2, Mode::Unread),
     case("body unread, 4 KiB", 4 * KIB, Mode::Unread),
@@ -158,6 +161,11 @@ pub const CASES: [Case; 23] = [
     ),
     proxied("HTTPS through HTTPS_PROXY", true),
     proxied("HTTP through HTTP_PROXY", false),
+    Case {
+        tls: true,
+        alpn_h2: true,
+        ..case("HTTPS, the server offers h2", 2, Mode::Read)
+    },
 ];
 
 const ONE: &[usize] = &[REQUESTS];
@@ -223,6 +231,9 @@ pub fn expect(client: Client, case: &Case) -> Expect {
     }
     if case.proxy {
         return super::proxy_cases::expect(client, case.tls);
+    }
+    if case.alpn_h2 {
+        return super::h2_cases::expect(client);
     }
     if case.session_cache && !matches!(client, Client::Go119 | Client::Go127) {
         // Only Go has a session cache to switch on: the others resume by default or never can.

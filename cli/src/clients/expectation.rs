@@ -17,6 +17,8 @@ pub enum Expect {
     Faulted(Faulted),
     /// With the proxy variables set: the server's connections and the proxy's, exactly.
     Proxied(Proxied),
+    /// With `h2` offered: exactly these connections, ended so, and this many HTTP/2 streams.
+    Negotiated(Negotiated),
     /// No exact count exists (a race on the wall clock); what is exact: every request served once,
     /// none failed, every connection closed, the first connection carries the first request, and
     /// at most this many connections, the bound the client's code sets.
@@ -53,6 +55,16 @@ pub struct Proxied {
     pub tunnels: usize,
     /// How the connections to the proxy end.
     pub proxy_ended: Ended,
+}
+
+/// A client's exact outcome when the server offers `h2`: its connections as in [`Expect::Exact`],
+/// and the HTTP/2 streams its requests took (0 for a client that keeps to HTTP/1.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Negotiated {
+    pub per_connection: &'static [usize],
+    pub ended: Ended,
+    pub handshakes: Handshakes,
+    pub streams: usize,
 }
 
 /// How the connections of an exact count ended.

@@ -33,6 +33,12 @@ pub fn table() -> String {
                     brief::mishaps(faulted.errors, faulted.resent)
                 ),
                 Expect::Proxied(proxied) => describe_proxied(&proxied),
+                Expect::Negotiated(negotiated) => format!(
+                    "{}{}{}",
+                    describe_endings(negotiated.ended, negotiated.per_connection.len()),
+                    brief::handshakes(&negotiated.handshakes),
+                    brief::streams(negotiated.streams)
+                ),
                 Expect::Race(at_most) => format!("racy, ≤ {at_most}"),
                 Expect::NotApplicable => "n/a".to_owned(),
             };
@@ -50,6 +56,14 @@ pub fn table() -> String {
             "- **{}**: {}\n",
             client.name(),
             super::fault_cases::why(client)
+        ));
+    }
+    out.push_str("\nWith `h2` offered (`N streams`: the client took HTTP/2):\n\n");
+    for client in Client::ALL {
+        out.push_str(&format!(
+            "- **{}**: {}\n",
+            client.name(),
+            super::h2_cases::why(client)
         ));
     }
     out.push_str("\nWith the proxy variables set (`proxy unused`: the client went straight to the server):\n\n");

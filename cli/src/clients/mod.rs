@@ -12,6 +12,7 @@ mod catalog;
 mod drivers;
 mod expectation;
 mod fault_cases;
+mod h2_cases;
 mod home;
 mod markdown;
 mod proxy_cases;

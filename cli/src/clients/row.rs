@@ -49,6 +49,8 @@ struct JsonRow<'a> {
     expected_proxy_requests_per_connection: Option<&'static [usize]>,
     expected_proxy_ended: Option<Endings>,
     expected_tunnels: Option<usize>,
+    /// With `h2` offered: the HTTP/2 streams the client's requests take (0: it kept to HTTP/1.1).
+    expected_streams: Option<usize>,
     observed: &'a BTreeMap<String, usize>,
     verdict: &'static str,
     client_view: &'a Option<String>,
@@ -79,6 +81,12 @@ impl Serialize for Row<'_> {
                 self.case.tls.then_some(proxied.handshakes),
                 None,
             ),
+            Expect::Negotiated(negotiated) => (
+                Some(negotiated.per_connection),
+                cases::counted(negotiated.ended, negotiated.per_connection.len()),
+                Some(negotiated.handshakes),
+                None,
+            ),
             Expect::Race(at_most) => (None, None, None, Some(at_most)),
             Expect::NotApplicable => (None, None, None, None),
         };
@@ -106,6 +114,10 @@ impl Serialize for Row<'_> {
             expected_proxy_ended: proxied
                 .and_then(|p| cases::counted(p.proxy_ended, p.proxy.len())),
             expected_tunnels: proxied.map(|p| p.tunnels),
+            expected_streams: match self.expected {
+                Expect::Negotiated(negotiated) => Some(negotiated.streams),
+                _ => None,
+            },
             observed: &self.observed,
             verdict: self.verdict,
             client_view: &self.client_view,
@@ -164,6 +176,13 @@ fn describe(expected: Expect) -> String {
                 cases::describe_proxied(&proxied)
             )
         }
+        Expect::Negotiated(negotiated) => format!(
+            "{:?} {}{}{}",
+            negotiated.per_connection,
+            cases::describe_endings(negotiated.ended, negotiated.per_connection.len()),
+            brief::handshakes(&negotiated.handshakes),
+            brief::streams(negotiated.streams)
+        ),
         Expect::Race(at_most) => format!(
             "race: {} requests served once on at most {at_most} connections, none failed",
             cases::REQUESTS

@@ -39,6 +39,8 @@ pub struct Observation {
     pub client_view: Option<String>,
     /// The forward proxy's ledger, in a case through one.
     pub proxy: Option<ProxySeen>,
+    /// HTTP/2 streams the client opened (0 over HTTP/1).
+    pub streams: usize,
 }
 
 /// What a case's forward proxy counted.
@@ -61,6 +63,7 @@ impl Observation {
             brief::mishaps(self.errors, self.resent),
             brief::unanswered(self.unanswered),
         );
+        let counts = format!("{counts}{}", brief::streams(self.streams));
         let counts = match &self.proxy {
             Some(proxy) => format!(
                 "{counts}{}",
@@ -213,6 +216,7 @@ async fn batch(
             failed,
             client_view,
             proxy: None,
+            streams: report.streams,
         });
     }
     Ok(observations)
@@ -240,7 +244,7 @@ async fn server_for(case: &Case) -> Result<Server, CaseError> {
         builder = builder.router(transient_errors_then_ok(case));
     }
     if case.tls {
-        builder = builder.tls(TlsSettings::default());
+        builder = builder.tls(TlsSettings::default().alpn_h2(case.alpn_h2));
     }
     if let Some(fault) = case.fault {
         builder = builder.fault(fault);

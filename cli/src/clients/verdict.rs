@@ -46,6 +46,18 @@ pub fn holds(expected: Expect, observation: &Observation, view: Option<bool>) ->
                 && proxy_holds
                 && view.is_none_or(|tls| view_agrees(observation, tls))
         }
+        Expect::Negotiated(negotiated) => {
+            observation.failed.is_none()
+                && observation.requests_per_connection == negotiated.per_connection
+                && cases::endings_hold(
+                    negotiated.ended,
+                    negotiated.per_connection.len(),
+                    &observation.ended,
+                )
+                && observation.tls == negotiated.handshakes
+                && observation.streams == negotiated.streams
+                && view.is_none_or(|tls| view_agrees(observation, tls))
+        }
         Expect::Race(at_most) => {
             let per_connection = &observation.requests_per_connection;
             observation.failed.is_none()
@@ -87,6 +99,7 @@ mod tests {
             failed: None,
             client_view: Some(client_view.to_owned()),
             proxy: None,
+            streams: 0,
         }
     }
 
