@@ -200,6 +200,12 @@ fn draw_row(
     let first = &row.connections[0];
     let last = &row.connections[row.connections.len() - 1];
     let requests: usize = row.connections.iter().map(|c| c.requests).sum();
+    let streams: usize = row
+        .connections
+        .iter()
+        .filter_map(|c| c.http2.as_ref())
+        .map(|seen| seen.streams)
+        .sum();
     let open = row.connections.iter().any(|c| !c.closed);
     let label = if row.connections.len() == 1 {
         format!("#{}  {} req", first.id, first.requests)
@@ -224,7 +230,7 @@ fn draw_row(
     let bar = (height * 0.3).max(1.0);
     let _ = write!(
         out,
-        r##"<g class="lane {class}" data-connections="{}" data-requests="{requests}" data-open="{open}"><title>{}</title>"##,
+        r##"<g class="lane {class}" data-connections="{}" data-requests="{requests}" data-streams="{streams}" data-open="{open}"><title>{}</title>"##,
         row.connections.len(),
         escape(&tooltip(row))
     );
@@ -326,8 +332,14 @@ fn tooltip(row: &Row<'_>) -> String {
             let closed = c.closed_at.map_or("still open".to_owned(), |m| {
                 format!("{}{fault} at {:?}", c.ended, m.at)
             });
+            let streams = c.http2.as_ref().map_or_else(String::new, |seen| {
+                format!(
+                    "; HTTP/2: {} stream(s), at most {} at once, {} refused, {} reset by the client",
+                    seen.streams, seen.peak_streams, seen.refused, seen.reset_by_client
+                )
+            });
             format!(
-                "connection {}: {} request(s), accepted at {:?}, {closed}",
+                "connection {}: {} request(s), accepted at {:?}, {closed}{streams}",
                 c.id, c.requests, c.accepted.at
             )
         })

@@ -247,3 +247,27 @@ async fn readme_pictures_are_current() {
         );
     }
 }
+
+/// An HTTP/2 lane says how many streams its connection carried, in `data-streams` and its
+/// tooltip, as the ledger counted them: 11 requests queued at a limit of 2.
+#[test]
+fn an_http_2_lane_carries_its_streams() {
+    let scenario = keepalive_probe::scenario::families::http2_requests_queue_at_the_stream_limit();
+    let snapshot = scenario.run_observed().expect("the scenario runs").snapshot;
+    let svg = timeline::svg("h2", &snapshot);
+    let document = roxmltree::Document::parse(&svg).expect("the timeline is well-formed XML");
+    let lane = document
+        .descendants()
+        .find(|node| {
+            node.attribute("class")
+                .is_some_and(|c| c.starts_with("lane "))
+        })
+        .expect("a lane");
+    assert_eq!(lane.attribute("data-streams"), Some("11"));
+    let title = lane
+        .children()
+        .find(|node| node.has_tag_name("title"))
+        .and_then(|title| title.text())
+        .unwrap_or_default();
+    assert!(title.contains("11 stream(s), at most 2 at once"), "{title}");
+}
