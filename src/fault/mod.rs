@@ -7,9 +7,9 @@
 //! timer on tokio's clock (which a test pauses), so the race happens the same way on every run.
 //!
 //! A fault is data, spelled as the CLI takes it (`close-on-request=2:rst`): its [`Display`] and
-//! [`FromStr`] are each other's inverse. The faults are HTTP/1's, but for two of HTTP/2's own
-//! (a refused stream, a graceful `GOAWAY`): over HTTP/2 hyper strips the `Connection` and
-//! `Keep-Alive` headers the others rely on.
+//! [`FromStr`] are each other's inverse. `connection-close` and `keep-alive-hint` rely on headers
+//! HTTP/2 forbids (hyper strips them); `refuse-stream` is HTTP/2's alone; `goaway-after` works
+//! on both.
 //!
 //! [`Display`]: std::fmt::Display
 //! [`FromStr`]: std::str::FromStr
