@@ -43,16 +43,18 @@ const COMMAND_FAILED: u8 = 3;
 Every {url} in CMD and its arguments becomes the base URL (http://127.0.0.1:PORT/), which is also
 in the environment as KEEPALIVE_PROBE_URL. With --tls the URL is https://localhost:PORT/, and every
 {ca} becomes the path of a PEM file with the certificate to trust (also in KEEPALIVE_PROBE_CA):
-curl --cacert {ca}, SSL_CERT_FILE={ca} for Go, NODE_EXTRA_CA_CERTS, requests' verify=. With --proxy,
-every {proxy} becomes the counting forward proxy's URL, which HTTP_PROXY and HTTPS_PROXY hold too. When CMD exits, the report waits up to --close-grace
-seconds (default 5) for the server to see every connection closed, then follows CMD's output on stdout, on a line of its own. The event
-log goes to stderr (--quiet turns it off).
+curl --cacert {ca}, SSL_CERT_FILE={ca} for Go, NODE_EXTRA_CA_CERTS, requests' verify=. With
+--proxy, every {proxy} becomes the counting forward proxy's URL, which HTTP_PROXY and HTTPS_PROXY
+hold too. When CMD exits, the report waits up to --close-grace seconds (default 5) for the server
+to see every connection closed, then follows CMD's output on stdout, on a line of its own. The
+event log goes to stderr (--quiet turns it off).
 
 Exit status: 0 when CMD succeeded and the expectation (if any) held; 1 when the expectation failed
 (or the report or timeline could not be written); 2 for usage errors and when the server cannot
 listen (address in use); 3 when CMD failed or could not be started; 130 (SIGINT) or 143 (SIGTERM)
-when run or CMD was interrupted: a signal to run is forwarded to CMD, run waits up to --kill-after
-seconds for it (then kills it), and prints the report before exiting.
+when run or CMD was interrupted: a SIGTERM to run, or a SIGINT without a terminal, is forwarded to
+CMD (in a terminal, Ctrl-C reaches both), run waits up to --kill-after seconds for it (then kills
+it), and prints the report before exiting.
 
 Example: keepalive-probe run --expect-connections 1 -- curl -s {url} {url} {url}")]
 pub struct Args {
