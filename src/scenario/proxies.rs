@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use super::ProxySetup;
 use super::observed::{ScenarioError, settle};
 
+use crate::report::Report;
 use crate::server::{Server, StartError};
 
 /// The proxies of one run (none without a [`ProxySetup`]).
@@ -46,12 +47,13 @@ impl Proxies {
         }))
     }
 
-    /// Waits until every connection to every proxy has closed.
-    pub(super) async fn settle(&self) -> Result<(), ScenarioError> {
-        for server in &self.servers {
-            settle(server).await?;
+    /// `server`'s report once every connection to it, and to every proxy, has closed.
+    pub(super) async fn settle_with(&self, server: &Server) -> Result<Report, ScenarioError> {
+        let report = settle(server).await?;
+        for proxy in &self.servers {
+            settle(proxy).await?;
         }
-        Ok(())
+        Ok(report)
     }
 
     /// The proxies, in the order the client names them.

@@ -12,7 +12,7 @@ use reqwest::header::{CONNECTION, HeaderValue};
 use reqwest::{Client, Version};
 use tokio::task::JoinSet;
 
-use super::observed::{Observed, Outcome, Responses, ScenarioError, observed, settle, with_causes};
+use super::observed::{Observed, Outcome, Responses, ScenarioError, observed, with_causes};
 use super::proxies::Proxies;
 use super::{Method, Runtime, Scenario, Step};
 use crate::server::{REQUEST_ID_HEADER, Server, StartError, TlsSettings};
@@ -150,8 +150,7 @@ impl Scenario {
             }
         }
         drop(clients);
-        let report = settle(&server).await?;
-        proxies.settle().await?;
+        let report = proxies.settle_with(&server).await?;
         Ok(observed(
             (&server, proxies.servers()),
             report,

@@ -4,7 +4,7 @@
 use reqwest::Version;
 use reqwest::header::{CONNECTION, HeaderValue};
 
-use super::observed::{Observed, Responses, ScenarioError, observed, settle, with_causes};
+use super::observed::{Observed, Responses, ScenarioError, observed, with_causes};
 use super::proxies::Proxies;
 use super::run::{Action, ClientTls, Outgoing, configured_client, prepared_request};
 use super::{Method, Scenario};
@@ -50,11 +50,7 @@ impl Scenario {
             }
         }
         drop(clients);
-        let report = server_runtime.block_on(async {
-            let report = settle(&server).await?;
-            proxies.settle().await?;
-            Ok::<_, ScenarioError>(report)
-        })?;
+        let report = server_runtime.block_on(proxies.settle_with(&server))?;
         Ok(observed(
             (&server, proxies.servers()),
             report,

@@ -7,10 +7,10 @@ use axum::http::{HeaderMap, header};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
-/// The user and password a forward proxy asks for.
-#[derive(Clone)]
+/// A user and password: the ones a forward proxy asks for, or the ones a client sent.
+#[derive(Clone, PartialEq, Eq)]
 pub(super) struct Credentials {
-    user: String,
+    pub(super) user: String,
     password: String,
 }
 
@@ -32,28 +32,13 @@ impl Credentials {
     }
 
     /// Whether `sent` (a client's user and password) are these.
-    pub(super) fn accept(&self, sent: Option<&Sent>) -> bool {
-        sent.is_some_and(|sent| sent.user == self.user && sent.password == self.password)
-    }
-}
-
-/// The credentials a client sent the proxy.
-pub(super) struct Sent {
-    pub(super) user: String,
-    password: String,
-}
-
-/// The password stays out of logs and failed assertions.
-impl fmt::Debug for Sent {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Sent")
-            .field("user", &self.user)
-            .finish_non_exhaustive()
+    pub(super) fn accept(&self, sent: Option<&Credentials>) -> bool {
+        sent == Some(self)
     }
 }
 
 /// The Basic credentials in `Proxy-Authorization`, if the header holds any that decode.
-pub(super) fn sent(headers: &HeaderMap) -> Option<Sent> {
+pub(super) fn sent(headers: &HeaderMap) -> Option<Credentials> {
     let value = headers.get(header::PROXY_AUTHORIZATION)?.to_str().ok()?;
     let (scheme, encoded) = value.trim().split_once(' ')?;
     if !scheme.eq_ignore_ascii_case("basic") {
@@ -61,10 +46,7 @@ pub(super) fn sent(headers: &HeaderMap) -> Option<Sent> {
     }
     let decoded = String::from_utf8(STANDARD.decode(encoded.trim()).ok()?).ok()?;
     let (user, password) = decoded.split_once(':')?;
-    Some(Sent {
-        user: user.to_owned(),
-        password: password.to_owned(),
-    })
+    Some(Credentials::new(user, password))
 }
 
 #[cfg(test)]

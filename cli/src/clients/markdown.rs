@@ -47,32 +47,22 @@ pub fn table() -> String {
         out.push('\n');
     }
     out.push('\n');
-    for client in Client::ALL {
-        out.push_str(&format!("- **{}**: {}\n", client.name(), why(client)));
-    }
+    out.push_str(&reasons(why));
     out.push_str("\nUnder the faults (`server` cells there are the fault's closes):\n\n");
-    for client in Client::ALL {
-        out.push_str(&format!(
-            "- **{}**: {}\n",
-            client.name(),
-            super::fault_cases::why(client)
-        ));
-    }
+    out.push_str(&reasons(super::fault_cases::why));
     out.push_str("\nWith `h2` offered (`N streams`: the client took HTTP/2):\n\n");
-    for client in Client::ALL {
-        out.push_str(&format!(
-            "- **{}**: {}\n",
-            client.name(),
-            super::h2_cases::why(client)
-        ));
-    }
-    out.push_str("\nWith the proxy variables set (`proxy unused`: the client went straight to the server):\n\n");
-    for client in Client::ALL {
-        out.push_str(&format!(
-            "- **{}**: {}\n",
-            client.name(),
-            super::proxy_cases::why(client)
-        ));
-    }
+    out.push_str(&reasons(super::h2_cases::why));
+    out.push_str(
+        "\nWith the proxy variables set (`proxy unused`: the client went straight to the server):\n\n",
+    );
+    out.push_str(&reasons(super::proxy_cases::why));
     out
+}
+
+/// One line per client, `- **name**: why`, with the reason `why` gives.
+fn reasons(why: fn(Client) -> &'static str) -> String {
+    Client::ALL
+        .iter()
+        .map(|&client| format!("- **{}**: {}\n", client.name(), why(client)))
+        .collect()
 }
