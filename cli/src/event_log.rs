@@ -63,12 +63,14 @@ impl EventLog {
         let counts = Arc::new(Counts::default());
         let writer = Arc::clone(&counts);
         std::thread::spawn(move || {
-            for line in queued {
-                // A reader that went away must not stop the server: the report is what matters,
+            for mut line in queued {
+                // One write per line, so that a command sharing the terminal cannot tear it. A
+                // reader that went away must not stop the server: the report is what matters,
                 // and its own write reports the failure.
+                line.push('\n');
                 let _ = match to {
-                    LogTo::Stdout => writeln!(io::stdout().lock(), "{line}"),
-                    LogTo::Stderr => writeln!(io::stderr().lock(), "{line}"),
+                    LogTo::Stdout => io::stdout().lock().write_all(line.as_bytes()),
+                    LogTo::Stderr => io::stderr().lock().write_all(line.as_bytes()),
                 };
                 *writer.written() += 1;
                 writer.wrote.notify_all();
@@ -102,7 +104,7 @@ impl EventLog {
             .wait_timeout_while(written, FLUSH_PATIENCE, |written| *written < queued);
         let dropped = counts.dropped.load(Ordering::Relaxed);
         if dropped > 0 {
-            eprintln!(
+            errln!(
                 "warning: {dropped} event line(s) dropped: the reader fell {QUEUE_LINES} lines \
                  behind"
             );

@@ -95,7 +95,7 @@ pub fn main(args: Args) -> ExitCode {
         })
         .collect();
     if selected.is_empty() {
-        eprintln!(
+        errln!(
             "error: no scenario matches the filter (`keepalive-probe matrix --markdown` lists them)"
         );
         return ExitCode::from(2);
@@ -106,7 +106,7 @@ pub fn main(args: Args) -> ExitCode {
         Ok(html) => html,
         Err(error) => {
             let path = args.html.as_deref().unwrap_or(Path::new("")).display();
-            eprintln!("error: cannot write {path}: {error}");
+            errln!("error: cannot write {path}: {error}");
             return ExitCode::from(2);
         }
     };
@@ -119,7 +119,7 @@ pub fn main(args: Args) -> ExitCode {
             match serde_json::to_string(&row) {
                 Ok(line) => outln!("{line}"),
                 Err(error) => {
-                    eprintln!("error: cannot encode JSON: {error}");
+                    errln!("error: cannot encode JSON: {error}");
                     return ExitCode::FAILURE;
                 }
             }
@@ -135,7 +135,7 @@ pub fn main(args: Args) -> ExitCode {
     if let (Some(file), Some(path)) = (&mut html, &args.html) {
         let page = page::html_page("keepalive-probe matrix", &pictures);
         if let Err(error) = file.write_all(page.as_bytes()) {
-            eprintln!("error: cannot write {}: {error}", path.display());
+            errln!("error: cannot write {}: {error}", path.display());
             return ExitCode::FAILURE;
         }
     }

@@ -140,7 +140,7 @@ pub fn block_on<T>(future: impl std::future::Future<Output = T>) -> Result<T, Ex
     {
         Ok(runtime) => Ok(runtime.block_on(future)),
         Err(error) => {
-            eprintln!("error: cannot start the async runtime: {error}");
+            errln!("error: cannot start the async runtime: {error}");
             Err(ExitCode::from(2))
         }
     }

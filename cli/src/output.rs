@@ -1,6 +1,6 @@
 //! Standard output for commands that print as they go (`matrix`, `clients`): a reader that stops
 //! early (`| head -2`) ends the command quietly, as a closed pipe's SIGPIPE would, instead of the
-//! panic `println!` gives.
+//! panic `println!` gives. And standard error a line at a time, never torn.
 
 use std::fmt;
 use std::io::{self, Write};
@@ -22,6 +22,20 @@ macro_rules! outln {
     };
 }
 
+/// `eprintln!` in one write. Stderr is unbuffered, so `eprintln!` writes each piece of its format
+/// on its own, and in the terminal `run` shares with its command, the command's output could land
+/// mid-line ("keepalive-probe run: SIGINTinterrupted").
+macro_rules! errln {
+    ($($arg:tt)*) => {
+        $crate::output::write_error_line(format!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+/// Writes `line` to stderr in one call. A stderr that has gone loses the line, and nothing else.
+pub fn write_error_line(line: String) {
+    let _ = io::stderr().lock().write_all(line.as_bytes());
+}
+
 /// Writes `text` to stdout and flushes it.
 pub fn write(text: fmt::Arguments<'_>) {
     let mut out = io::stdout().lock();
@@ -29,7 +43,7 @@ pub fn write(text: fmt::Arguments<'_>) {
         if error.kind() == io::ErrorKind::BrokenPipe {
             std::process::exit(CLOSED_PIPE);
         }
-        eprintln!("error: cannot write to stdout: {error}");
+        errln!("error: cannot write to stdout: {error}");
         std::process::exit(1);
     }
 }

@@ -90,21 +90,21 @@ async fn run(args: Args) -> ExitCode {
     let mut stop = match StopSignals::watch() {
         Ok(stop) => stop,
         Err(error) => {
-            eprintln!("error: cannot watch SIGINT and SIGTERM: {error}");
+            errln!("error: cannot watch SIGINT and SIGTERM: {error}");
             return ExitCode::FAILURE;
         }
     };
     let (server, log) = match args.options.start(LogTo::Stderr).await {
         Ok(started) => started,
         Err(error) => {
-            eprintln!("error: {}", keepalive_probe::scenario::with_causes(&error));
+            errln!("error: {}", keepalive_probe::scenario::with_causes(&error));
             return ExitCode::from(2);
         }
     };
     let ca_file = match CaFile::write(&server, args.options.ca_file.as_deref()) {
         Ok(ca_file) => ca_file,
         Err(error) => {
-            eprintln!("error: cannot write the CA certificate: {error}");
+            errln!("error: cannot write the CA certificate: {error}");
             return ExitCode::FAILURE;
         }
     };
@@ -114,17 +114,17 @@ async fn run(args: Args) -> ExitCode {
             .iter()
             .any(|word| word.contains(CA_PLACEHOLDER))
     {
-        eprintln!("error: {CA_PLACEHOLDER} names the HTTPS server's CA certificate: add --tls");
+        errln!("error: {CA_PLACEHOLDER} names the HTTPS server's CA certificate: add --tls");
         return ExitCode::from(2);
     }
     let proxy = match args.proxy.start(&log).await {
         Ok(proxy) => proxy,
         Err(ProxyError::Usage(error)) => {
-            eprintln!("error: {error}");
+            errln!("error: {error}");
             return ExitCode::from(2);
         }
         Err(ProxyError::Start(error)) => {
-            eprintln!("error: {}", keepalive_probe::scenario::with_causes(&error));
+            errln!("error: {}", keepalive_probe::scenario::with_causes(&error));
             return ExitCode::from(2);
         }
     };
@@ -134,7 +134,7 @@ async fn run(args: Args) -> ExitCode {
             .iter()
             .any(|word| word.contains(PROXY_PLACEHOLDER))
     {
-        eprintln!("error: {PROXY_PLACEHOLDER} names the counting forward proxy: add --proxy");
+        errln!("error: {PROXY_PLACEHOLDER} names the counting forward proxy: add --proxy");
         return ExitCode::from(2);
     }
     let started = start_command(
@@ -146,7 +146,7 @@ async fn run(args: Args) -> ExitCode {
     let (mut child, group) = match started {
         Ok(started) => started,
         Err(error) => {
-            eprintln!("error: cannot run {}: {error}", program(&args.command));
+            errln!("error: cannot run {}: {error}", program(&args.command));
             return ExitCode::from(COMMAND_FAILED);
         }
     };
@@ -160,7 +160,7 @@ async fn run(args: Args) -> ExitCode {
     let status = match ended {
         Ended::Exited(status) => status,
         Ended::Stopped(signal) => {
-            eprintln!(
+            errln!(
                 "keepalive-probe run: {}: stopping {}",
                 signal.name(),
                 program(&args.command)
@@ -178,7 +178,7 @@ async fn run(args: Args) -> ExitCode {
     let status = match status {
         Ok(status) => status,
         Err(error) => {
-            eprintln!("error: cannot wait for {}: {error}", program(&args.command));
+            errln!("error: cannot wait for {}: {error}", program(&args.command));
             return ExitCode::from(COMMAND_FAILED);
         }
     };
@@ -255,7 +255,7 @@ async fn stop_command(
     tokio::select! {
         exited = tokio::time::timeout(patience, child.wait()) => {
             if exited.is_err() {
-                eprintln!(
+                errln!(
                     "keepalive-probe run: the command outlived {patience:?} after the signal: \
                      killing it"
                 );
@@ -264,7 +264,7 @@ async fn stop_command(
             }
         }
         second = again.received() => {
-            eprintln!("keepalive-probe run: {} again: killing the command", second.name());
+            errln!("keepalive-probe run: {} again: killing the command", second.name());
             let _ = group.kill(child);
             let _ = child.wait().await;
         }
@@ -276,13 +276,13 @@ async fn stop_command(
 fn report(snapshot: &Snapshot, args: &Args, log: &EventLog) -> Result<(), ExitCode> {
     log.flush();
     if let Err(error) = print_report(snapshot, args.options.json) {
-        eprintln!("error: cannot write the report: {error}");
+        errln!("error: cannot write the report: {error}");
         return Err(ExitCode::FAILURE);
     }
     if let Some(path) = &args.timeline {
         let title = format!("keepalive-probe run -- {}", args.command.join(" "));
         if let Err(error) = snapshot.write_timeline(&title, path) {
-            eprintln!(
+            errln!(
                 "error: cannot write the timeline to {}: {error}",
                 path.display()
             );
@@ -331,7 +331,7 @@ async fn settle(
         } else {
             format!("{} s after the command exited", grace.as_secs_f64())
         };
-        eprintln!(
+        errln!(
             "warning: {} connection(s) still open {when}; reporting anyway",
             snapshot.open()
         );
@@ -360,7 +360,7 @@ fn verdict(args: &Args, status: ExitStatus, snapshot: &Snapshot) -> ExitCode {
     // before `run` sees its own signal: a command ended by SIGINT or SIGTERM was interrupted,
     // whoever sent it.
     if let Some(stop) = status.signal().and_then(Stop::from_number) {
-        eprintln!(
+        errln!(
             "keepalive-probe run: {} ended by {}",
             program(&args.command),
             stop.name()
@@ -368,12 +368,12 @@ fn verdict(args: &Args, status: ExitStatus, snapshot: &Snapshot) -> ExitCode {
         return ExitCode::from(128 + stop.number() as u8);
     }
     if !status.success() {
-        eprintln!("error: {} failed: {status}", program(&args.command));
+        errln!("error: {} failed: {status}", program(&args.command));
         return ExitCode::from(COMMAND_FAILED);
     }
     match args.expect_connections {
         Some(expected) if expected != snapshot.accepted() => {
-            eprintln!(
+            errln!(
                 "error: expected {expected} connection(s), observed {} accepted",
                 snapshot.accepted()
             );

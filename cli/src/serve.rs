@@ -44,29 +44,29 @@ async fn serve(args: Args) -> ExitCode {
     let mut stop = match StopSignals::watch() {
         Ok(stop) => stop,
         Err(error) => {
-            eprintln!("error: cannot watch SIGINT and SIGTERM: {error}");
+            errln!("error: cannot watch SIGINT and SIGTERM: {error}");
             return ExitCode::FAILURE;
         }
     };
     let (server, log) = match options.start(LogTo::Stdout).await {
         Ok(started) => started,
         Err(error) => {
-            eprintln!("error: {}", keepalive_probe::scenario::with_causes(&error));
+            errln!("error: {}", keepalive_probe::scenario::with_causes(&error));
             return ExitCode::from(2);
         }
     };
     let ca_file = match CaFile::write(&server, options.ca_file.as_deref()) {
         Ok(ca_file) => ca_file,
         Err(error) => {
-            eprintln!("error: cannot write the CA certificate: {error}");
+            errln!("error: cannot write the CA certificate: {error}");
             return ExitCode::FAILURE;
         }
     };
     if let (Some(ca_file), None) = (&ca_file, &options.ca_file) {
-        eprintln!("ca: {}", ca_file.path().display());
+        errln!("ca: {}", ca_file.path().display());
     }
     if let Err(error) = print_url(&server.url()) {
-        eprintln!("error: cannot write the URL: {error}");
+        errln!("error: cannot write the URL: {error}");
         return ExitCode::FAILURE;
     }
     stop.received().await;
@@ -76,12 +76,12 @@ async fn serve(args: Args) -> ExitCode {
     server.shutdown().await;
     log.flush();
     if let Err(error) = snapshot.print(options.json) {
-        eprintln!("error: cannot write the report: {error}");
+        errln!("error: cannot write the report: {error}");
         return ExitCode::FAILURE;
     }
     if let Some(path) = &args.timeline {
         if let Err(error) = snapshot.write_timeline("keepalive-probe serve", path) {
-            eprintln!(
+            errln!(
                 "error: cannot write the timeline to {}: {error}",
                 path.display()
             );

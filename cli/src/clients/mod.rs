@@ -76,7 +76,7 @@ pub fn main(args: Args) -> ExitCode {
                 ExitCode::SUCCESS
             }
             Err(why) => {
-                eprintln!("error: {why}");
+                errln!("error: {why}");
                 ExitCode::FAILURE
             }
         };
@@ -93,7 +93,7 @@ pub fn main(args: Args) -> ExitCode {
         .collect();
     if !unknown.is_empty() {
         let names: Vec<&str> = Client::ALL.iter().map(|client| client.name()).collect();
-        eprintln!(
+        errln!(
             "error: no client named {} (clients: {})",
             unknown.join(", "),
             names.join(", ")
@@ -143,7 +143,7 @@ pub fn main(args: Args) -> ExitCode {
         })
         .collect();
     if cases.is_empty() {
-        eprintln!("error: no case matches --filter");
+        errln!("error: no case matches --filter");
         return ExitCode::from(2);
     }
     let cases: Vec<Case> = cases.into_iter().copied().collect();
@@ -178,7 +178,7 @@ pub fn main(args: Args) -> ExitCode {
                 _ => {}
             }
             if let (Some(reason), true) = (&outcome.skip, args.require_all) {
-                eprintln!(
+                errln!(
                     "error: {}: {reason} (install: {})",
                     client.name(),
                     client.install_hint()
@@ -209,7 +209,7 @@ pub fn main(args: Args) -> ExitCode {
     let summary =
         format!("{passed} passed, {failed} failed, {skipped} skipped, {not_applicable} n/a");
     if args.json {
-        eprintln!("{summary}");
+        errln!("{summary}");
     } else {
         outln!("{summary}");
     }

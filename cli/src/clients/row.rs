@@ -131,7 +131,7 @@ impl Row<'_> {
     pub fn print_json(&self) {
         match serde_json::to_string(self) {
             Ok(line) => outln!("{line}"),
-            Err(error) => eprintln!("error: cannot encode JSON: {error}"),
+            Err(error) => errln!("error: cannot encode JSON: {error}"),
         }
     }
 

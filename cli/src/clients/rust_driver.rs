@@ -47,7 +47,7 @@ pub fn driver() -> Result<PathBuf, Unavailable> {
 /// Writes the package out and builds it; the binary, or why not.
 pub fn build() -> Result<PathBuf, String> {
     let (package, binary) = package()?;
-    eprintln!(
+    errln!(
         "keepalive-probe clients: building the Rust clients' driver in {}",
         package.display()
     );

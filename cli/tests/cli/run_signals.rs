@@ -239,6 +239,9 @@ fn without_a_terminal_the_command_runs_in_a_process_group_of_its_own() {
 /// Ctrl-C reaches it and `run` together, and `run` does not forward it: the command reports one
 /// SIGINT, reading the terminal still, and no other. `run`, stopping, takes a second signal as
 /// the user's insistence and kills the command; the report prints.
+///
+/// The two messages share the terminal: each must be one write, or one can land inside the
+/// other (`run`'s was five writes while it used `eprintln!`, and a loaded CI run failed here).
 #[cfg(target_os = "linux")]
 #[test]
 fn ctrl_c_in_a_terminal_reaches_the_command_once() {
@@ -263,15 +266,17 @@ fn ctrl_c_in_a_terminal_reaches_the_command_once() {
     // Both have it before the second signal: the command says so (after the terminal's echo,
     // `^Cinterrupted`) and so does `run` (the terminal carries its stderr too).
     let (mut command_has_it, mut run_has_it) = (false, false);
+    let mut seen = String::new();
     while !(command_has_it && run_has_it) {
         line.clear();
         assert_ne!(
             stdout.read_line(&mut line).expect("reads"),
             0,
-            "no interruption"
+            "no interruption: {seen:?}"
         );
         command_has_it |= line.trim_end().ends_with("interrupted");
         run_has_it |= line.contains("SIGINT: stopping");
+        seen.push_str(&line);
     }
     send(run_pid, libc::SIGTERM);
     let mut rest = String::new();
