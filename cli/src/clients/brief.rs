@@ -73,3 +73,11 @@ pub fn streams(n: usize) -> String {
         n => format!(", {n} streams"),
     }
 }
+
+/// Refused HTTP/2 streams in brief, after a space: ` (3 refused)`; nothing when none.
+pub fn refused(n: usize) -> String {
+    match n {
+        0 => String::new(),
+        n => format!(" ({n} refused)"),
+    }
+}

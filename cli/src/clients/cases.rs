@@ -35,6 +35,9 @@ pub struct Case {
     pub proxy: bool,
     /// The HTTPS server offers `h2` before `http/1.1` in ALPN, as real servers do.
     pub alpn_h2: bool,
+    /// The HTTP/2 server allows this many concurrent streams a connection
+    /// (`SETTINGS_MAX_CONCURRENT_STREAMS`); `None`: hyper's default.
+    pub h2_max_streams: Option<u32>,
 }
 
 impl Case {
@@ -62,6 +65,7 @@ const fn case(name: &'static str, body_bytes: usize, mode: Mode) -> Case {
         fault: None,
         proxy: false,
         alpn_h2: false,
+        h2_max_streams: None,
     }
 }
 
@@ -86,8 +90,18 @@ const fn proxied(name: &'static str, tls: bool) -> Case {
     }
 }
 
+/// Requests at once to an HTTPS server that offers `h2` and allows two streams a connection.
+const fn burst(name: &'static str, mode: Mode) -> Case {
+    Case {
+        tls: true,
+        alpn_h2: true,
+        h2_max_streams: Some(super::expectation::LIMIT),
+        ..case(name, 2, mode)
+    }
+}
+
 /// Every row, in reading order.
-pub const CASES: [Case; 24] = [
+pub const CASES: [Case; 26] = [
     case("body read to the end (64 KiB)", 64 * KIB, Mode::Read),
     case("body unread, 2 B", 2, Mode::Unread),
     case("body unread, 4 KiB", 4 * KIB, Mode::Unread),
@@ -166,6 +180,8 @@ pub const CASES: [Case; 24] = [
         alpn_h2: true,
         ..case("HTTPS, the server offers h2", 2, Mode::Read)
     },
+    burst("h2 at 2 streams: 1, then 4 at once", Mode::WarmParallel),
+    burst("h2 at 2 streams: 5 at once, cold", Mode::Parallel),
 ];
 
 const ONE: &[usize] = &[REQUESTS];
@@ -231,6 +247,9 @@ pub fn expect(client: Client, case: &Case) -> Expect {
     }
     if case.proxy {
         return super::proxy_cases::expect(client, case.tls);
+    }
+    if case.h2_max_streams.is_some() {
+        return super::h2_cases::expect_burst(client, case.mode);
     }
     if case.alpn_h2 {
         return super::h2_cases::expect(client);

@@ -41,8 +41,10 @@ pub struct Job {
 /// connection cache and TLS session cache last the whole invocation, keyed by host and port, and
 /// every job has a server of its own. Each URL takes its own `-o`: one `-o` covers only the
 /// first. Transfer n goes to `URL?request=n`, as every driver's request n does. `-w` prints
-/// `num_connects` per transfer: curl's own view. `post` sends 64 bytes with each transfer; no
-/// case has curl `pause` (see the idle-close case).
+/// `num_connects` and `http_version` per transfer: curl's own view of its connections and of
+/// its HTTP/2 streams. `post` sends 64 bytes with each transfer; `parallel` is `-Z`; no case has
+/// curl `pause` (see the idle-close case) or `warm-parallel` (one invocation cannot run a
+/// transfer alone and then the rest at once).
 fn curl(jobs: &[Job], ca: Option<&Path>) -> Command {
     let mut command = Command::new("curl");
     for (index, job) in jobs.iter().enumerate() {
@@ -56,7 +58,7 @@ fn curl(jobs: &[Job], ca: Option<&Path>) -> Command {
             "--max-time",
             "10",
             "-w",
-            "%{num_connects}\\n",
+            "%{num_connects} %{http_version}\\n",
         ]);
         if let Some(ca) = ca {
             command.arg("--cacert").arg(ca);
@@ -68,7 +70,11 @@ fn curl(jobs: &[Job], ca: Option<&Path>) -> Command {
             Mode::Post => {
                 command.args(["--data-binary", &"x".repeat(64)]);
             }
-            Mode::Read | Mode::Unread | Mode::Pause => {}
+            // `-Z` is global to the invocation: such a job runs in a curl of its own.
+            Mode::Parallel => {
+                command.arg("-Z");
+            }
+            Mode::Read | Mode::Unread | Mode::Pause | Mode::WarmParallel => {}
         }
         for n in 1..=job.count {
             command.args(["-o", "/dev/null", &format!("{}?request={n}", job.url)]);
@@ -90,6 +96,11 @@ pub enum Mode {
     Post,
     /// Read to the end, then wait 200 ms: longer than the idle-close case's server waits.
     Pause,
+    /// Every request at once, each read to the end.
+    Parallel,
+    /// The first request alone (the connection is set up and its settings known), then the
+    /// rest at once.
+    WarmParallel,
 }
 
 impl Mode {
@@ -100,6 +111,8 @@ impl Mode {
             Mode::Close => "close",
             Mode::Post => "post",
             Mode::Pause => "pause",
+            Mode::Parallel => "parallel",
+            Mode::WarmParallel => "warm-parallel",
         }
     }
 }

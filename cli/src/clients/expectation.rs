@@ -19,6 +19,8 @@ pub enum Expect {
     Proxied(Proxied),
     /// With `h2` offered: exactly these connections, ended so, and this many HTTP/2 streams.
     Negotiated(Negotiated),
+    /// With `h2` offered and a limit of [`LIMIT`] streams a connection, requests at once.
+    Burst(Burst),
     /// No exact count exists (a race on the wall clock); what is exact: every request served once,
     /// none failed, every connection closed, the first connection carries the first request, and
     /// at most this many connections, the bound the client's code sets.
@@ -65,6 +67,20 @@ pub struct Negotiated {
     pub ended: Ended,
     pub handshakes: Handshakes,
     pub streams: usize,
+}
+
+/// The server's limit on a connection's concurrent streams in the burst cases.
+pub const LIMIT: u32 = 2;
+
+/// A client's outcome when it sends requests at once to a server that offers `h2` and allows
+/// [`LIMIT`] streams a connection. Always exact: every request is served once and none fails;
+/// every stream not refused carries one request; no stream goes over the limit once the client
+/// has acknowledged it; every connection closes. Where the connections and streams are exact
+/// too, `exact` holds them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Burst {
+    /// Requests per connection and the HTTP/2 streams, none refused; `None` where they race.
+    pub exact: Option<(&'static [usize], usize)>,
 }
 
 /// How the connections of an exact count ended.

@@ -39,6 +39,12 @@ pub fn table() -> String {
                     brief::handshakes(&negotiated.handshakes),
                     brief::streams(negotiated.streams)
                 ),
+                Expect::Burst(burst) => match burst.exact {
+                    Some((per_connection, streams)) => {
+                        format!("{} conn.{}", per_connection.len(), brief::streams(streams))
+                    }
+                    None => "racy, limit kept".to_owned(),
+                },
                 Expect::Race(at_most) => format!("racy, ≤ {at_most}"),
                 Expect::NotApplicable => "n/a".to_owned(),
             };
@@ -52,6 +58,10 @@ pub fn table() -> String {
     out.push_str(&reasons(super::fault_cases::why));
     out.push_str("\nWith `h2` offered (`N streams`: the client took HTTP/2):\n\n");
     out.push_str(&reasons(super::h2_cases::why));
+    out.push_str(
+        "\nWith `h2` offered and two streams a connection allowed, requests at once (`racy, limit kept`: every request served once, no stream over the limit once it is known):\n\n",
+    );
+    out.push_str(&reasons(super::h2_cases::why_burst));
     out.push_str(
         "\nWith the proxy variables set (`proxy unused`: the client went straight to the server):\n\n",
     );

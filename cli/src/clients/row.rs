@@ -8,6 +8,7 @@ use serde::{Serialize, Serializer};
 
 use super::brief;
 use super::cases::{self, Case, Expect};
+use super::expectation::Burst;
 
 /// One case's line. As JSON: the expectation in words (`expected`) and as fields, as
 /// `matrix --json` gives it, each `null` where it does not apply.
@@ -87,6 +88,12 @@ impl Serialize for Row<'_> {
                 Some(negotiated.handshakes),
                 None,
             ),
+            Expect::Burst(burst) => (
+                burst.exact.map(|(per_connection, _)| per_connection),
+                None,
+                None,
+                None,
+            ),
             Expect::Race(at_most) => (None, None, None, Some(at_most)),
             Expect::NotApplicable => (None, None, None, None),
         };
@@ -116,6 +123,7 @@ impl Serialize for Row<'_> {
             expected_tunnels: proxied.map(|p| p.tunnels),
             expected_streams: match self.expected {
                 Expect::Negotiated(negotiated) => Some(negotiated.streams),
+                Expect::Burst(burst) => burst.exact.map(|(_, streams)| streams),
                 _ => None,
             },
             observed: &self.observed,
@@ -182,6 +190,16 @@ fn describe(expected: Expect) -> String {
             cases::describe_endings(negotiated.ended, negotiated.per_connection.len()),
             brief::handshakes(&negotiated.handshakes),
             brief::streams(negotiated.streams)
+        ),
+        Expect::Burst(Burst {
+            exact: Some((per_connection, streams)),
+        }) => format!(
+            "{per_connection:?}{}, none refused, none over the limit",
+            brief::streams(streams)
+        ),
+        Expect::Burst(Burst { exact: None }) => format!(
+            "race: {} requests served once, one per stream not refused, none over the limit once known, none failed",
+            cases::REQUESTS
         ),
         Expect::Race(at_most) => format!(
             "race: {} requests served once on at most {at_most} connections, none failed",

@@ -8,7 +8,7 @@ use tokio::process::Command;
 
 use super::brief;
 use super::cases::Case;
-use super::catalog::{Client, Job, Unavailable};
+use super::catalog::{Client, Job, Mode, Unavailable};
 use crate::ca_file::CaFile;
 
 /// How long a driver may take per case (five requests) before it counts as hung.
@@ -39,8 +39,11 @@ pub struct Observation {
     pub client_view: Option<String>,
     /// The forward proxy's ledger, in a case through one.
     pub proxy: Option<ProxySeen>,
-    /// HTTP/2 streams the client opened (0 over HTTP/1).
+    /// HTTP/2 streams the client opened (0 over HTTP/1), those the server refused, and those
+    /// opened over its limit after the client had acknowledged it.
     pub streams: usize,
+    pub refused: usize,
+    pub over_limit_after_ack: usize,
 }
 
 /// What a case's forward proxy counted.
@@ -63,7 +66,11 @@ impl Observation {
             brief::mishaps(self.errors, self.resent),
             brief::unanswered(self.unanswered),
         );
-        let counts = format!("{counts}{}", brief::streams(self.streams));
+        let counts = format!(
+            "{counts}{}{}",
+            brief::streams(self.streams),
+            brief::refused(self.refused)
+        );
         let counts = match &self.proxy {
             Some(proxy) => format!(
                 "{counts}{}",
@@ -91,13 +98,15 @@ pub enum CaseError {
     Failed(String),
 }
 
-/// Runs every case in `cases` against `client` once: those without a proxy in one driver process
-/// (a process per case cost most of the suite's time in interpreter and runtime starts), with
-/// the proxy variables removed; each case through a proxy in a process of its own, as the
-/// variables are the process's, pointing at a proxy of its own. Observations in `cases`' order.
+/// Runs every case in `cases` against `client` once: most in one driver process (a process per
+/// case cost most of the suite's time in interpreter and runtime starts), with the proxy
+/// variables removed; each case through a proxy in a process of its own, as the variables are
+/// the process's, pointing at a proxy of its own; curl's parallel case in a curl of its own, as
+/// `-Z` is the invocation's. Observations in `cases`' order.
 pub async fn cases(client: Client, cases: &[&Case]) -> Result<Vec<Observation>, CaseError> {
-    let (proxied, direct): (Vec<usize>, Vec<usize>) =
-        (0..cases.len()).partition(|&index| cases[index].proxy);
+    let alone = |case: &Case| case.proxy || (client == Client::Curl && case.mode == Mode::Parallel);
+    let (alone, direct): (Vec<usize>, Vec<usize>) =
+        (0..cases.len()).partition(|&index| alone(cases[index]));
     let mut observations: Vec<Option<Observation>> = (0..cases.len()).map(|_| None).collect();
     if !direct.is_empty() {
         let batch: Vec<&Case> = direct.iter().map(|&index| cases[index]).collect();
@@ -105,7 +114,12 @@ pub async fn cases(client: Client, cases: &[&Case]) -> Result<Vec<Observation>, 
             observations[*index] = Some(observation);
         }
     }
-    for index in proxied {
+    for index in alone {
+        if !cases[index].proxy {
+            let seen = batch(client, &[cases[index]], None).await?.pop();
+            observations[index] = seen;
+            continue;
+        }
         let proxy = Server::builder()
             .forward_proxy()
             .start()
@@ -206,6 +220,11 @@ async fn batch(
         let failed = driver_failed
             .clone()
             .or_else(|| settled.err().map(|still_open| still_open.to_string()));
+        let http2: Vec<_> = server
+            .connections()
+            .into_iter()
+            .filter_map(|connection| connection.http2)
+            .collect();
         observations.push(Observation {
             requests_per_connection: report.requests_per_connection,
             ended: report.ended,
@@ -217,6 +236,8 @@ async fn batch(
             client_view,
             proxy: None,
             streams: report.streams,
+            refused: http2.iter().map(|seen| seen.refused).sum(),
+            over_limit_after_ack: http2.iter().map(|seen| seen.over_limit.after_ack).sum(),
         });
     }
     Ok(observations)
@@ -245,6 +266,9 @@ async fn server_for(case: &Case) -> Result<Server, CaseError> {
     }
     if case.tls {
         builder = builder.tls(TlsSettings::default().alpn_h2(case.alpn_h2));
+    }
+    if let Some(limit) = case.h2_max_streams {
+        builder = builder.h2_max_streams(limit);
     }
     if let Some(fault) = case.fault {
         builder = builder.fault(fault);
@@ -277,14 +301,25 @@ fn client_views(client: Client, jobs: &[Job], stdout: &str) -> Vec<Option<String
     jobs.iter()
         .map(|job| {
             if client == Client::Curl {
-                let connects: Option<Vec<usize>> = (&mut lines)
+                let transfers: Option<Vec<(usize, bool)>> = (&mut lines)
                     .take(job.count)
-                    .map(|line| line.trim().parse::<usize>().ok())
+                    .map(|line| {
+                        let (connects, version) = line.trim().split_once(' ')?;
+                        Some((connects.parse::<usize>().ok()?, version == "2"))
+                    })
                     .collect();
                 // A job whose transfers did not all print has no view.
-                connects
-                    .filter(|connects| connects.len() == job.count)
-                    .map(|connects| format!("connections={}", connects.iter().sum::<usize>()))
+                transfers
+                    .filter(|transfers| transfers.len() == job.count)
+                    .map(|transfers| {
+                        let connects: usize = transfers.iter().map(|(n, _)| n).sum();
+                        let streams = transfers.iter().filter(|(_, http2)| *http2).count();
+                        let view = format!("connections={connects}");
+                        match streams {
+                            0 => view,
+                            n => format!("{view} streams={n}"),
+                        }
+                    })
             } else {
                 lines.next().map(str::to_owned)
             }
@@ -350,12 +385,16 @@ mod tests {
     }
 
     #[test]
-    fn curls_transfers_are_summed_per_job() {
+    fn curls_transfers_are_summed_per_job_with_its_http2_ones() {
         assert_eq!(
-            client_views(Client::Curl, &jobs(&[2, 3]), "1\n0\n1\n1\n1\n"),
+            client_views(
+                Client::Curl,
+                &jobs(&[2, 3]),
+                "1 1.1\n0 1.1\n1 2\n1 2\n0 2\n"
+            ),
             [
                 Some("connections=1".to_owned()),
-                Some("connections=3".to_owned())
+                Some("connections=2 streams=3".to_owned())
             ]
         );
     }
@@ -363,7 +402,7 @@ mod tests {
     #[test]
     fn a_driver_that_stopped_early_leaves_the_later_jobs_without_a_view() {
         assert_eq!(
-            client_views(Client::Curl, &jobs(&[2, 2]), "1\n0\n1\n"),
+            client_views(Client::Curl, &jobs(&[2, 2]), "1 1.1\n0 1.1\n1 1.1\n"),
             [Some("connections=1".to_owned()), None]
         );
         assert_eq!(

@@ -58,6 +58,22 @@ pub fn holds(expected: Expect, observation: &Observation, view: Option<bool>) ->
                 && observation.streams == negotiated.streams
                 && view.is_none_or(|tls| view_agrees(observation, tls))
         }
+        Expect::Burst(burst) => {
+            let per_connection = &observation.requests_per_connection;
+            let always = observation.failed.is_none()
+                && observation.errors == 0
+                && per_connection.iter().sum::<usize>() == cases::REQUESTS
+                && observation.unanswered + observation.resent == 0
+                && observation.streams.saturating_sub(observation.refused) == cases::REQUESTS
+                && observation.over_limit_after_ack == 0;
+            always
+                && burst.exact.is_none_or(|(exact, streams)| {
+                    per_connection == exact
+                        && observation.streams == streams
+                        && observation.refused == 0
+                        && view.is_none_or(|tls| view_agrees(observation, tls))
+                })
+        }
         Expect::Race(at_most) => {
             let per_connection = &observation.requests_per_connection;
             observation.failed.is_none()
@@ -76,6 +92,11 @@ fn view_agrees(observation: &Observation, resumed: bool) -> bool {
     let mut expected = format!("connections={}", observation.requests_per_connection.len());
     if resumed {
         expected.push_str(&format!(" resumed={}", observation.tls.resumed));
+    }
+    // The streams that carried a response: the client's view cannot see refused ones.
+    let answered_streams = observation.streams.saturating_sub(observation.refused);
+    if answered_streams > 0 {
+        expected.push_str(&format!(" streams={answered_streams}"));
     }
     let view = observation.client_view.as_deref();
     // A failed call's first error follows the view, for the reader.
@@ -100,6 +121,8 @@ mod tests {
             client_view: Some(client_view.to_owned()),
             proxy: None,
             streams: 0,
+            refused: 0,
+            over_limit_after_ack: 0,
         }
     }
 

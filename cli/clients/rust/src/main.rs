@@ -5,11 +5,14 @@
 //! Usage: keepalive-probe-rust-clients CLIENT URL COUNT MODE [URL COUNT MODE]...
 //!   CLIENT: reqwest, reqwest-blocking, ureq, hyper-util or reqwest-retry
 //!   MODE:   read (the body to its end), unread (dropped unread), close (read, and send
-//!           `Connection: close`), post (POST a 64-byte body, read) or pause (read, then wait
-//!           200 ms, longer than the server's idle close)
+//!           `Connection: close`), post (POST a 64-byte body, read), pause (read, then wait
+//!           200 ms, longer than the server's idle close), parallel (every request at once, each
+//!           read) or warm-parallel (the first alone, then the rest at once)
 //!
-//! Each URL COUNT MODE triple is a job: a client of its own making COUNT sequential requests,
-//! request n to `URL?request=n` (so the server tells a request sent again from the next one),
+//! Each URL COUNT MODE triple is a job: a client of its own making COUNT requests, one after
+//! another unless the mode says at once (tasks on the async clients' runtime, threads for the
+//! blocking ones), request n to `URL?request=n` (so the server tells a request sent again from
+//! the next one),
 //! then `done` on a line, followed by `errors=E error=` and the first error (its causes joined
 //! with `: `) if requests failed; a failed request does not stop the job. Jobs run one after
 //! another. The async clients run on a current-thread
@@ -20,6 +23,7 @@
 //! variables (`HTTPS_PROXY` and the rest) as it does by default: `keepalive-probe clients` sets
 //! them only in its proxy cases, and removes them in every other.
 
+use std::future::Future;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -43,6 +47,8 @@ enum Mode {
     Close,
     Post,
     Pause,
+    Parallel,
+    WarmParallel,
 }
 
 /// The body a `post` request sends.
@@ -62,6 +68,73 @@ impl Job<'_> {
     /// Each request's URL, in order.
     fn targets(&self) -> impl Iterator<Item = String> + '_ {
         (1..=self.count).map(|n| format!("{}?request={n}", self.url))
+    }
+
+    /// How many of the first requests go alone, one after another, before the rest go at once;
+    /// `None` when every request goes alone.
+    fn alone_before_the_rest(&self) -> Option<usize> {
+        match self.mode {
+            Mode::Parallel => Some(0),
+            Mode::WarmParallel => Some(1),
+            _ => None,
+        }
+    }
+
+    /// Sends the job's requests with the async `send`, in the order and at the pace its mode
+    /// says; the failures noted.
+    async fn run_async<F, Sent>(&self, send: F) -> Errors
+    where
+        F: Fn(String) -> Sent,
+        Sent: Future<Output = Result<(), Failure>> + Send + 'static,
+    {
+        let mut errors = Errors::default();
+        let alone = self.alone_before_the_rest().unwrap_or(self.count);
+        let mut at_once = tokio::task::JoinSet::new();
+        for (index, target) in self.targets().enumerate() {
+            if index >= alone {
+                at_once.spawn(send(target));
+                continue;
+            }
+            errors.note(send(target).await);
+            if self.mode == Mode::Pause {
+                tokio::time::sleep(PAUSE).await;
+            }
+        }
+        while let Some(joined) = at_once.join_next().await {
+            errors.note(joined.map_err(Failure::from).and_then(|sent| sent));
+        }
+        errors
+    }
+
+    /// [`Job::run_async`] for a blocking client: requests at once each on a thread of its own.
+    fn run_blocking(&self, send: impl Fn(String) -> Result<(), Failure> + Sync) -> Errors {
+        let mut errors = Errors::default();
+        let alone = self.alone_before_the_rest().unwrap_or(self.count);
+        let (first, rest): (Vec<String>, Vec<String>) = {
+            let mut targets: Vec<String> = self.targets().collect();
+            let rest = targets.split_off(alone.min(targets.len()));
+            (targets, rest)
+        };
+        for target in first {
+            errors.note(send(target));
+            if self.mode == Mode::Pause {
+                std::thread::sleep(PAUSE);
+            }
+        }
+        std::thread::scope(|scope| {
+            let send = &send;
+            let threads: Vec<_> = rest
+                .into_iter()
+                .map(|target| scope.spawn(move || send(target)))
+                .collect();
+            for thread in threads {
+                match thread.join() {
+                    Ok(sent) => errors.note(sent),
+                    Err(_) => errors.add(&*Failure::from("a request's thread panicked")),
+                }
+            }
+        });
+        errors
     }
 }
 
@@ -110,7 +183,7 @@ fn main() -> ExitCode {
     };
     let Some(jobs) = parse_jobs(triples) else {
         eprintln!(
-            "jobs are URL COUNT MODE triples: COUNT a number, MODE read, unread, close, post or pause"
+            "jobs are URL COUNT MODE triples: COUNT a number, MODE read, unread, close, post, pause, parallel or warm-parallel"
         );
         return ExitCode::from(2);
     };
@@ -163,6 +236,8 @@ fn parse_jobs(triples: &[String]) -> Option<Vec<Job<'_>>> {
                 "close" => Mode::Close,
                 "post" => Mode::Post,
                 "pause" => Mode::Pause,
+                "parallel" => Mode::Parallel,
+                "warm-parallel" => Mode::WarmParallel,
                 _ => return None,
             };
             Some(Job {
@@ -197,33 +272,26 @@ fn reqwest_certificates(
         .collect::<Result<_, _>>()?)
 }
 
-/// A job's requests on an async reqwest client or one wrapped in middleware (the two share the
-/// builder's methods, not a trait): a POST in `post` mode, `Connection: close` in `close` mode,
-/// the body read unless `unread`; the failures noted.
-macro_rules! async_requests {
-    ($client:expr, $job:expr) => {{
-        let mut errors = Errors::default();
-        for target in $job.targets() {
-            let sent = async {
-                let mut request = match $job.mode {
-                    Mode::Post => $client.post(&target).body(POST_BODY),
-                    _ => $client.get(&target),
-                };
-                if $job.mode == Mode::Close {
-                    request = request.header("connection", "close");
-                }
-                let response = request.send().await?;
-                if $job.mode != Mode::Unread {
-                    response.bytes().await?;
-                }
-                Ok::<(), Failure>(())
+/// One request on an async reqwest client or one wrapped in middleware (the two share the
+/// builder's methods, not a trait), as a future of its own: a POST in `post` mode,
+/// `Connection: close` in `close` mode, the body read unless `unread`.
+macro_rules! async_request {
+    ($client:expr, $mode:expr, $target:expr) => {{
+        let (client, mode, target) = ($client.clone(), $mode, $target);
+        async move {
+            let mut request = match mode {
+                Mode::Post => client.post(&target).body(POST_BODY),
+                _ => client.get(&target),
             };
-            errors.note(sent.await);
-            if $job.mode == Mode::Pause {
-                tokio::time::sleep(PAUSE).await;
+            if mode == Mode::Close {
+                request = request.header("connection", "close");
             }
+            let response = request.send().await?;
+            if mode != Mode::Unread {
+                response.bytes().await?;
+            }
+            Ok::<(), Failure>(())
         }
-        errors
     }};
 }
 
@@ -241,7 +309,9 @@ async fn reqwest_async(
     certificates: &[CertificateDer<'static>],
 ) -> Result<Errors, Failure> {
     let client = reqwest_client(certificates)?;
-    Ok(async_requests!(client, job))
+    Ok(job
+        .run_async(|target| async_request!(client, job.mode, target))
+        .await)
 }
 
 /// `reqwest::blocking::Client`.
@@ -252,28 +322,20 @@ fn reqwest_blocking(
     let client = reqwest::blocking::Client::builder()
         .tls_certs_only(reqwest_certificates(certificates)?)
         .build()?;
-    let mut errors = Errors::default();
-    for target in job.targets() {
-        let sent = || -> Result<(), Failure> {
-            let mut request = match job.mode {
-                Mode::Post => client.post(&target).body(POST_BODY),
-                _ => client.get(&target),
-            };
-            if job.mode == Mode::Close {
-                request = request.header("connection", "close");
-            }
-            let response = request.send()?;
-            if job.mode != Mode::Unread {
-                response.bytes()?;
-            }
-            Ok(())
+    Ok(job.run_blocking(|target| {
+        let mut request = match job.mode {
+            Mode::Post => client.post(&target).body(POST_BODY),
+            _ => client.get(&target),
         };
-        errors.note(sent());
-        if job.mode == Mode::Pause {
-            std::thread::sleep(PAUSE);
+        if job.mode == Mode::Close {
+            request = request.header("connection", "close");
         }
-    }
-    Ok(errors)
+        let response = request.send()?;
+        if job.mode != Mode::Unread {
+            response.bytes()?;
+        }
+        Ok(())
+    }))
 }
 
 /// ureq 3's `Agent`, which pools connections.
@@ -290,28 +352,20 @@ fn ureq_agent(job: &Job<'_>, certificates: &[CertificateDer<'static>]) -> Result
         .tls_config(tls)
         .build()
         .into();
-    let mut errors = Errors::default();
-    for target in job.targets() {
-        let sent = || -> Result<(), Failure> {
-            let close = |request: ureq::RequestBuilder<_>| match job.mode {
-                Mode::Close => request.header("connection", "close"),
-                _ => request,
-            };
-            let mut response = match job.mode {
-                Mode::Post => agent.post(&target).send(POST_BODY)?,
-                _ => close(agent.get(&target)).call()?,
-            };
-            if job.mode != Mode::Unread {
-                response.body_mut().read_to_vec()?;
-            }
-            Ok(())
+    Ok(job.run_blocking(|target| {
+        let close = |request: ureq::RequestBuilder<_>| match job.mode {
+            Mode::Close => request.header("connection", "close"),
+            _ => request,
         };
-        errors.note(sent());
-        if job.mode == Mode::Pause {
-            std::thread::sleep(PAUSE);
+        let mut response = match job.mode {
+            Mode::Post => agent.post(&target).send(POST_BODY)?,
+            _ => close(agent.get(&target)).call()?,
+        };
+        if job.mode != Mode::Unread {
+            response.body_mut().read_to_vec()?;
         }
-    }
-    Ok(errors)
+        Ok(())
+    }))
 }
 
 /// hyper-util's legacy `Client`, as SDKs built on it use it: over hyper-rustls' `HttpsConnector`
@@ -332,30 +386,28 @@ async fn hyper_util_client(
         .build();
     let client: HyperClient<_, Full<Bytes>> =
         HyperClient::builder(TokioExecutor::new()).build(connector);
-    let mut errors = Errors::default();
-    for target in job.targets() {
-        let sent = async {
-            let uri: hyper::Uri = target.parse()?;
-            let (method, body) = match job.mode {
-                Mode::Post => (hyper::Method::POST, Bytes::from_static(POST_BODY)),
-                _ => (hyper::Method::GET, Bytes::new()),
-            };
-            let mut request = hyper::Request::builder().method(method).uri(uri);
-            if job.mode == Mode::Close {
-                request = request.header("connection", "close");
+    let mode = job.mode;
+    Ok(job
+        .run_async(|target| {
+            let client = client.clone();
+            async move {
+                let uri: hyper::Uri = target.parse()?;
+                let (method, body) = match mode {
+                    Mode::Post => (hyper::Method::POST, Bytes::from_static(POST_BODY)),
+                    _ => (hyper::Method::GET, Bytes::new()),
+                };
+                let mut request = hyper::Request::builder().method(method).uri(uri);
+                if mode == Mode::Close {
+                    request = request.header("connection", "close");
+                }
+                let response = client.request(request.body(Full::new(body))?).await?;
+                if mode != Mode::Unread {
+                    response.into_body().collect().await?;
+                }
+                Ok::<(), Failure>(())
             }
-            let response = client.request(request.body(Full::new(body))?).await?;
-            if job.mode != Mode::Unread {
-                response.into_body().collect().await?;
-            }
-            Ok::<(), Failure>(())
-        };
-        errors.note(sent.await);
-        if job.mode == Mode::Pause {
-            tokio::time::sleep(PAUSE).await;
-        }
-    }
-    Ok(errors)
+        })
+        .await)
 }
 
 /// reqwest behind reqwest-middleware with `RetryTransientMiddleware`, which retries 5xx answers.
@@ -370,5 +422,7 @@ async fn reqwest_retry(
     let client = ClientBuilder::new(reqwest_client(certificates)?)
         .with(RetryTransientMiddleware::new_with_policy(policy))
         .build();
-    Ok(async_requests!(client, job))
+    Ok(job
+        .run_async(|target| async_request!(client, job.mode, target))
+        .await)
 }
