@@ -9,7 +9,9 @@
 // read the answer), pause (read, then wait 200 ms: longer than the server's idle close), parallel
 // (every request at once, each read) or warm-parallel (the first alone, then the rest at once);
 // `+session-cache` after it sets TLSClientConfig.ClientSessionCache, without which Go never
-// resumes a TLS session (crypto/tls `loadSession` returns early when the cache is nil). HTTPS URLs
+// resumes a TLS session (crypto/tls `loadSession` returns early when the cache is nil); `+h2`
+// asks for HTTP/2, which over HTTPS DefaultTransport offers already, and over plain HTTP means
+// prior knowledge (h2c.go: Go 1.24's Transport.Protocols, an error before). HTTPS URLs
 // trust the system roots, which SSL_CERT_FILE replaces. Request n goes to URL?request=n, so the
 // server tells a request Go sends again from the next one.
 //
@@ -56,12 +58,17 @@ func job(url, countText, modeText string) (string, error) {
 	mode, option, _ := strings.Cut(modeText, "+")
 	modes := map[string]bool{"read": true, "unread": true, "close": true, "post": true, "pause": true,
 		"parallel": true, "warm-parallel": true}
-	if !modes[mode] || (option != "" && option != "session-cache") {
-		return "", fmt.Errorf("MODE must be read, unread, close, post, pause, parallel or warm-parallel, optionally +session-cache, not %q", modeText)
+	if !modes[mode] || (option != "" && option != "session-cache" && option != "h2") {
+		return "", fmt.Errorf("MODE must be read, unread, close, post, pause, parallel or warm-parallel, optionally +session-cache or +h2, not %q", modeText)
 	}
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	if option == "session-cache" {
 		transport.TLSClientConfig = &tls.Config{ClientSessionCache: tls.NewLRUClientSessionCache(0)}
+	}
+	if option == "h2" && strings.HasPrefix(url, "http:") {
+		if err := unencryptedHTTP2(transport); err != nil {
+			return "", err
+		}
 	}
 	client := &http.Client{Transport: transport, Timeout: 10 * time.Second}
 	results := make([]result, count)

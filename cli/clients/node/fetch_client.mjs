@@ -1,15 +1,17 @@
 // Node's built-in fetch (undici), as its users write it: await fetch(url), then read the body or
 // not. Usage: node fetch_client.mjs URL COUNT MODE [URL COUNT MODE]...
-// Each triple is a job, run one after another (MODE: see jobs.mjs). fetch shares one global
+// Each triple is a job, run one after another (MODE: see jobs.mjs; `+h2` changes nothing: the
+// built-in fetch offers no `allowH2`, see undici_client.mjs). fetch shares one global
 // dispatcher, whose pools are per origin: every job has a server, so an origin, of its own.
 // HTTPS trusts NODE_EXTRA_CA_CERTS. fetch offers no view of its connections: one "done" per job,
 // then, if requests failed, "errors=E error=" and the first error.
-import { Errors, jobs, pauseAfter, requestsOf } from "./jobs.mjs";
+import { Errors, jobs, sendAll } from "./jobs.mjs";
 
 for (const job of jobs("fetch_client.mjs")) {
   const errors = new Errors();
-  for (const { target, method, body, headers } of requestsOf(job)) {
-    try {
+  await sendAll(
+    job,
+    async ({ target, method, body, headers }) => {
       const response = await fetch(target, {
         method,
         body,
@@ -21,10 +23,8 @@ for (const job of jobs("fetch_client.mjs")) {
       } else {
         await response.arrayBuffer();
       }
-    } catch (error) {
-      errors.add(error);
-    }
-    await pauseAfter(job.mode);
-  }
+    },
+    errors,
+  );
   console.log("done" + errors.suffix());
 }

@@ -1,7 +1,8 @@
 // Node's http and https modules with their global Agents (keep-alive on by default since Node 19),
 // as their users write them: get(url, callback), then read the body or not.
 // Usage: node http_client.mjs URL COUNT MODE [URL COUNT MODE]...
-// Each triple is a job, run one after another (MODE: see jobs.mjs). The global Agent pools per
+// Each triple is a job, run one after another (MODE: see jobs.mjs; `+h2` changes nothing: these
+// modules speak HTTP/1.1, see http2_client.mjs). The global Agent pools per
 // host and port: every job has a server, so a pool, of its own. HTTPS trusts NODE_EXTRA_CA_CERTS.
 // Prints one line per job, Node's own view: "connections=N", requests whose `reusedSocket` was
 // false, and for HTTPS "resumed=K", how many of those sockets resumed a TLS session
@@ -9,7 +10,7 @@
 import http from "node:http";
 import https from "node:https";
 
-import { Errors, jobs, pauseAfter, requestsOf } from "./jobs.mjs";
+import { Errors, jobs, sendAll } from "./jobs.mjs";
 
 function send({ target, method, body, headers }, mode) {
   const module = target.startsWith("https:") ? https : http;
@@ -35,21 +36,10 @@ function send({ target, method, body, headers }, mode) {
 }
 
 for (const job of jobs("http_client.mjs")) {
-  let connections = 0;
-  let resumed = 0;
   const errors = new Errors();
-  for (const outgoing of requestsOf(job)) {
-    try {
-      const seen = await send(outgoing, job.mode);
-      if (!seen.reused) {
-        connections++;
-        if (seen.resumed) resumed++;
-      }
-    } catch (error) {
-      errors.add(error);
-    }
-    await pauseAfter(job.mode);
-  }
+  const seen = await sendAll(job, (outgoing) => send(outgoing, job.mode), errors);
+  const fresh = seen.filter(({ reused }) => !reused);
+  const resumed = fresh.filter(({ resumed }) => resumed).length;
   const tls = job.url.startsWith("https:") ? ` resumed=${resumed}` : "";
-  console.log(`connections=${connections}${tls}${errors.suffix()}`);
+  console.log(`connections=${fresh.length}${tls}${errors.suffix()}`);
 }

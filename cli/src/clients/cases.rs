@@ -3,10 +3,12 @@
 
 use std::time::Duration;
 
-use keepalive_probe::{CloseBy, Ending, Endings, Fault, Handshakes, IdleEnd};
+use keepalive_probe::{CloseBy, Ending, Fault, Handshakes, IdleEnd};
 
 use super::catalog::{Client, Mode};
-pub use super::expectation::{Ended, Expect, REQUESTS};
+pub use super::expectation::{
+    Ended, Expect, REQUESTS, counted, describe_endings, describe_proxied, endings_hold,
+};
 
 const KIB: usize = 1024;
 
@@ -35,6 +37,9 @@ pub struct Case {
     pub proxy: bool,
     /// The HTTPS server offers `h2` before `http/1.1` in ALPN, as real servers do.
     pub alpn_h2: bool,
+    /// The client is asked for HTTP/2, as its users ask when they want it: httpx's
+    /// `http2=True`, hyper-util's `enable_http2`, and over plain HTTP prior knowledge.
+    pub ask_h2: bool,
     /// The HTTP/2 server allows this many concurrent streams a connection
     /// (`SETTINGS_MAX_CONCURRENT_STREAMS`); `None`: hyper's default.
     pub h2_max_streams: Option<u32>,
@@ -65,6 +70,7 @@ const fn case(name: &'static str, body_bytes: usize, mode: Mode) -> Case {
         fault: None,
         proxy: false,
         alpn_h2: false,
+        ask_h2: false,
         h2_max_streams: None,
     }
 }
@@ -95,6 +101,7 @@ const fn burst(name: &'static str, mode: Mode) -> Case {
     Case {
         tls: true,
         alpn_h2: true,
+        ask_h2: true,
         h2_max_streams: Some(super::expectation::LIMIT),
         ..case(name, 2, mode)
     }
@@ -219,7 +226,12 @@ fn first_read(client: Client) -> usize {
         // http.client reads through `sock.makefile("rb")`: io.DEFAULT_BUFFER_SIZE, 8 KiB.
         Client::PythonRequests => 8 * KIB,
         // httpcore's `READ_NUM_BYTES = 64 * 1024`; Node's net sockets read 64 KiB at a time.
-        Client::PythonHttpx | Client::NodeFetch | Client::NodeHttp | Client::Curl => 64 * KIB,
+        Client::PythonHttpx
+        | Client::NodeFetch
+        | Client::NodeHttp
+        | Client::NodeHttp2
+        | Client::Undici
+        | Client::Curl => 64 * KIB,
         // hyper's first read on a connection: `INIT_BUFFER_SIZE`, 8 KiB.
         Client::Reqwest | Client::ReqwestBlocking | Client::HyperUtil | Client::ReqwestRetry => {
             8 * KIB
@@ -242,6 +254,9 @@ fn unread_ending(client: Client, case: &Case) -> Ending {
 
 /// The expectation for `client` in `case`.
 pub fn expect(client: Client, case: &Case) -> Expect {
+    if client.h2_rows_only() && !case.alpn_h2 {
+        return Expect::NotApplicable;
+    }
     if let Some(fault) = case.fault {
         return super::fault_cases::expect(client, fault, case.mode);
     }
@@ -346,59 +361,4 @@ fn expect_connections(client: Client, case: &Case) -> Expect {
         }
         _ => exact(EACH, Ended::All(unread_ending(client, case))),
     }
-}
-
-/// The endings `expected` stands for, counted; `None` where they race.
-pub fn counted(expected: Ended, connections: usize) -> Option<Endings> {
-    match expected {
-        Ended::All(ending) => Some(Endings::all(ending, connections)),
-        Ended::Each(endings) => {
-            let mut counted = Endings::default();
-            for ending in endings {
-                counted.add(*ending);
-            }
-            Some(counted)
-        }
-        Ended::Racing | Ended::Closed => None,
-    }
-}
-
-/// Whether `observed` is how `expected` says `connections` connections end.
-pub fn endings_hold(expected: Ended, connections: usize, observed: &Endings) -> bool {
-    let closed = observed.client_closed + observed.client_reset;
-    match (expected, counted(expected, connections)) {
-        (_, Some(counted)) => *observed == counted,
-        // Every connection closed, by whichever side.
-        (Ended::Closed, None) => {
-            closed + observed.server_closed == connections && observed.open == 0
-        }
-        // FIN or RST, every connection closed.
-        (_, None) => closed == connections && observed.server_closed + observed.open == 0,
-    }
-}
-
-/// The endings in brief, as the table prints them: `5 RST`, `1 FIN + 2 RST`, `5 FIN/RST`, `1
-/// closed`.
-pub fn describe_endings(expected: Ended, connections: usize) -> String {
-    match (expected, counted(expected, connections)) {
-        (_, Some(counted)) => super::brief::endings(&counted),
-        (Ended::Closed, None) => format!("{connections} closed"),
-        (_, None) => format!("{connections} FIN/RST"),
-    }
-}
-
-/// A proxied case's expectation in brief: the server's connections, handshakes and the proxy's,
-/// `1 FIN, 1 full, proxy [1] 1 closed, 1 tunnel`.
-pub fn describe_proxied(proxied: &super::expectation::Proxied) -> String {
-    let clean = Endings::all(
-        keepalive_probe::Ending::ClientClosed,
-        proxied.per_connection.len(),
-    );
-    let proxy_ended = describe_endings(proxied.proxy_ended, proxied.proxy.len());
-    format!(
-        "{}{}{}",
-        super::brief::endings(&clean),
-        super::brief::handshakes(&proxied.handshakes),
-        super::brief::proxy(proxied.proxy, &proxy_ended, proxied.tunnels)
-    )
 }

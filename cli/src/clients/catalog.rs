@@ -8,7 +8,10 @@ use super::drivers::drivers;
 use super::home::venv;
 use super::rust_driver;
 pub use super::toolchains::Unavailable;
-use super::toolchains::{curl_version, go_119, go_127, go_driver, node, python, python_driver};
+use super::toolchains::{
+    NODE_PACKAGES_VARIABLE, UNDICI, curl_version, go_119, go_127, go_driver, node, node_packages,
+    python, python_driver, undici,
+};
 
 /// One HTTP client, in one version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,6 +22,10 @@ pub enum Client {
     PythonHttpx,
     NodeFetch,
     NodeHttp,
+    /// Node's `http2` module: HTTP/2 only.
+    NodeHttp2,
+    /// The undici package's fetch with `Agent({ allowH2: true })`, as users ask it for h2.
+    Undici,
     Curl,
     Reqwest,
     ReqwestBlocking,
@@ -35,6 +42,8 @@ pub struct Job {
     pub mode: Mode,
     /// Give the client a TLS session cache (only Go's driver takes this).
     pub session_cache: bool,
+    /// Ask the client for HTTP/2, as its users do when they want it (`+h2` after the mode).
+    pub ask_h2: bool,
 }
 
 /// One curl invocation for every job: a group of URLs per job, separated by `--next`. curl's
@@ -118,13 +127,15 @@ impl Mode {
 }
 
 impl Client {
-    pub const ALL: [Client; 12] = [
+    pub const ALL: [Client; 14] = [
         Client::Go119,
         Client::Go127,
         Client::PythonRequests,
         Client::PythonHttpx,
         Client::NodeFetch,
         Client::NodeHttp,
+        Client::NodeHttp2,
+        Client::Undici,
         Client::Curl,
         Client::Reqwest,
         Client::ReqwestBlocking,
@@ -142,6 +153,8 @@ impl Client {
             Client::PythonHttpx => "httpx",
             Client::NodeFetch => "node-fetch",
             Client::NodeHttp => "node-http",
+            Client::NodeHttp2 => "node-http2",
+            Client::Undici => "undici-h2",
             Client::Curl => "curl",
             Client::Reqwest => "reqwest",
             Client::ReqwestBlocking => "reqwest-blocking",
@@ -153,8 +166,9 @@ impl Client {
 
     /// Whether the driver prints the client's own view of its connections (`connections=N`, and
     /// `resumed=K` over HTTPS) for each case: Go's httptrace and `Response.TLS`, the sockets
-    /// Python's responses came on, Node http's `reusedSocket` and `isSessionReused()`, curl's
-    /// `num_connects`. fetch and the Rust clients offer none.
+    /// Python's responses came on, Node http's `reusedSocket` and `isSessionReused()`, the
+    /// `connect` events of Node's http2 sessions, curl's `num_connects`. fetch, undici and the
+    /// Rust clients offer none.
     pub fn view(self) -> bool {
         matches!(
             self,
@@ -163,8 +177,15 @@ impl Client {
                 | Client::PythonRequests
                 | Client::PythonHttpx
                 | Client::NodeHttp
+                | Client::NodeHttp2
                 | Client::Curl
         )
+    }
+
+    /// Whether the client is in the table for its HTTP/2 rows only: Node's `http2` speaks
+    /// nothing else, and undici with `allowH2` is `node-fetch`'s undici asked for h2.
+    pub fn h2_rows_only(self) -> bool {
+        matches!(self, Client::NodeHttp2 | Client::Undici)
     }
 
     /// Whether that view, over HTTPS, also says how many new connections resumed a session:
@@ -185,12 +206,18 @@ impl Client {
                  (or set KEEPALIVE_PROBE_GO127 to a Go 1.27)"
             ),
             Client::PythonRequests | Client::PythonHttpx => format!(
-                "python3 -m venv {venv} && {venv}/bin/pip install requests httpx \
-                 (or set KEEPALIVE_PROBE_PYTHON to a python with both)"
+                "python3 -m venv {venv} && {venv}/bin/pip install requests 'httpx[http2]' \
+                 (or set KEEPALIVE_PROBE_PYTHON to a python with them)"
             ),
-            Client::NodeFetch | Client::NodeHttp => "Node 19 or later: apt-get install -y \
-                 nodejs where the apt source has it (NodeSource; Debian 12's own is Node 18)"
+            Client::NodeFetch | Client::NodeHttp | Client::NodeHttp2 => "Node 19 or later: \
+                 apt-get install -y nodejs where the apt source has it (NodeSource; Debian 12's \
+                 own is Node 18)"
                 .to_owned(),
+            Client::Undici => format!(
+                "Node 19 or later, then npm install --prefix {} undici@{UNDICI} \
+                 (scripts/setup-clients does both)",
+                node_packages().display()
+            ),
             Client::Curl => "apt-get install -y curl".to_owned(),
             Client::Reqwest
             | Client::ReqwestBlocking
@@ -209,16 +236,19 @@ impl Client {
             Client::Go127 => Command::new(go_driver("go-1.27", go_127()?)?),
             Client::PythonRequests => python_driver("requests_client.py")?,
             Client::PythonHttpx => python_driver("httpx_client.py")?,
-            Client::NodeFetch | Client::NodeHttp => {
-                let script = if self == Client::NodeFetch {
-                    "fetch_client.mjs"
-                } else {
-                    "http_client.mjs"
+            Client::NodeFetch | Client::NodeHttp | Client::NodeHttp2 | Client::Undici => {
+                let script = match self {
+                    Client::NodeFetch => "fetch_client.mjs",
+                    Client::NodeHttp => "http_client.mjs",
+                    Client::NodeHttp2 => "http2_client.mjs",
+                    _ => "undici_client.mjs",
                 };
                 self.available()?;
                 let drivers = drivers().map_err(Unavailable::Broken)?;
                 let mut command = Command::new("node");
-                command.arg(drivers.sources.join("node").join(script));
+                command
+                    .arg(drivers.sources.join("node").join(script))
+                    .env(NODE_PACKAGES_VARIABLE, node_packages());
                 command
             }
             Client::Reqwest
@@ -232,10 +262,10 @@ impl Client {
             }
         };
         for job in jobs {
-            let mode = if job.session_cache {
-                format!("{}+session-cache", job.mode.word())
-            } else {
-                job.mode.word().to_owned()
+            let mode = match (job.session_cache, job.ask_h2) {
+                (true, _) => format!("{}+session-cache", job.mode.word()),
+                (false, true) => format!("{}+h2", job.mode.word()),
+                (false, false) => job.mode.word().to_owned(),
             };
             command.args([&job.url, &job.count.to_string(), &mode]);
         }
@@ -262,7 +292,8 @@ impl Client {
             Client::Go127 => go_127().map(drop),
             Client::PythonRequests => python()?.requests.clone().map(drop),
             Client::PythonHttpx => python()?.httpx.clone().map(drop),
-            Client::NodeFetch | Client::NodeHttp => node().map(drop),
+            Client::NodeFetch | Client::NodeHttp | Client::NodeHttp2 => node().map(drop),
+            Client::Undici => node().and_then(|_| undici()).map(drop),
             Client::Curl => curl_version().map(drop),
             _ => rust_driver::available(),
         }
@@ -277,7 +308,8 @@ impl Client {
             Client::Go127 => go_127().ok().map(|go| go.version.clone()),
             Client::PythonRequests => python().ok()?.requests.clone().ok(),
             Client::PythonHttpx => python().ok()?.httpx.clone().ok(),
-            Client::NodeFetch | Client::NodeHttp => node().ok(),
+            Client::NodeFetch | Client::NodeHttp | Client::NodeHttp2 => node().ok(),
+            Client::Undici => undici().ok(),
             Client::Curl => curl_version().ok(),
             Client::Reqwest | Client::ReqwestBlocking => rust_driver::version("reqwest"),
             Client::Ureq => rust_driver::version("ureq"),

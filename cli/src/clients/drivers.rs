@@ -17,16 +17,29 @@ use super::home::{drivers_dir, home};
 /// Every driver file as this binary was built with it: its path under `clients/`, its text.
 const EMBEDDED: &[(&str, &str)] = &[
     ("go/go.mod", include_str!("../../clients/go/go.mod")),
+    ("go/h2c.go", include_str!("../../clients/go/h2c.go")),
+    (
+        "go/h2c_before_go124.go",
+        include_str!("../../clients/go/h2c_before_go124.go"),
+    ),
     ("go/main.go", include_str!("../../clients/go/main.go")),
     (
         "node/fetch_client.mjs",
         include_str!("../../clients/node/fetch_client.mjs"),
     ),
     (
+        "node/http2_client.mjs",
+        include_str!("../../clients/node/http2_client.mjs"),
+    ),
+    (
         "node/http_client.mjs",
         include_str!("../../clients/node/http_client.mjs"),
     ),
     ("node/jobs.mjs", include_str!("../../clients/node/jobs.mjs")),
+    (
+        "node/undici_client.mjs",
+        include_str!("../../clients/node/undici_client.mjs"),
+    ),
     (
         "python/httpx_client.py",
         include_str!("../../clients/python/httpx_client.py"),

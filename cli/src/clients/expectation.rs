@@ -1,7 +1,9 @@
 //! What a client must do in a case, in the terms every case's expectation is written in: the
 //! body cases' (`cases.rs`) and the fault cases' (`fault_cases.rs`).
 
-use keepalive_probe::{Ending, Handshakes};
+use keepalive_probe::{Ending, Endings, Handshakes};
+
+use super::brief;
 
 /// Requests per case: enough to tell one connection from one per request.
 pub const REQUESTS: usize = 5;
@@ -73,14 +75,16 @@ pub struct Negotiated {
 pub const LIMIT: u32 = 2;
 
 /// A client's outcome when it sends requests at once to a server that offers `h2` and allows
-/// [`LIMIT`] streams a connection. Always exact: every request is served once and none fails;
-/// every stream not refused carries one request; no stream goes over the limit once the client
-/// has acknowledged it; every connection closes. Where the connections and streams are exact
-/// too, `exact` holds them.
+/// [`LIMIT`] streams a connection. Always exact: every stream not refused carries one request,
+/// served once; a refused one is sent again, or with `refused_fail` fails its call (every other
+/// call succeeds); no stream goes over the limit once the client has acknowledged it; every
+/// connection closes. Where the connections and streams are exact too, `exact` holds them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Burst {
     /// Requests per connection and the HTTP/2 streams, none refused; `None` where they race.
     pub exact: Option<(&'static [usize], usize)>,
+    /// The client does not send a refused stream again: its call fails.
+    pub refused_fail: bool,
 }
 
 /// How the connections of an exact count ended.
@@ -98,4 +102,59 @@ pub enum Ended {
     /// Closed, but who closed first races between the client (FIN or RST) and the server: a TLS
     /// tunnel through a proxy, whose two ends close at once. The count is exact.
     Closed,
+}
+
+/// The endings `expected` stands for, counted; `None` where they race.
+pub fn counted(expected: Ended, connections: usize) -> Option<Endings> {
+    match expected {
+        Ended::All(ending) => Some(Endings::all(ending, connections)),
+        Ended::Each(endings) => {
+            let mut counted = Endings::default();
+            for ending in endings {
+                counted.add(*ending);
+            }
+            Some(counted)
+        }
+        Ended::Racing | Ended::Closed => None,
+    }
+}
+
+/// Whether `observed` is how `expected` says `connections` connections end.
+pub fn endings_hold(expected: Ended, connections: usize, observed: &Endings) -> bool {
+    let closed = observed.client_closed + observed.client_reset;
+    match (expected, counted(expected, connections)) {
+        (_, Some(counted)) => *observed == counted,
+        // Every connection closed, by whichever side.
+        (Ended::Closed, None) => {
+            closed + observed.server_closed == connections && observed.open == 0
+        }
+        // FIN or RST, every connection closed.
+        (_, None) => closed == connections && observed.server_closed + observed.open == 0,
+    }
+}
+
+/// The endings in brief, as the table prints them: `5 RST`, `1 FIN + 2 RST`, `5 FIN/RST`, `1
+/// closed`.
+pub fn describe_endings(expected: Ended, connections: usize) -> String {
+    match (expected, counted(expected, connections)) {
+        (_, Some(counted)) => brief::endings(&counted),
+        (Ended::Closed, None) => format!("{connections} closed"),
+        (_, None) => format!("{connections} FIN/RST"),
+    }
+}
+
+/// A proxied case's expectation in brief: the server's connections, handshakes and the proxy's,
+/// `1 FIN, 1 full, proxy [1] 1 closed, 1 tunnel`.
+pub fn describe_proxied(proxied: &Proxied) -> String {
+    let clean = Endings::all(
+        keepalive_probe::Ending::ClientClosed,
+        proxied.per_connection.len(),
+    );
+    let proxy_ended = describe_endings(proxied.proxy_ended, proxied.proxy.len());
+    format!(
+        "{}{}{}",
+        brief::endings(&clean),
+        brief::handshakes(&proxied.handshakes),
+        brief::proxy(proxied.proxy, &proxy_ended, proxied.tunnels)
+    )
 }

@@ -90,6 +90,7 @@ fn resends(client: Client, mode: Mode) -> bool {
 /// One line per client on why, for the fault cases.
 pub fn why(client: Client) -> &'static str {
     match client {
+        Client::NodeHttp2 | Client::Undici => super::why::H2_ROWS_ONLY,
         Client::Go119 | Client::Go127 => {
             "`Transport.roundTrip` retries a request that died on a reused connection when `shouldRetryRequest` allows it: only an `isReplayable` one (GET, HEAD, OPTIONS, TRACE, or with an Idempotency-Key), so a POST fails with EOF or a reset; an idle close is seen by `readLoop`'s `Peek` (`errServerClosedIdle`) and the connection leaves the pool"
         }

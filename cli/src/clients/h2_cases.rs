@@ -14,6 +14,8 @@ fn takes_h2(client: Client) -> bool {
         client,
         Client::Go119
             | Client::Go127
+            | Client::NodeHttp2
+            | Client::Undici
             | Client::Curl
             | Client::Reqwest
             | Client::ReqwestBlocking
@@ -29,9 +31,14 @@ pub fn expect(client: Client) -> Expect {
         Client::NodeFetch => (&[3, 2], Handshakes::new(1, 1, 0)),
         _ => (&[REQUESTS], Handshakes::new(1, 0, 0)),
     };
+    let ended = match client {
+        // `session.close()` sends GOAWAY: the server closes as the client does.
+        Client::NodeHttp2 => Ended::Closed,
+        _ => Ended::All(Ending::ClientClosed),
+    };
     Expect::Negotiated(Negotiated {
         per_connection,
-        ended: Ended::All(Ending::ClientClosed),
+        ended,
         handshakes,
         streams: if takes_h2(client) { REQUESTS } else { 0 },
     })
@@ -55,6 +62,12 @@ pub fn why(client: Client) -> &'static str {
         Client::NodeHttp => {
             "Node's `https` module speaks HTTP/1.1 only (`node:http2` is another API)"
         }
+        Client::NodeHttp2 => {
+            "`http2.connect` offers only `h2` in ALPN, and one session carries every stream; `session.close()` sends GOAWAY, and the server's close of the connection races the client's own"
+        }
+        Client::Undici => {
+            "`Agent({ allowH2: true })` offers `h2` then `http/1.1` in ALPN, and one h2 connection carries the five requests made one after another"
+        }
         Client::Curl => {
             "curl asks for h2 over TLS by default when built with nghttp2 (`--http2` is the default for HTTPS since 7.62)"
         }
@@ -72,18 +85,39 @@ pub fn why(client: Client) -> &'static str {
 /// then four at once (`Mode::WarmParallel`), to a server that allows two streams a connection.
 pub fn expect_burst(client: Client, mode: Mode) -> Expect {
     let warm = mode == Mode::WarmParallel;
+    let exact = |per_connection| {
+        Expect::Burst(Burst {
+            exact: Some((per_connection, REQUESTS)),
+            refused_fail: false,
+        })
+    };
+    let racing = |refused_fail| {
+        Expect::Burst(Burst {
+            exact: None,
+            refused_fail,
+        })
+    };
     match client {
-        Client::Reqwest | Client::ReqwestBlocking | Client::ReqwestRetry if warm => {
-            Expect::Burst(Burst {
-                exact: Some((&[REQUESTS], REQUESTS)),
-            })
+        // A connection being set up takes every request, one stream until SETTINGS say more.
+        Client::PythonHttpx => exact(&[REQUESTS]),
+        Client::Undici if warm => exact(&[2, 1, 1, 1]),
+        Client::Undici => exact(&[1; REQUESTS]),
+        Client::Reqwest
+        | Client::ReqwestBlocking
+        | Client::ReqwestRetry
+        | Client::HyperUtil
+        | Client::NodeHttp2
+            if warm =>
+        {
+            exact(&[REQUESTS])
         }
         Client::Go119
         | Client::Go127
         | Client::Reqwest
         | Client::ReqwestBlocking
-        | Client::ReqwestRetry => Expect::Burst(Burst { exact: None }),
-        Client::Curl if !warm => Expect::Burst(Burst { exact: None }),
+        | Client::ReqwestRetry => racing(false),
+        Client::Curl if !warm => racing(false),
+        Client::HyperUtil | Client::NodeHttp2 => racing(true),
         _ => Expect::NotApplicable,
     }
 }
@@ -100,10 +134,21 @@ pub fn why_burst(client: Client) -> &'static str {
         Client::Reqwest | Client::ReqwestBlocking | Client::ReqwestRetry => {
             "warm: one connection, five streams: the h2 crate queues every new stream (`Prioritize::queue_open`) and opens one only while the peer's limit allows (`Prioritize::pop_pending_open` asks `Counts::can_inc_num_send_streams`), so it waits instead of dialing; cold: hyper-util's `Client::connect_to` takes the pool's connect lock only for `http2_only`, so with ALPN each waiting request dials, the first h2 connection is shared and the others stay idle; hyper sends up to `DEFAULT_INITIAL_MAX_SEND_STREAMS` (100) before the server's SETTINGS arrive, the server refuses those over its limit, and reqwest's default retry policy sends them again (`is_retryable_error`: `REFUSED_STREAM`)"
         }
-        Client::PythonRequests | Client::PythonHttpx | Client::NodeFetch | Client::NodeHttp => {
-            "speaks HTTP/1.1 here (see the row above), so the server's stream limit does not apply"
-        }
+        Client::PythonRequests => "urllib3 speaks HTTP/1.1 only",
+        Client::NodeFetch => "Node's built-in fetch offers no `allowH2`: see undici-h2",
+        Client::NodeHttp => "Node's `https` module speaks HTTP/1.1 only: see node-http2",
         Client::Ureq => "ureq 3 speaks HTTP/1.1 only",
-        Client::HyperUtil => "the driver's connector offers `http/1.1` only (see the row above)",
+        Client::PythonHttpx => {
+            "`http2=True`: one connection, warm or cold, none refused: the pool queues requests on a connection still being set up when it may become h2 (`HTTPConnection.is_available`), and `HTTP2Connection.handle_request` allows one stream (`_max_streams = 1`, a semaphore) until the server's SETTINGS raise it (`_receive_remote_settings_change`)"
+        }
+        Client::HyperUtil => {
+            "asked for h2 (`enable_all_versions`): warm as reqwest; cold as reqwest, but hyper-util's legacy `Client` does not send a refused stream again, so those calls fail (`REFUSED_STREAM`)"
+        }
+        Client::NodeHttp2 => {
+            "one session: warm, nghttp2 keeps the streams over the peer's limit queued (`ob_syn`) while `session_is_outgoing_concurrent_streams_max` says the limit is reached; cold, the session sends every stream with its preface, before the server's SETTINGS, and a refused stream fails its request (`ERR_HTTP2_STREAM_ERROR`, `NGHTTP2_REFUSED_STREAM`): Node does not send it again"
+        }
+        Client::Undici => {
+            "a connection per request sent together, h2 or not: `Client[kDispatch]` runs `_resume`, which finds the client busy while the request is pending (`kBusy`: `kPending > 0`) and sets `kNeedDrain`, cleared only by the `emitDrain` it queues as a microtask; the Pool's `kGetDispatcher` skips such a client and dials a new one. Warm, the idle connection takes the first of the four: `[2, 1, 1, 1]`; cold: `[1, 1, 1, 1, 1]`"
+        }
     }
 }

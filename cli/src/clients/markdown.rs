@@ -53,26 +53,38 @@ pub fn table() -> String {
         out.push('\n');
     }
     out.push('\n');
-    out.push_str(&reasons(why));
+    out.push_str(&reasons(why, false));
     out.push_str("\nUnder the faults (`server` cells there are the fault's closes):\n\n");
-    out.push_str(&reasons(super::fault_cases::why));
+    out.push_str(&reasons(super::fault_cases::why, false));
     out.push_str("\nWith `h2` offered (`N streams`: the client took HTTP/2):\n\n");
-    out.push_str(&reasons(super::h2_cases::why));
+    out.push_str(&reasons(super::h2_cases::why, true));
     out.push_str(
         "\nWith `h2` offered and two streams a connection allowed, requests at once (`racy, limit kept`: every request served once, no stream over the limit once it is known):\n\n",
     );
-    out.push_str(&reasons(super::h2_cases::why_burst));
+    out.push_str(&reasons(super::h2_cases::why_burst, true));
     out.push_str(
         "\nWith the proxy variables set (`proxy unused`: the client went straight to the server):\n\n",
     );
-    out.push_str(&reasons(super::proxy_cases::why));
+    out.push_str(&reasons(super::proxy_cases::why, false));
+    out.push_str(&format!(
+        "\n{}: {}.\n",
+        Client::ALL
+            .iter()
+            .filter(|client| client.h2_rows_only())
+            .map(|client| format!("**{}**", client.name()))
+            .collect::<Vec<_>>()
+            .join(" and "),
+        super::why::H2_ROWS_ONLY
+    ));
     out
 }
 
-/// One line per client, `- **name**: why`, with the reason `why` gives.
-fn reasons(why: fn(Client) -> &'static str) -> String {
+/// One line per client, `- **name**: why`, with the reason `why` gives; a client in the table
+/// for its HTTP/2 rows only is left out of the other rows' reasons (`h2_rows` false).
+fn reasons(why: fn(Client) -> &'static str, h2_rows: bool) -> String {
     Client::ALL
         .iter()
+        .filter(|client| h2_rows || !client.h2_rows_only())
         .map(|&client| format!("- **{}**: {}\n", client.name(), why(client)))
         .collect()
 }

@@ -9,6 +9,7 @@
 mod brief;
 mod cases;
 mod catalog;
+mod driver_output;
 mod drivers;
 mod expectation;
 mod fault_cases;

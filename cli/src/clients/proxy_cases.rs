@@ -26,6 +26,8 @@ fn route(client: Client) -> Route {
         | Client::Go127
         | Client::NodeFetch
         | Client::NodeHttp
+        | Client::NodeHttp2
+        | Client::Undici
         | Client::HyperUtil => Route::Around,
         Client::PythonRequests
         | Client::PythonHttpx
@@ -83,6 +85,7 @@ pub fn expect(client: Client, tls: bool) -> Expect {
 /// One line per client on why, naming the function that decides.
 pub fn why(client: Client) -> &'static str {
     match client {
+        Client::NodeHttp2 | Client::Undici => super::why::H2_ROWS_ONLY,
         Client::Go119 | Client::Go127 => {
             "`http.ProxyFromEnvironment` asks `httpproxy.(*config).useProxy` (vendored `golang.org/x/net/http/httpproxy`), which never proxies `localhost` or a loopback address, before `NO_PROXY` is read: a test needs `Transport.Proxy = http.ProxyURL(...)`"
         }

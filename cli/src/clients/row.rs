@@ -193,13 +193,22 @@ fn describe(expected: Expect) -> String {
         ),
         Expect::Burst(Burst {
             exact: Some((per_connection, streams)),
+            ..
         }) => format!(
             "{per_connection:?}{}, none refused, none over the limit",
             brief::streams(streams)
         ),
-        Expect::Burst(Burst { exact: None }) => format!(
-            "race: {} requests served once, one per stream not refused, none over the limit once known, none failed",
-            cases::REQUESTS
+        Expect::Burst(Burst {
+            exact: None,
+            refused_fail,
+        }) => format!(
+            "race: {} requests, one per stream not refused, {}, none over the limit once known",
+            cases::REQUESTS,
+            if refused_fail {
+                "a refused one failed"
+            } else {
+                "a refused one sent again"
+            }
         ),
         Expect::Race(at_most) => format!(
             "race: {} requests served once on at most {at_most} connections, none failed",

@@ -6,7 +6,7 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 use super::drivers::drivers;
-use super::home::venv;
+use super::home::{home, venv};
 
 /// Why a client cannot run here.
 #[derive(Debug)]
@@ -55,6 +55,28 @@ fn failure(what: &str, output: &std::process::Output) -> String {
 /// `http.Agent`'s keep-alive default). `node --version` answers before Node starts its JavaScript
 /// engine: a hundredth of the time a `node -e` check took (0.13 s of CPU). Asked once per
 /// process, as both Node clients need the same answer.
+/// The undici version `scripts/setup-clients` installs for the `undici-h2` client.
+pub const UNDICI: &str = "7.30.3";
+
+/// The variable that tells the undici driver where its package is.
+pub const NODE_PACKAGES_VARIABLE: &str = "KEEPALIVE_PROBE_NODE_PACKAGES";
+
+/// Where `scripts/setup-clients` installs Node packages (`node_modules/` inside), under [`home`].
+pub fn node_packages() -> PathBuf {
+    home().join("target/clients-node")
+}
+
+/// The version of the undici package in [`node_packages`], read from its `package.json`.
+pub(super) fn undici() -> Result<String, String> {
+    let manifest = node_packages().join("node_modules/undici/package.json");
+    let text = std::fs::read_to_string(&manifest)
+        .map_err(|_| format!("{} not found", manifest.display()))?;
+    serde_json::from_str::<serde_json::Value>(&text)
+        .ok()
+        .and_then(|manifest| manifest["version"].as_str().map(str::to_owned))
+        .ok_or_else(|| format!("{} has no version", manifest.display()))
+}
+
 pub(super) fn node() -> Result<String, String> {
     static NODE: OnceLock<Result<String, String>> = OnceLock::new();
     NODE.get_or_init(|| {
@@ -182,6 +204,19 @@ fn go_version(mut go: Command) -> Option<String> {
         .then(|| String::from_utf8_lossy(&output.stdout).trim().to_owned())
 }
 
+/// The Go driver package's files, `go.mod` and every `.go` file, by name in order.
+fn go_package_files(sources: &Path) -> Result<Vec<String>, Unavailable> {
+    let entries = std::fs::read_dir(sources).map_err(|error| {
+        Unavailable::Broken(format!("cannot read {}: {error}", sources.display()))
+    })?;
+    let mut files: Vec<String> = entries
+        .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
+        .filter(|name| name == "go.mod" || name.ends_with(".go"))
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
 /// Builds `clients/go` with `go` into `target/clients/NAME` (Go's build cache makes a rebuild
 /// quick) and returns the binary. Nothing is downloaded: the driver uses only the standard
 /// library, and `GOTOOLCHAIN=local` forbids fetching another toolchain.
@@ -195,11 +230,11 @@ pub(super) fn go_driver(name: &str, go: &Go) -> Result<PathBuf, Unavailable> {
     let target = &drivers.build;
     let sources = drivers.sources.join("go");
     let mut hasher = std::hash::DefaultHasher::new();
-    for file in ["main.go", "go.mod"] {
-        let text = std::fs::read(sources.join(file)).map_err(|error| {
+    for file in go_package_files(&sources)? {
+        let text = std::fs::read(sources.join(&file)).map_err(|error| {
             Unavailable::Broken(format!("cannot read the Go driver's {file}: {error}"))
         })?;
-        std::hash::Hash::hash(&text, &mut hasher);
+        std::hash::Hash::hash(&(file, text), &mut hasher);
     }
     std::hash::Hash::hash(&go.version, &mut hasher);
     let binary = target.join(format!(
@@ -252,14 +287,14 @@ pub(super) struct Python {
 /// Prints each package's version on a line of its own, `-` for one that is not installed.
 const PACKAGE_VERSIONS: &str = "\
 import importlib.metadata as m
-for package in ('requests', 'httpx'):
+for package in ('requests', 'httpx', 'h2'):
     try:
         print(m.version(package))
     except m.PackageNotFoundError:
         print('-')
 ";
 
-/// [`python_path`]'s requests and httpx, from their metadata without importing them (an import
+/// [`python_path`]'s requests and httpx (with h2), from their metadata without importing them (an import
 /// of both takes a third of a second). `Err` when the interpreter does not run. Asked once per
 /// process, as both Python clients need it.
 pub(super) fn python() -> Result<&'static Python, String> {
@@ -285,10 +320,11 @@ pub(super) fn python() -> Result<&'static Python, String> {
                     .flatten()
                     .ok_or_else(|| format!("{} has no {name}", python.display()))
             };
-            Ok(Python {
-                requests: package("requests"),
-                httpx: package("httpx"),
-            })
+            let requests = package("requests");
+            let httpx = package("httpx");
+            // httpx asked for HTTP/2 needs the `h2` package (`httpx[http2]`).
+            let httpx = httpx.and_then(|version| package("h2").map(|_| version));
+            Ok(Python { requests, httpx })
         })
         .as_ref()
         .map_err(Clone::clone)
@@ -308,4 +344,18 @@ pub(super) fn python_driver(script: &str) -> Result<Command, Unavailable> {
     let mut command = Command::new(python);
     command.arg(drivers.sources.join("python").join(script));
     Ok(command)
+}
+
+#[cfg(test)]
+mod tests {
+    /// `scripts/setup-clients` installs the undici that the install hint names.
+    #[test]
+    fn setup_clients_installs_the_pinned_undici() {
+        let script = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../scripts/setup-clients"
+        ))
+        .expect("scripts/setup-clients reads");
+        assert!(script.contains(&format!("\nundici={}\n", super::UNDICI)));
+    }
 }

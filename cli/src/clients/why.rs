@@ -3,9 +3,13 @@
 
 use super::catalog::Client;
 
+/// Why a client in the table for its HTTP/2 rows only has no other row.
+pub const H2_ROWS_ONLY: &str = "in the table for the HTTP/2 rows only: Node's `http2` speaks nothing else, and `node-fetch` is the same undici without `allowH2`";
+
 /// One line per client on why, naming the function that decides.
 pub fn why(client: Client) -> &'static str {
     match client {
+        Client::NodeHttp2 | Client::Undici => H2_ROWS_ONLY,
         Client::Go119 => {
             "`persistConn.readLoop`: `Body.Close` before EOF is `errClosedEarly`, so `alive = false` and the connection closes, whatever the body's size"
         }

@@ -7,7 +7,10 @@
 //!   MODE:   read (the body to its end), unread (dropped unread), close (read, and send
 //!           `Connection: close`), post (POST a 64-byte body, read), pause (read, then wait
 //!           200 ms, longer than the server's idle close), parallel (every request at once, each
-//!           read) or warm-parallel (the first alone, then the rest at once)
+//!           read) or warm-parallel (the first alone, then the rest at once); `+h2` after it
+//!           asks for HTTP/2 as users do: hyper-util's connector `enable_http2` (reqwest offers
+//!           h2 over HTTPS already), and over plain HTTP prior knowledge (reqwest's
+//!           `http2_prior_knowledge`, hyper-util's `http2_only`); ureq speaks HTTP/1.1 only
 //!
 //! Each URL COUNT MODE triple is a job: a client of its own making COUNT requests, one after
 //! another unless the mode says at once (tasks on the async clients' runtime, threads for the
@@ -62,6 +65,8 @@ struct Job<'a> {
     url: &'a str,
     count: usize,
     mode: Mode,
+    /// `+h2`: the client is asked for HTTP/2.
+    h2: bool,
 }
 
 impl Job<'_> {
@@ -230,7 +235,12 @@ fn parse_jobs(triples: &[String]) -> Option<Vec<Job<'_>>> {
     triples
         .chunks(3)
         .map(|job| {
-            let mode = match job[2].as_str() {
+            let (mode, h2) = match job[2].split_once('+') {
+                Some((mode, "h2")) => (mode, true),
+                Some(_) => return None,
+                None => (job[2].as_str(), false),
+            };
+            let mode = match mode {
                 "read" => Mode::Read,
                 "unread" => Mode::Unread,
                 "close" => Mode::Close,
@@ -244,6 +254,7 @@ fn parse_jobs(triples: &[String]) -> Option<Vec<Job<'_>>> {
                 url: &job[0],
                 count: job[1].parse().ok()?,
                 mode,
+                h2,
             })
         })
         .collect()
@@ -295,12 +306,26 @@ macro_rules! async_request {
     }};
 }
 
+impl Job<'_> {
+    /// Whether the job asks for HTTP/2 over plain HTTP: prior knowledge.
+    fn prior_knowledge(&self) -> bool {
+        self.h2 && self.url.starts_with("http:")
+    }
+}
+
 /// The async `reqwest::Client` a job's reqwest and reqwest-retry clients are built on: the proxy
 /// variables read as reqwest reads them by default, trusting only the given certificates.
-fn reqwest_client(certificates: &[CertificateDer<'static>]) -> Result<reqwest::Client, Failure> {
-    Ok(reqwest::Client::builder()
-        .tls_certs_only(reqwest_certificates(certificates)?)
-        .build()?)
+fn reqwest_client(
+    job: &Job<'_>,
+    certificates: &[CertificateDer<'static>],
+) -> Result<reqwest::Client, Failure> {
+    let builder = reqwest::Client::builder().tls_certs_only(reqwest_certificates(certificates)?);
+    let builder = if job.prior_knowledge() {
+        builder.http2_prior_knowledge()
+    } else {
+        builder
+    };
+    Ok(builder.build()?)
 }
 
 /// `reqwest::Client`, one per job.
@@ -308,7 +333,7 @@ async fn reqwest_async(
     job: &Job<'_>,
     certificates: &[CertificateDer<'static>],
 ) -> Result<Errors, Failure> {
-    let client = reqwest_client(certificates)?;
+    let client = reqwest_client(job, certificates)?;
     Ok(job
         .run_async(|target| async_request!(client, job.mode, target))
         .await)
@@ -319,9 +344,14 @@ fn reqwest_blocking(
     job: &Job<'_>,
     certificates: &[CertificateDer<'static>],
 ) -> Result<Errors, Failure> {
-    let client = reqwest::blocking::Client::builder()
-        .tls_certs_only(reqwest_certificates(certificates)?)
-        .build()?;
+    let builder =
+        reqwest::blocking::Client::builder().tls_certs_only(reqwest_certificates(certificates)?);
+    let builder = if job.prior_knowledge() {
+        builder.http2_prior_knowledge()
+    } else {
+        builder
+    };
+    let client = builder.build()?;
     Ok(job.run_blocking(|target| {
         let mut request = match job.mode {
             Mode::Post => client.post(&target).body(POST_BODY),
@@ -381,11 +411,15 @@ async fn hyper_util_client(
         .with_no_client_auth();
     let connector = hyper_rustls::HttpsConnectorBuilder::new()
         .with_tls_config(tls)
-        .https_or_http()
-        .enable_http1()
-        .build();
-    let client: HyperClient<_, Full<Bytes>> =
-        HyperClient::builder(TokioExecutor::new()).build(connector);
+        .https_or_http();
+    let connector = if job.h2 {
+        connector.enable_all_versions().build()
+    } else {
+        connector.enable_http1().build()
+    };
+    let client: HyperClient<_, Full<Bytes>> = HyperClient::builder(TokioExecutor::new())
+        .http2_only(job.prior_knowledge())
+        .build(connector);
     let mode = job.mode;
     Ok(job
         .run_async(|target| {
@@ -419,7 +453,7 @@ async fn reqwest_retry(
     let policy = ExponentialBackoff::builder()
         .retry_bounds(Duration::from_millis(1), Duration::from_millis(1))
         .build_with_max_retries(5);
-    let client = ClientBuilder::new(reqwest_client(certificates)?)
+    let client = ClientBuilder::new(reqwest_client(job, certificates)?)
         .with(RetryTransientMiddleware::new_with_policy(policy))
         .build();
     Ok(job
