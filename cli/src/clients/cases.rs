@@ -46,6 +46,11 @@ pub struct Case {
 }
 
 impl Case {
+    /// Whether the row is an HTTP/2 one: the server offers `h2`, or the client is asked for it.
+    pub fn http2(&self) -> bool {
+        self.alpn_h2 || self.ask_h2
+    }
+
     /// The calls the driver makes.
     pub fn calls(&self) -> usize {
         if self.transient_errors > 0 {
@@ -108,7 +113,7 @@ const fn burst(name: &'static str, mode: Mode) -> Case {
 }
 
 /// Every row, in reading order.
-pub const CASES: [Case; 26] = [
+pub const CASES: [Case; 27] = [
     case("body read to the end (64 KiB)", 64 * KIB, Mode::Read),
     case("body unread, 2 B", 2, Mode::Unread),
     case("body unread, 4 KiB", 4 * KIB, Mode::Unread),
@@ -189,6 +194,10 @@ pub const CASES: [Case; 26] = [
     },
     burst("h2 at 2 streams: 1, then 4 at once", Mode::WarmParallel),
     burst("h2 at 2 streams: 5 at once, cold", Mode::Parallel),
+    Case {
+        ask_h2: true,
+        ..case("h2c, prior knowledge", 2, Mode::Read)
+    },
 ];
 
 const ONE: &[usize] = &[REQUESTS];
@@ -254,7 +263,7 @@ fn unread_ending(client: Client, case: &Case) -> Ending {
 
 /// The expectation for `client` in `case`.
 pub fn expect(client: Client, case: &Case) -> Expect {
-    if client.h2_rows_only() && !case.alpn_h2 {
+    if client.h2_rows_only() && !case.http2() {
         return Expect::NotApplicable;
     }
     if let Some(fault) = case.fault {
@@ -262,6 +271,9 @@ pub fn expect(client: Client, case: &Case) -> Expect {
     }
     if case.proxy {
         return super::proxy_cases::expect(client, case.tls);
+    }
+    if case.ask_h2 && !case.tls {
+        return super::h2_cases::expect_prior_knowledge(client);
     }
     if case.h2_max_streams.is_some() {
         return super::h2_cases::expect_burst(client, case.mode);

@@ -81,6 +81,60 @@ pub fn why(client: Client) -> &'static str {
     }
 }
 
+/// The expectation for `client` asked for HTTP/2 over plain HTTP: prior knowledge (h2c), five
+/// requests one after another.
+pub fn expect_prior_knowledge(client: Client) -> Expect {
+    let ended = match client {
+        Client::NodeHttp2 => Ended::Closed,
+        Client::Go127
+        | Client::PythonHttpx
+        | Client::Reqwest
+        | Client::ReqwestBlocking
+        | Client::ReqwestRetry
+        | Client::HyperUtil => Ended::All(Ending::ClientClosed),
+        _ => return Expect::NotApplicable,
+    };
+    Expect::Negotiated(Negotiated {
+        per_connection: &[REQUESTS],
+        ended,
+        handshakes: Handshakes::default(),
+        streams: REQUESTS,
+    })
+}
+
+/// One line per client on why, for the prior-knowledge case.
+pub fn why_prior_knowledge(client: Client) -> &'static str {
+    match client {
+        Client::Go119 => {
+            "net/http speaks h2c only from Go 1.24 (`Transport.Protocols`): the seed article's code cannot ask"
+        }
+        Client::Go127 => {
+            "`Transport.Protocols` with `SetUnencryptedHTTP2(true)` alone: the connection opens with the preface, and the five requests are five streams on it"
+        }
+        Client::PythonRequests => "urllib3 speaks HTTP/1.1 only",
+        Client::PythonHttpx => {
+            "`httpx.Client(http1=False, http2=True)`: httpcore's `HTTPConnection.handle_request` makes an `HTTP2Connection` when h2 was negotiated or, as here, `http2` is on and `http1` off"
+        }
+        Client::NodeFetch | Client::Undici => {
+            "undici negotiates h2 only in ALPN (`allowH2`): over plain HTTP it speaks HTTP/1.1"
+        }
+        Client::NodeHttp => "Node's `http` module speaks HTTP/1.1 only: see node-http2",
+        Client::NodeHttp2 => {
+            "`http2.connect('http://…')` speaks h2 with prior knowledge; `session.close()` sends GOAWAY, and the server's close races the client's"
+        }
+        Client::Curl => {
+            "curl 7.88's `--http2-prior-knowledge` fails every transfer after the first on the reused connection (exit 16, \"Error in the HTTP2 framing layer\"), whatever the server: a bug of that version, left out"
+        }
+        Client::Reqwest | Client::ReqwestBlocking | Client::ReqwestRetry => {
+            "`ClientBuilder::http2_prior_knowledge` sets hyper-util's `http2_only`, so the pool takes its connect lock (`Pool::connecting` with `Ver::Http2`) and shares the one connection"
+        }
+        Client::Ureq => "ureq 3 speaks HTTP/1.1 only",
+        Client::HyperUtil => {
+            "`Client::builder().http2_only(true)`: the pool's connect lock (`Pool::connecting` with `Ver::Http2`) and one connection"
+        }
+    }
+}
+
 /// The expectation for `client` sending five requests at once (`Mode::Parallel`), or one and
 /// then four at once (`Mode::WarmParallel`), to a server that allows two streams a connection.
 pub fn expect_burst(client: Client, mode: Mode) -> Expect {

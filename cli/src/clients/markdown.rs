@@ -62,6 +62,8 @@ pub fn table() -> String {
         "\nWith `h2` offered and two streams a connection allowed, requests at once (`racy, limit kept`: every request served once, no stream over the limit once it is known):\n\n",
     );
     out.push_str(&reasons(super::h2_cases::why_burst, true));
+    out.push_str("\nAsked for HTTP/2 over plain HTTP (prior knowledge, h2c):\n\n");
+    out.push_str(&reasons(super::h2_cases::why_prior_knowledge, true));
     out.push_str(
         "\nWith the proxy variables set (`proxy unused`: the client went straight to the server):\n\n",
     );
