@@ -8,8 +8,8 @@
 //!
 //! A fault is data, spelled as the CLI takes it (`close-on-request=2:rst`): its [`Display`] and
 //! [`FromStr`] are each other's inverse. `connection-close` and `keep-alive-hint` rely on headers
-//! HTTP/2 forbids (hyper strips them); `refuse-stream` is HTTP/2's alone; `goaway-after` works
-//! on both.
+//! HTTP/2 forbids (hyper strips them); `refuse-stream` and `goaway-abrupt-after` are HTTP/2's
+//! (over HTTP/1 the latter closes unanswered); `goaway-after` works on both.
 //!
 //! [`Display`]: std::fmt::Display
 //! [`FromStr`]: std::str::FromStr
@@ -137,6 +137,18 @@ pub enum Fault {
         /// Which request on the connection starts it, 1 for the first.
         requests: usize,
     },
+    /// HTTP/2: an abrupt close once the `requests`-th request on a connection has arrived: a
+    /// `GOAWAY` (`NO_ERROR`) naming that request's stream (`2 × requests − 1`, a client's
+    /// streams being the odd ids in order) as the last the server takes, written at once, and
+    /// the connection closed with it. Nothing more is answered: a stream the `GOAWAY` covers
+    /// and that was in flight is cut (it may have been processed), one above it was never
+    /// taken (a client may send it again). Over HTTP/1 the request is read and the connection
+    /// closed unanswered, as `close-on-request=N:fin`.
+    #[non_exhaustive]
+    GoAwayAbruptlyAfter {
+        /// Which request on the connection starts it, 1 for the first.
+        requests: usize,
+    },
 }
 
 impl Fault {
@@ -198,6 +210,12 @@ impl Fault {
         Fault::GoAwayAfter { requests }
     }
 
+    /// [`Fault::GoAwayAbruptlyAfter`].
+    #[must_use]
+    pub const fn go_away_abruptly_after(requests: usize) -> Fault {
+        Fault::GoAwayAbruptlyAfter { requests }
+    }
+
     /// Every spelling [`FromStr`](std::str::FromStr) takes, one per line, for `--help`.
     pub const SPELLINGS: &'static str = "\
 close-on-request=K:fin|rst       read the K-th request on each connection, close without answering
@@ -209,5 +227,6 @@ max-age=DURATION                 close a connection older than DURATION, after i
 truncate=K:BYTES:close|stall     the K-th response sends BYTES of its body, then closes or stalls
 restart-on-request=N             read the server's N-th request, then drop every connection and rebind
 refuse-stream=K                  HTTP/2: refuse the K-th request on each connection (REFUSED_STREAM)
-goaway-after=N                   close gracefully (HTTP/2: GOAWAY) once a connection's N-th request arrives";
+goaway-after=N                   close gracefully (HTTP/2: GOAWAY) once a connection's N-th request arrives
+goaway-abrupt-after=N            HTTP/2: GOAWAY naming the N-th request's stream, and close at once";
 }

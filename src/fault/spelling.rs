@@ -47,6 +47,9 @@ impl fmt::Display for Fault {
             Fault::RestartOnRequest { request } => write!(f, "restart-on-request={request}"),
             Fault::RefuseStream { request } => write!(f, "refuse-stream={request}"),
             Fault::GoAwayAfter { requests } => write!(f, "goaway-after={requests}"),
+            Fault::GoAwayAbruptlyAfter { requests } => {
+                write!(f, "goaway-abrupt-after={requests}")
+            }
         }
     }
 }
@@ -152,6 +155,7 @@ impl FromStr for Fault {
             ("restart-on-request", [n]) => Fault::restart_on_request(count(n)?),
             ("refuse-stream", [k]) => Fault::refuse_stream(count(k)?),
             ("goaway-after", [n]) => Fault::go_away_after(count(n)?),
+            ("goaway-abrupt-after", [n]) => Fault::go_away_abruptly_after(count(n)?),
             _ => return Err(fail("unknown, or the wrong number of parts (see --help)")),
         };
         Ok(fault)
@@ -202,6 +206,7 @@ mod tests {
             "restart-on-request=4",
             "refuse-stream=3",
             "goaway-after=2",
+            "goaway-abrupt-after=3",
         ] {
             let fault: Fault = text.parse().expect(text);
             assert_eq!(fault.to_string(), text);

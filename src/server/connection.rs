@@ -64,7 +64,7 @@ pub(super) async fn serve(
             // Watched again above TLS: the client's close_notify is its clean close, which hyper
             // answers with a shutdown before the socket below sees the client's FIN.
             let secured = WatchedStream::new(secured, Arc::clone(&record));
-            let secured = frames_read(secured, &record);
+            let secured = frames_read(secured, &record, &faults);
             let connection = Connection {
                 record,
                 faults,
@@ -74,7 +74,7 @@ pub(super) async fn serve(
         }
         return;
     }
-    let stream = frames_read(stream, &record);
+    let stream = frames_read(stream, &record, &faults);
     let connection = Connection {
         record,
         faults,
@@ -83,15 +83,20 @@ pub(super) async fn serve(
     serve_http(&shared, TokioIo::new(stream), connection, deadline).await;
 }
 
-/// The stream hyper serves, shown to the HTTP/2 frame reader as it passes (with `http2`).
+/// The stream hyper serves, shown to the HTTP/2 frame reader as it passes (with `http2`), which
+/// also writes an abrupt `GOAWAY` the faults ask for.
 #[cfg(feature = "http2")]
-fn frames_read<S>(stream: S, record: &Arc<ConnectionRecord>) -> super::h2_watch::H2Watched<S> {
-    super::h2_watch::H2Watched::new(stream, Arc::clone(record))
+fn frames_read<S>(
+    stream: S,
+    record: &Arc<ConnectionRecord>,
+    faults: &Arc<ConnectionFaults>,
+) -> super::h2_watch::H2Watched<S> {
+    super::h2_watch::H2Watched::new(stream, Arc::clone(record), Arc::clone(faults))
 }
 
 /// Without `http2` every connection is HTTP/1: there are no frames to read.
 #[cfg(not(feature = "http2"))]
-fn frames_read<S>(stream: S, _: &Arc<ConnectionRecord>) -> S {
+fn frames_read<S>(stream: S, _: &Arc<ConnectionRecord>, _: &Arc<ConnectionFaults>) -> S {
     stream
 }
 

@@ -12,6 +12,7 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, PoisonError};
+use std::task::Waker;
 
 use axum::http::HeaderValue;
 use tokio::sync::{Notify, watch};
@@ -58,6 +59,8 @@ pub(super) struct Exchange {
     pub(super) refuse: Option<Fault>,
     /// Close the connection gracefully (HTTP/2: `GOAWAY`) now that this request has arrived.
     pub(super) go_away: Option<Fault>,
+    /// Close the connection abruptly (HTTP/2: `GOAWAY` naming this request's stream) now.
+    pub(super) go_away_abruptly: Option<Fault>,
 }
 
 /// In-flight requests, and since when none has been.
@@ -89,6 +92,16 @@ pub(super) struct ConnectionFaults {
     go_away: Mutex<Option<Fault>>,
     /// Woken when a fault asks for a graceful close.
     go_away_now: Notify,
+    /// With an abrupt `GOAWAY` fault: the last stream it names once asked for, and the waker of
+    /// the frame watcher that writes it (`h2_watch.rs`).
+    abrupt: Option<Mutex<Abrupt>>,
+}
+
+/// An abrupt `GOAWAY`, asked for or awaited.
+#[derive(Debug, Default)]
+struct Abrupt {
+    last_stream: Option<u32>,
+    waker: Option<Waker>,
 }
 
 impl ConnectionFaults {
@@ -96,6 +109,9 @@ impl ConnectionFaults {
         let idles = faults
             .iter()
             .any(|fault| matches!(fault, Fault::IdleClose { .. }));
+        let abrupt = faults
+            .iter()
+            .any(|fault| matches!(fault, Fault::GoAwayAbruptlyAfter { .. }));
         let keep_alive = faults.iter().find_map(|fault| match *fault {
             Fault::KeepAliveHint { timeout_secs, max } => {
                 let hint = match max {
@@ -116,6 +132,7 @@ impl ConnectionFaults {
             keep_alive,
             go_away: Mutex::new(None),
             go_away_now: Notify::new(),
+            abrupt: abrupt.then(|| Mutex::new(Abrupt::default())),
             activity: idles.then(|| {
                 watch::Sender::new(Activity {
                     in_flight: 0,
@@ -152,6 +169,9 @@ impl ConnectionFaults {
                 }
                 Fault::GoAwayAfter { requests } if requests == number => {
                     exchange.go_away = Some(fault);
+                }
+                Fault::GoAwayAbruptlyAfter { requests } if requests == number => {
+                    exchange.go_away_abruptly = Some(fault);
                 }
                 _ => {}
             }
@@ -195,6 +215,32 @@ impl ConnectionFaults {
             .unwrap_or_else(PoisonError::into_inner)
             .get_or_insert(fault);
         self.go_away_now.notify_one();
+    }
+
+    /// Asks for an abrupt `GOAWAY` naming `last_stream`: the frame watcher writes it between two
+    /// of hyper's frames and ends the connection.
+    pub(super) fn go_away_abruptly(&self, last_stream: u32) {
+        let Some(abrupt) = &self.abrupt else { return };
+        let mut abrupt = abrupt.lock().unwrap_or_else(PoisonError::into_inner);
+        abrupt.last_stream.get_or_insert(last_stream);
+        if let Some(waker) = abrupt.waker.take() {
+            waker.wake();
+        }
+    }
+
+    /// The last stream an abrupt `GOAWAY` is to name, once one is asked for; until then `cx` is
+    /// woken when it is. Always `None`, at no cost, on a server without the fault.
+    #[cfg(feature = "http2")]
+    pub(super) fn abrupt_go_away(&self, cx: &std::task::Context<'_>) -> Option<u32> {
+        let mut abrupt = self
+            .abrupt
+            .as_ref()?
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if abrupt.last_stream.is_none() {
+            abrupt.waker = Some(cx.waker().clone());
+        }
+        abrupt.last_stream
     }
 
     /// How the socket is to close, once a fault has ended the connection.

@@ -325,3 +325,43 @@ async fn a_graceful_close_over_http_1_is_said_in_the_response() {
         ]
     );
 }
+
+/// `goaway-abrupt-after` over HTTP/1 has no frame to send: the N-th request is read and the
+/// connection closed unanswered, as `close-on-request=N:fin`. reqwest fails that request (hyper
+/// does not send it again), and the next one opens a new connection.
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn an_abrupt_goaway_over_http_1_closes_unanswered() {
+    let server = Server::builder()
+        .fault(Fault::go_away_abruptly_after(2))
+        .start()
+        .await
+        .unwrap();
+    let client = reqwest_builder().build().unwrap();
+    let mut failed = 0;
+    // Each to a target of its own: the third is a new request, not the second sent again.
+    for n in 1..=3 {
+        match client
+            .get(format!("{}?request={n}", server.url()))
+            .send()
+            .await
+        {
+            Ok(response) => drop(response.bytes().await.unwrap()),
+            Err(_) => failed += 1,
+        }
+    }
+    drop(client);
+    let report = server.report_within(SETTLE).await.unwrap();
+    assert_eq!(
+        (failed, report),
+        (
+            1,
+            Report::closed([2, 1])
+                .ended_each([Ending::ServerClosed, Ending::ClientClosed])
+                .with_unanswered(1, 0)
+        )
+    );
+    assert_eq!(
+        server.connections()[0].fault,
+        Some(Fault::go_away_abruptly_after(2))
+    );
+}

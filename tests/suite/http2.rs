@@ -5,7 +5,7 @@ use keepalive_probe::scenario::{self, Observed};
 use keepalive_probe::{Http2Seen, OverLimit, Side};
 use pretty_assertions::assert_eq;
 
-use crate::support::expect::{assert_connections, run_agreeing};
+use crate::support::expect::{assert_connections, assert_outcome, run_agreeing};
 
 /// K requests at once on a fresh client with `http2_prior_knowledge()`: the first checkout takes
 /// hyper-util's HTTP/2 connecting lock (`pool::Pool::connecting`), the others wait on their
@@ -112,6 +112,41 @@ fn http2_graceful_goaway_moves_the_queued_requests() {
     assert_eq!(goaway(&seen[0]), (Side::Server, 5, "NO_ERROR".to_owned()));
     assert_eq!((seen[0].streams, seen[0].peak_streams), (5, 2));
     assert_eq!((seen[1].streams, seen[1].refused), (6, 2));
+}
+
+#[test]
+fn http2_abrupt_goaway_cuts_the_streams_in_flight() {
+    let scenario = scenario::families::http2_abrupt_goaway_cuts_the_streams_in_flight();
+    let observed = assert_outcome(scenario, [3, 2], 2);
+    let ids: Vec<_> = observed
+        .snapshot
+        .requests
+        .iter()
+        .filter_map(|request| request.request_id.clone())
+        .collect();
+    let distinct: std::collections::BTreeSet<_> = ids.iter().collect();
+    assert_eq!(
+        (ids.len(), distinct.len()),
+        (5, 5),
+        "each request reached the server once: {ids:?}"
+    );
+    let seen: Vec<Http2Seen> = observed
+        .snapshot
+        .connections
+        .iter()
+        .map(|connection| connection.http2.clone().expect("HTTP/2"))
+        .collect();
+    let goaway = seen[0].goaway.as_ref().expect("a GOAWAY");
+    assert_eq!(
+        (goaway.by, goaway.last_stream, goaway.code.as_str()),
+        (Side::Server, 5, "NO_ERROR")
+    );
+    assert_eq!((seen[0].streams, seen[1].streams), (5, 2));
+    // The second connection ends as the dropped client closes it, with a GOAWAY of its own.
+    assert_eq!(
+        seen[1].goaway.as_ref().map(|goaway| goaway.by),
+        Some(Side::Client)
+    );
 }
 
 /// The cold burst over ALPN h2, 10 requests at once against a limit of 2. The pool cannot share

@@ -154,3 +154,42 @@ pub fn http2_graceful_goaway_moves_the_queued_requests() -> Scenario {
         )
     }
 }
+
+/// An abrupt `GOAWAY` once a connection's third request arrives, with requests in flight: a
+/// warm client, then four at once to a slow route (`/drip/2`, a byte a second). The server
+/// writes `GOAWAY` (`NO_ERROR`) naming stream 5, the third request's, and closes at once. The
+/// streams it covers that were in flight (3 and 5) are cut: they may have been processed, so
+/// reqwest fails them (`is_retryable_error` retries only a `GOAWAY` stream above the last one
+/// and a refused stream). The two above it (7 and 9) arrived in the same read but were never
+/// taken (the `GOAWAY` goes out at hyper's next write, before it takes another stream): reqwest
+/// sends them on a new connection, where they are on the books. On the first connection: 3
+/// requests, 2 of them unanswered; 2 calls failed.
+pub fn http2_abrupt_goaway_cuts_the_streams_in_flight() -> Scenario {
+    Scenario {
+        variant: "h2c, GOAWAY at request 3 and close, 1 then 4 at once to /drip/2".to_owned(),
+        server: ServerSetup {
+            fault: Some(Fault::go_away_abruptly_after(3)),
+            ..ServerSetup::default()
+        },
+        client: prior_knowledge(),
+        request: RequestSetup {
+            path: "/drip/2",
+            ..RequestSetup::default()
+        },
+        steps: vec![Step::Sequential(1), Step::Concurrent(4)],
+        expected: crate::scenario::Expected::failing(
+            Report::closed([3, 2])
+                .ended_each([
+                    crate::report::Ending::ServerClosed,
+                    crate::report::Ending::ClientClosed,
+                ])
+                .with_streams(7)
+                .with_unanswered(2, 0),
+            2,
+        ),
+        ..base(
+            "http2_abrupt_goaway_cuts_the_streams_in_flight",
+            "an abrupt GOAWAY cuts the streams it covers that were in flight (reqwest fails them) and the ones above it go to a new connection",
+        )
+    }
+}

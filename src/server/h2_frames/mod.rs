@@ -108,6 +108,15 @@ fn u32_at(bytes: &[u8], at: usize) -> Option<u32> {
     Some(u32::from_be_bytes([word[0], word[1], word[2], word[3]]))
 }
 
+/// A `GOAWAY` frame naming `last_stream` as the last the server takes, with `NO_ERROR`.
+pub(super) fn go_away_frame(last_stream: u32) -> [u8; 17] {
+    let mut frame = [0u8; 17];
+    frame[2] = 8;
+    frame[3] = GOAWAY;
+    frame[9..13].copy_from_slice(&(last_stream & 0x7fff_ffff).to_be_bytes());
+    frame
+}
+
 /// Whether the client's first bytes are HTTP/2's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Speaks {
@@ -167,6 +176,14 @@ impl H2Frames {
     /// The books so far; `None` until the client's preface has passed.
     pub(super) fn seen(&self) -> Option<&Http2Seen> {
         (self.speaks == Speaks::Http2).then_some(&self.seen)
+    }
+
+    /// Whether the connection speaks HTTP/2 and the server's bytes so far end with a whole
+    /// frame: where a frame of the server's own may go.
+    pub(super) fn server_between_frames(&self) -> bool {
+        self.speaks == Speaks::Http2
+            && self.from_server.gathered == 0
+            && self.from_server.current.is_none()
     }
 
     /// Bytes the client sent. Returns whether the books changed (the preface's end opens them).
