@@ -117,7 +117,7 @@ pub use guard::{Leak, ResetConnection, UnansweredRequest};
 pub use handshake::{Handshake, Handshakes, TlsSeen};
 pub use report::{
     AcceptedConnection, ConnectionId, Ending, Endings, GoAway, Http2Seen, Moment, OverLimit,
-    ParseConnectionIdError, ReceivedRequest, Report, Side, Snapshot, Tunnel,
+    ParseConnectionIdError, ReceivedRequest, Report, Side, Snapshot, StreamSpan, Tunnel,
 };
 pub use routes::{MAX_BODY_BYTES, routes};
 pub use server::{

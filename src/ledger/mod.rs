@@ -137,8 +137,9 @@ pub(crate) struct Ledger {
     changed: Notify,
     /// When the server started: every [`Moment::at`] is measured from here.
     started: Instant,
-    /// The last [`Moment::order`] handed out.
-    order: AtomicU64,
+    /// The last [`Moment::order`] handed out, shared with every record (a response's end is
+    /// placed after the event before it).
+    order: Arc<AtomicU64>,
 }
 
 impl Ledger {
@@ -151,7 +152,7 @@ impl Ledger {
             detail_limit,
             changed: Notify::new(),
             started: Instant::now(),
-            order: AtomicU64::new(0),
+            order: Arc::new(AtomicU64::new(0)),
         }
     }
 
@@ -172,6 +173,7 @@ impl Ledger {
                 ConnectionId(records.accepted),
                 peer,
                 self.now(),
+                Arc::clone(&self.order),
             ));
             records.kept.push_back(Arc::clone(&record));
             if let Some(limit) = self.detail_limit {

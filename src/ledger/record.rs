@@ -2,7 +2,7 @@
 //! task serving the connection, which alone writes it, so its lock is contended only by readers.
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use axum::http;
@@ -41,6 +41,9 @@ pub(crate) struct ConnectionRecord {
     /// The server wrote after it (TLS's own close_notify): a reset after that may be the client's
     /// kernel refusing the server's bytes, not the client leaving bytes unread.
     wrote_after_end_of_file: AtomicBool,
+    /// The ledger's last event order: an HTTP/2 stream opens and ends after one.
+    #[cfg(feature = "http2")]
+    events: Arc<AtomicU64>,
 }
 
 #[derive(Debug, Default)]
@@ -62,7 +65,15 @@ struct RecordState {
 }
 
 impl ConnectionRecord {
-    pub(super) fn new(id: ConnectionId, peer: SocketAddr, accepted: Moment) -> Self {
+    pub(super) fn new(
+        id: ConnectionId,
+        peer: SocketAddr,
+        accepted: Moment,
+        events: Arc<AtomicU64>,
+    ) -> Self {
+        // Without `http2` there are no streams to place.
+        #[cfg(not(feature = "http2"))]
+        drop(events);
         ConnectionRecord {
             id,
             peer,
@@ -70,7 +81,15 @@ impl ConnectionRecord {
             state: Mutex::default(),
             end_of_file: AtomicBool::new(false),
             wrote_after_end_of_file: AtomicBool::new(false),
+            #[cfg(feature = "http2")]
+            events,
         }
+    }
+
+    /// The ledger's count of events, which HTTP/2 streams are placed after.
+    #[cfg(feature = "http2")]
+    pub(crate) fn events(&self) -> Arc<AtomicU64> {
+        Arc::clone(&self.events)
     }
 
     pub(crate) fn id(&self) -> ConnectionId {

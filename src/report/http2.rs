@@ -32,6 +32,38 @@ pub struct Http2Seen {
     /// `SETTINGS` (the limit was not yet known to it), and after (a client bug).
     #[serde(skip)]
     pub over_limit: OverLimit,
+    /// Where each stream ran in the server's order of events, the first
+    /// [`StreamSpan::KEPT`] streams in the order they opened: what a timeline draws.
+    #[serde(skip)]
+    pub spans: Vec<StreamSpan>,
+}
+
+/// Where one stream ran, placed among the server's events ([`Moment::order`]): streams are not
+/// events of their own, so each opens and ends *after* one. Streams that open together share a
+/// place, which is how a timeline shows them side by side.
+///
+/// [`Moment::order`]: crate::Moment::order
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct StreamSpan {
+    /// The stream's id.
+    pub id: u32,
+    /// The order of the last event before the client opened it.
+    pub opened_after: u64,
+    /// The order of the last event before it ended (both sides finished, or reset); `None`
+    /// while it is open.
+    pub ended_after: Option<u64>,
+    /// Its place among the streams open with it: the lowest not held by one of them when it
+    /// opened, so streams open at once hold different slots, and no more slots are used than
+    /// the most streams open at once.
+    pub slot: usize,
+    /// The server refused it (`REFUSED_STREAM`), or never took it (above its `GOAWAY`).
+    pub refused: bool,
+}
+
+impl StreamSpan {
+    /// The most streams a connection keeps the span of: a timeline has no room for more.
+    pub const KEPT: usize = 1_000;
 }
 
 /// Streams opened beyond the server's concurrency limit, before and after the client

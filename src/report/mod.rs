@@ -17,7 +17,7 @@ pub use connection::{
 };
 #[cfg(feature = "http2")]
 pub(crate) use http2::error_code_name;
-pub use http2::{GoAway, Http2Seen, OverLimit, Side};
+pub use http2::{GoAway, Http2Seen, OverLimit, Side, StreamSpan};
 pub use tunnel::Tunnel;
 
 /// How a connection ended, as its socket told the server.

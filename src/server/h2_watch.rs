@@ -35,9 +35,9 @@ impl<S> H2Watched<S> {
     ) -> Self {
         H2Watched {
             inner,
+            frames: H2Frames::placing_streams(record.events()),
             record,
             faults,
-            frames: H2Frames::default(),
             going_away: None,
         }
     }

@@ -64,10 +64,12 @@ pub(super) struct Shown {
     pub(super) https: bool,
     pub(super) faults: bool,
     pub(super) unanswered: bool,
+    /// HTTP/2 streams are drawn under their lanes.
+    pub(super) streams: bool,
 }
 
-/// What the mark at the end of a lane says, and, on HTTPS, the mark at its start; with faults or
-/// unanswered requests, their marks too.
+/// What the mark at the end of a lane says, and, on HTTPS, the mark at its start; with faults,
+/// unanswered requests or HTTP/2 streams, their marks too.
 pub(super) fn endings_legend(out: &mut String, x: f64, y: f64, shown: Shown) {
     let mut legend = Legend { out, left: x, y };
     if shown.https {
@@ -88,6 +90,10 @@ pub(super) fn endings_legend(out: &mut String, x: f64, y: f64, shown: Shown) {
     if shown.faults {
         let (glyph, colour) = FAULT_MARK;
         legend.item(glyph, colour, "ended by a fault");
+    }
+    if shown.streams {
+        legend.item("━", "#222222", "HTTP/2 stream");
+        legend.item("━", "#d0021b", "refused stream");
     }
     if shown.unanswered {
         let Legend { out, left, y } = legend;

@@ -2,7 +2,8 @@
 //!
 //! [`svg()`] draws one [`Snapshot`](crate::Snapshot) as a self-contained SVG: one lane per
 //! connection in accept order, a bar from accept to close, a block per request with its number,
-//! gaps where a connection sat idle.
+//! gaps where a connection sat idle; on an HTTP/2 connection, a thin bar per stream, from its
+//! request to its response's end, stacked so that streams open at once lie one above the other.
 //!
 //! # The horizontal axis is the order of events
 //!
@@ -22,6 +23,7 @@
 //! reuse.
 
 mod marks;
+mod streams;
 mod svg;
 
 pub use svg::svg;

@@ -7,6 +7,7 @@ use super::marks::{
     FAULT_MARK, REUSED, SINGLE, Shown, UNUSED, end_mark, ending_name, endings_legend,
     handshake_mark, handshake_name, legend,
 };
+use super::streams::{Axis, draw as draw_streams};
 use crate::report::{AcceptedConnection, Ending, Snapshot};
 
 /// Left margin for row labels, in pixels.
@@ -23,6 +24,8 @@ const ROOMY_ROW: f64 = 26.0;
 const DENSE_ROW: f64 = 6.0;
 /// Rows that still get the roomy height.
 const ROOMY_ROWS: usize = 40;
+/// The band under a roomy lane where its HTTP/2 streams are drawn, when any connection has some.
+const STREAM_BAND: f64 = 20.0;
 
 /// Draws `snapshot` as a self-contained SVG document (no script, no external reference), titled
 /// `title` and the counts.
@@ -39,8 +42,13 @@ pub fn svg(title: &str, snapshot: &Snapshot) -> String {
     let rows = rows(connections);
     let events = last_order(snapshot).max(1);
     let step = (PLOT_WIDTH / events as f64).min(MAX_STEP);
+    let streams = rows.len() <= ROOMY_ROWS
+        && connections
+            .iter()
+            .any(|c| c.http2.as_ref().is_some_and(|seen| !seen.spans.is_empty()));
+    let stream_band = if streams { STREAM_BAND } else { 0.0 };
     let row_height = if rows.len() <= ROOMY_ROWS {
-        ROOMY_ROW
+        ROOMY_ROW + stream_band
     } else {
         DENSE_ROW
     };
@@ -50,6 +58,7 @@ pub fn svg(title: &str, snapshot: &Snapshot) -> String {
         step,
         events,
         row_height,
+        stream_band,
     };
 
     let mut out = String::new();
@@ -68,6 +77,7 @@ pub fn svg(title: &str, snapshot: &Snapshot) -> String {
         https: snapshot.connections.iter().any(|c| c.tls.is_some()),
         faults: snapshot.connections.iter().any(|c| c.fault.is_some()),
         unanswered: snapshot.requests.iter().any(|r| !r.answered),
+        streams,
     };
     endings_legend(&mut out, 10.0, 80.0, shown);
     for (index, row) in rows.iter().enumerate() {
@@ -88,6 +98,8 @@ struct Layout {
     step: f64,
     events: u64,
     row_height: f64,
+    /// The band under each lane for its streams (0 when none are drawn).
+    stream_band: f64,
 }
 
 impl Layout {
@@ -194,7 +206,8 @@ fn draw_row(
     top: f64,
     index: usize,
 ) {
-    let (height, step) = (layout.row_height, layout.step);
+    // The lane itself; the stream band, if any, lies under it.
+    let (height, step) = (layout.row_height - layout.stream_band, layout.step);
     let x = |order| layout.x(order);
     let (class, colour) = kind(row);
     let first = &row.connections[0];
@@ -288,6 +301,14 @@ fn draw_row(
                 request.number
             );
         }
+    }
+    if let ([connection], true) = (row.connections, layout.stream_band > 0.0) {
+        let axis = Axis {
+            x: &x,
+            step,
+            last_event: layout.events,
+        };
+        draw_streams(out, connection, &axis, top + layout.row_height - 1.0);
     }
     let mark_size = if height >= ROOMY_ROW { 12.0 } else { 7.0 };
     for connection in row.connections {

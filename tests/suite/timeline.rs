@@ -2,8 +2,9 @@
 //! checks that its lanes and request blocks match the report exactly, so the picture cannot say
 //! something the ledger does not.
 //!
-//! README's pair of pictures (`docs/timeline-read.svg`, `docs/timeline-unread.svg`) is generated
-//! here and checked for staleness; regenerate them with
+//! README's pair of pictures (`docs/timeline-read.svg`, `docs/timeline-unread.svg`) and
+//! docs/http2.md's (`docs/timeline-h2.svg`) are generated here and checked for staleness;
+//! regenerate them with
 //! `KEEPALIVE_PROBE_BLESS=1 cargo test --test suite timeline::`.
 
 use keepalive_probe::{CloseBy, Ending, Fault, Report, Server, Snapshot, timeline};
@@ -233,6 +234,25 @@ async fn readme_pictures_are_current() {
             ),
         ),
     ];
+    check_pictures(pictures);
+}
+
+/// docs/http2.md's picture: the cold burst at a limit of 2 streams, each stream under the lane.
+#[test]
+fn http2_picture_is_current() {
+    let scenario = keepalive_probe::scenario::families::http2_cold_burst_at_the_stream_limit();
+    let snapshot = scenario.run_observed().expect("the scenario runs").snapshot;
+    check_pictures([(
+        "docs/timeline-h2.svg",
+        timeline::svg(
+            "10 requests at once, 2 streams allowed: 8 refused, sent again",
+            &snapshot,
+        ),
+    )]);
+}
+
+/// Each picture committed at its path is `fresh`; with `KEEPALIVE_PROBE_BLESS=1`, written first.
+fn check_pictures<const N: usize>(pictures: [(&str, String); N]) {
     let bless = std::env::var_os("KEEPALIVE_PROBE_BLESS").is_some_and(|v| v == "1");
     for (path, fresh) in pictures {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
@@ -270,4 +290,42 @@ fn an_http_2_lane_carries_its_streams() {
         .and_then(|title| title.text())
         .unwrap_or_default();
     assert!(title.contains("11 stream(s), at most 2 at once"), "{title}");
+    // Each stream under the lane: queued at the limit, never more than two side by side.
+    assert_eq!(streams_drawn(&lane), (11, 2, 0));
+}
+
+/// The streams drawn under a lane: how many, on how many tracks, how many refused.
+fn streams_drawn(lane: &roxmltree::Node<'_, '_>) -> (usize, usize, usize) {
+    let streams: Vec<_> = lane
+        .children()
+        .filter(|node| node.attribute("class") == Some("stream"))
+        .collect();
+    let tracks = streams
+        .iter()
+        .filter_map(|stream| stream.attribute("data-slot")?.parse::<usize>().ok())
+        .max()
+        .map_or(0, |top| top + 1);
+    let refused = streams
+        .iter()
+        .filter(|stream| stream.attribute("data-refused") == Some("true"))
+        .count();
+    (streams.len(), tracks, refused)
+}
+
+/// The cold burst at a limit of 2: 10 streams open side by side before the client has read the
+/// limit (the tracks stop at 6), 8 of them refused and sent again, as the books say.
+#[test]
+fn a_cold_burst_draws_its_refused_streams() {
+    let scenario = keepalive_probe::scenario::families::http2_cold_burst_at_the_stream_limit();
+    let snapshot = scenario.run_observed().expect("the scenario runs").snapshot;
+    let svg = timeline::svg("h2 cold", &snapshot);
+    let document = roxmltree::Document::parse(&svg).expect("the timeline is well-formed XML");
+    let lane = document
+        .descendants()
+        .find(|node| {
+            node.attribute("class")
+                .is_some_and(|c| c.starts_with("lane "))
+        })
+        .expect("a lane");
+    assert_eq!(streams_drawn(&lane), (18, 6, 8));
 }

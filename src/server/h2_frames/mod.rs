@@ -8,6 +8,8 @@
 //! connection whose client does not open with HTTP/2's preface is not read at all.
 
 use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 
 use crate::report::{GoAway, Http2Seen, Side, error_code_name};
 
@@ -132,6 +134,8 @@ enum Speaks {
 struct Ends {
     client: bool,
     server: bool,
+    /// Its slot among the streams open with it.
+    slot: usize,
 }
 
 /// One connection's frames, both ways, and the books they keep.
@@ -153,6 +157,9 @@ pub(super) struct H2Frames {
     seen: Http2Seen,
     /// The books changed since the last bytes were read.
     changed: bool,
+    /// The server's count of events, which streams open and end after; without it (the relay's
+    /// reader) no span is kept.
+    events: Option<Arc<AtomicU64>>,
 }
 
 impl Default for H2Frames {
@@ -168,6 +175,7 @@ impl Default for H2Frames {
             last_taken: None,
             seen: Http2Seen::default(),
             changed: false,
+            events: None,
         }
     }
 }
@@ -236,14 +244,18 @@ impl H2Frames {
                 self.seen.streams += 1;
                 self.changed = true;
                 // A stream above the server's GOAWAY is never taken, nor answered, nor reset.
+                let slot = self.free_slot();
                 if self.last_taken.is_some_and(|last| head.stream > last) {
+                    self.span_opened(head.stream, slot, true);
                     return;
                 }
+                self.span_opened(head.stream, slot, false);
                 self.open.insert(
                     head.stream,
                     Ends {
                         client: head.flags & END_STREAM != 0,
                         server: false,
+                        slot,
                     },
                 );
                 self.seen.peak_streams = self.seen.peak_streams.max(self.open.len());
@@ -254,6 +266,7 @@ impl H2Frames {
             RST_STREAM if self.open.remove(&head.stream).is_some() => {
                 self.seen.reset_by_client += 1;
                 self.changed = true;
+                self.span_ended(head.stream, false);
             }
             SETTINGS if head.flags & ACK != 0 && !self.unacknowledged.is_empty() => {
                 if let Some(limit) = self.unacknowledged.remove(0) {
@@ -291,9 +304,13 @@ impl H2Frames {
     /// The server reset `stream`: a refusal counts once, and only if the stream was open.
     fn server_reset(&mut self, stream: u32, payload: &[u8]) {
         let was_open = self.open.remove(&stream).is_some();
-        if was_open && u32_at(payload, 0) == Some(REFUSED_STREAM) {
+        let refused = u32_at(payload, 0) == Some(REFUSED_STREAM);
+        if was_open && refused {
             self.seen.refused += 1;
             self.changed = true;
+        }
+        if was_open {
+            self.span_ended(stream, refused);
         }
     }
 
@@ -308,6 +325,7 @@ impl H2Frames {
         }
         if ends.client && ends.server {
             self.open.remove(&stream);
+            self.span_ended(stream, false);
         }
     }
 
@@ -332,7 +350,16 @@ impl H2Frames {
         let last_stream = last_stream & 0x7fff_ffff;
         if by == Side::Server {
             self.last_taken = Some(last_stream);
-            self.open.retain(|&stream, _| stream <= last_stream);
+            let never_taken: Vec<u32> = self
+                .open
+                .keys()
+                .copied()
+                .filter(|&stream| stream > last_stream)
+                .collect();
+            for stream in never_taken {
+                self.open.remove(&stream);
+                self.span_ended(stream, true);
+            }
         }
         let first = self.seen.goaway.as_ref().map_or(by, |goaway| goaway.by);
         if first == by {
@@ -346,5 +373,6 @@ impl H2Frames {
     }
 }
 
+mod spans;
 #[cfg(test)]
 mod tests;

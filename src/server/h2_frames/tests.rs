@@ -1,7 +1,9 @@
 //! The frame reader against frames written by hand.
 
 use super::*;
-use crate::report::OverLimit;
+use std::sync::atomic::Ordering;
+
+use crate::report::{OverLimit, StreamSpan};
 
 /// A frame: its head and payload.
 fn frame(kind: u8, flags: u8, stream: u32, payload: &[u8]) -> Vec<u8> {
@@ -74,6 +76,8 @@ fn streams_their_peak_resets_refusals_and_goaway_are_counted() {
                 before_ack: 1,
                 after_ack: 1,
             },
+            // Without the server's event count no span is kept.
+            spans: Vec::new(),
         }
     );
 }
@@ -123,5 +127,47 @@ fn streams_past_goaway_never_open_and_resets_count_once() {
             seen.reset_by_client
         ),
         (5, 2, 1, 0)
+    );
+}
+
+/// With the server's event count, each stream is placed after the events before its opening and
+/// its end: answered, cancelled, refused, and left open; a stream above the server's `GOAWAY` is
+/// never taken, and ends where it opens.
+#[test]
+fn each_stream_is_placed_among_the_servers_events() {
+    let events = Arc::new(AtomicU64::new(1));
+    let mut frames = H2Frames::placing_streams(Arc::clone(&events));
+    frames.client_sent(PREFACE);
+    let mut opening = frame(HEADERS, END_STREAM | 0x4, 1, b"h");
+    opening.extend(frame(HEADERS, END_STREAM | 0x4, 3, b"h"));
+    opening.extend(frame(HEADERS, END_STREAM | 0x4, 5, b"h"));
+    frames.client_sent(&opening);
+    events.store(4, Ordering::Release);
+    frames.server_sent(&frame(RST_STREAM, 0, 5, &code(REFUSED_STREAM)));
+    frames.server_sent(&frame(DATA, END_STREAM, 1, b"ok"));
+    events.store(6, Ordering::Release);
+    frames.client_sent(&frame(HEADERS, END_STREAM | 0x4, 7, b"h"));
+    frames.client_sent(&frame(RST_STREAM, 0, 3, &code(0x8)));
+    let mut goaway = 7u32.to_be_bytes().to_vec();
+    goaway.extend(code(0));
+    frames.server_sent(&frame(GOAWAY, 0, 0, &goaway));
+    frames.client_sent(&frame(HEADERS, END_STREAM | 0x4, 9, b"h"));
+    let span = |id, opened_after, ended_after, slot, refused| StreamSpan {
+        id,
+        opened_after,
+        ended_after,
+        slot,
+        refused,
+    };
+    // 7 opens as 3 still runs and 1 and 5 have ended: the lowest free slot, 0.
+    assert_eq!(
+        frames.seen().expect("HTTP/2").spans,
+        [
+            span(1, 1, Some(4), 0, false),
+            span(3, 1, Some(6), 1, false),
+            span(5, 1, Some(4), 2, true),
+            span(7, 6, None, 0, false),
+            span(9, 6, Some(6), 1, true),
+        ]
     );
 }
