@@ -138,9 +138,9 @@ pub enum Fault {
         requests: usize,
     },
     /// HTTP/2: an abrupt close once the `requests`-th request on a connection has arrived: a
-    /// `GOAWAY` (`NO_ERROR`) naming that request's stream (`2 × requests − 1`, a client's
-    /// streams being the odd ids in order) as the last the server takes, written at once, and
-    /// the connection closed with it. Nothing more is answered: a stream the `GOAWAY` covers
+    /// `GOAWAY` (`NO_ERROR`) naming that request's stream (the frame reader's count of the
+    /// streams the server took: those refused over its limit never become requests) as the last
+    /// the server takes, written at once, and the connection closed with it. Nothing more is answered: a stream the `GOAWAY` covers
     /// and that was in flight is cut (it may have been processed), one above it was never
     /// taken (a client may send it again). Over HTTP/1 the request is read and the connection
     /// closed unanswered, as `close-on-request=N:fin`.

@@ -10,6 +10,8 @@ use axum::http;
 use super::identity::{Answer, Identity, RequestKey};
 use crate::fault::Fault;
 use crate::handshake::TlsSeen;
+#[cfg(feature = "http2")]
+use crate::report::StreamSpan;
 use crate::report::{
     AcceptedConnection, ConnectionId, Ending, Http2Seen, Moment, ReceivedRequest, Tunnel,
 };
@@ -164,9 +166,23 @@ impl ConnectionRecord {
     }
 
     /// Notes its HTTP/2 streams as they are now.
+    ///
+    /// `seen` holds the counts; its streams' spans come as the ones that changed since the last
+    /// call, from index `.0` on (`None`: none changed), so that the record copies what changed,
+    /// not every span each time.
     #[cfg(feature = "http2")]
-    pub(crate) fn saw_http2(&self, seen: Http2Seen) {
-        self.state().http2 = Some(seen);
+    pub(crate) fn saw_http2(&self, mut seen: Http2Seen, spans: Option<(usize, &[StreamSpan])>) {
+        let mut state = self.state();
+        seen.spans = state
+            .http2
+            .take()
+            .map(|earlier| earlier.spans)
+            .unwrap_or_default();
+        if let Some((from, changed)) = spans {
+            seen.spans.truncate(from);
+            seen.spans.extend_from_slice(changed);
+        }
+        state.http2 = Some(seen);
     }
 
     /// The HTTP/2 streams its client opened (0 over HTTP/1).

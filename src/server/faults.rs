@@ -92,15 +92,15 @@ pub(super) struct ConnectionFaults {
     go_away: Mutex<Option<Fault>>,
     /// Woken when a fault asks for a graceful close.
     go_away_now: Notify,
-    /// With an abrupt `GOAWAY` fault: the last stream it names once asked for, and the waker of
-    /// the frame watcher that writes it (`h2_watch.rs`).
-    abrupt: Option<Mutex<Abrupt>>,
+    /// With an abrupt `GOAWAY` fault: the request it follows, whether it is asked for, and the
+    /// waker of the frame watcher that writes it (`h2_watch.rs`).
+    abrupt: Option<(usize, Mutex<Abrupt>)>,
 }
 
 /// An abrupt `GOAWAY`, asked for or awaited.
 #[derive(Debug, Default)]
 struct Abrupt {
-    last_stream: Option<u32>,
+    asked: bool,
     waker: Option<Waker>,
 }
 
@@ -109,9 +109,10 @@ impl ConnectionFaults {
         let idles = faults
             .iter()
             .any(|fault| matches!(fault, Fault::IdleClose { .. }));
-        let abrupt = faults
-            .iter()
-            .any(|fault| matches!(fault, Fault::GoAwayAbruptlyAfter { .. }));
+        let abrupt = faults.iter().find_map(|fault| match *fault {
+            Fault::GoAwayAbruptlyAfter { requests } => Some(requests),
+            _ => None,
+        });
         let keep_alive = faults.iter().find_map(|fault| match *fault {
             Fault::KeepAliveHint { timeout_secs, max } => {
                 let hint = match max {
@@ -132,7 +133,7 @@ impl ConnectionFaults {
             keep_alive,
             go_away: Mutex::new(None),
             go_away_now: Notify::new(),
-            abrupt: abrupt.then(|| Mutex::new(Abrupt::default())),
+            abrupt: abrupt.map(|requests| (requests, Mutex::new(Abrupt::default()))),
             activity: idles.then(|| {
                 watch::Sender::new(Activity {
                     in_flight: 0,
@@ -217,30 +218,37 @@ impl ConnectionFaults {
         self.go_away_now.notify_one();
     }
 
-    /// Asks for an abrupt `GOAWAY` naming `last_stream`: the frame watcher writes it between two
-    /// of hyper's frames and ends the connection.
-    pub(super) fn go_away_abruptly(&self, last_stream: u32) {
-        let Some(abrupt) = &self.abrupt else { return };
+    /// The request an abrupt `GOAWAY` follows, with that fault: its stream is the one it names.
+    #[cfg(feature = "http2")]
+    pub(super) fn abrupt_go_away_request(&self) -> Option<usize> {
+        self.abrupt.as_ref().map(|(requests, _)| *requests)
+    }
+
+    /// Asks for the abrupt `GOAWAY`: the frame watcher writes it between two of hyper's frames
+    /// and ends the connection.
+    pub(super) fn go_away_abruptly(&self) {
+        let Some((_, abrupt)) = &self.abrupt else {
+            return;
+        };
         let mut abrupt = abrupt.lock().unwrap_or_else(PoisonError::into_inner);
-        abrupt.last_stream.get_or_insert(last_stream);
+        abrupt.asked = true;
         if let Some(waker) = abrupt.waker.take() {
             waker.wake();
         }
     }
 
-    /// The last stream an abrupt `GOAWAY` is to name, once one is asked for; until then `cx` is
-    /// woken when it is. Always `None`, at no cost, on a server without the fault.
+    /// Whether the abrupt `GOAWAY` is asked for; until it is, `cx` is woken when it is. Always
+    /// `false`, at no cost, on a server without the fault.
     #[cfg(feature = "http2")]
-    pub(super) fn abrupt_go_away(&self, cx: &std::task::Context<'_>) -> Option<u32> {
-        let mut abrupt = self
-            .abrupt
-            .as_ref()?
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        if abrupt.last_stream.is_none() {
+    pub(super) fn abrupt_go_away(&self, cx: &std::task::Context<'_>) -> bool {
+        let Some((_, abrupt)) = &self.abrupt else {
+            return false;
+        };
+        let mut abrupt = abrupt.lock().unwrap_or_else(PoisonError::into_inner);
+        if !abrupt.asked {
             abrupt.waker = Some(cx.waker().clone());
         }
-        abrupt.last_stream
+        abrupt.asked
     }
 
     /// How the socket is to close, once a fault has ended the connection.

@@ -33,18 +33,23 @@ impl<S> H2Watched<S> {
         record: Arc<ConnectionRecord>,
         faults: Arc<ConnectionFaults>,
     ) -> Self {
+        let mut frames = H2Frames::placing_streams(record.events());
+        if let Some(request) = faults.abrupt_go_away_request() {
+            frames.remember_request(request);
+        }
         H2Watched {
             inner,
-            frames: H2Frames::placing_streams(record.events()),
+            frames,
             record,
             faults,
             going_away: None,
         }
     }
 
-    fn tell(&self) {
-        if let Some(seen) = self.frames.seen() {
-            self.record.saw_http2(seen.clone());
+    fn tell(&mut self) {
+        if let Some(seen) = self.frames.seen().cloned() {
+            let spans = self.frames.span_changes();
+            self.record.saw_http2(seen, spans);
         }
     }
 }
@@ -55,12 +60,10 @@ impl<S: AsyncWrite + Unpin> H2Watched<S> {
     /// it is written, `Ready(Ok)` when there is nothing to do.
     fn poll_go_away(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         if self.going_away.is_none() {
-            match self.faults.abrupt_go_away(cx) {
-                Some(last_stream) if self.frames.server_between_frames() => {
-                    self.going_away = Some((go_away_frame(last_stream), 0));
-                }
-                _ => return Poll::Ready(Ok(())),
+            if !(self.faults.abrupt_go_away(cx) && self.frames.server_between_frames()) {
+                return Poll::Ready(Ok(()));
             }
+            self.going_away = Some((go_away_frame(self.frames.request_stream()), 0));
         }
         while let Some((frame, written)) = self.going_away {
             if written == frame.len() {

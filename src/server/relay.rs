@@ -81,7 +81,7 @@ impl Speaks {
             frames.server_sent(bytes)
         };
         if let (true, Some(seen)) = (changed, frames.seen()) {
-            record.saw_http2(seen.clone());
+            record.saw_http2(seen.clone(), None);
         }
         true
     }

@@ -106,12 +106,13 @@ impl hyper::service::Service<Request<Incoming>> for CountingService {
                 exchange.connection_close.get_or_insert(fault);
             }
         }
-        // An abrupt close: over HTTP/2 a GOAWAY naming this request's stream, written at once,
-        // nothing more answered; over HTTP/1 the request is read and the connection closed.
+        // An abrupt close: over HTTP/2 a GOAWAY naming this request's stream (the frame watcher
+        // knows it), written at once, nothing more answered; over HTTP/1 the request is read and
+        // the connection closed.
         if let Some(fault) = exchange.go_away_abruptly {
             if http2 {
                 self.record.ended_by_fault(fault);
-                self.faults.go_away_abruptly(stream_of(number));
+                self.faults.go_away_abruptly();
                 exchange.silent = true;
             } else {
                 exchange
@@ -217,11 +218,4 @@ fn refusal() -> Refusal {
 #[cfg(not(feature = "http2"))]
 fn refusal() -> Refusal {
     "the stream is refused".into()
-}
-
-/// The stream of a connection's `number`-th request over HTTP/2: a client's streams are the odd
-/// ids, in order (RFC 9113, 5.1.1), so request n is stream 2n − 1.
-fn stream_of(number: usize) -> u32 {
-    u32::try_from(number.saturating_mul(2).saturating_sub(1))
-        .map_or(0x7fff_ffff, |stream| stream.min(0x7fff_ffff))
 }

@@ -40,7 +40,8 @@ for (const job of jobs("http2_client.mjs")) {
   // A session that fails fails its streams, which note the error.
   session.on("error", () => {});
   const answered = await sendAll(job, (outgoing) => send(session, outgoing, job.mode), errors);
-  await new Promise((resolve) => session.close(resolve));
+  // A session the server or a failed connect already ended takes no close callback.
+  if (!session.destroyed) await new Promise((resolve) => session.close(resolve));
   const tls = job.url.startsWith("https:") ? " resumed=0" : "";
   const streams = answered.length ? ` streams=${answered.length}` : "";
   console.log(`connections=${connections}${tls}${streams}${errors.suffix()}`);

@@ -32,14 +32,17 @@ def requests_of(url, count, mode):
 
 
 def send_all(url, count, mode, send, errors):
-    """Sends a job's requests with send(target, method, body, headers), noting what it raises in
-    errors (send catches the client's own errors): one after another, the pause mode waiting
-    200 ms after each (longer than the server's idle close); or at once, each on a thread of
-    its own (parallel; warm-parallel sends the first alone)."""
+    """Sends a job's requests with send(target, method, body, headers), noting in errors what it
+    raises beyond the client's own errors, which send notes itself: one after another, the pause
+    mode waiting 200 ms after each (longer than the server's idle close); or at once, each on a
+    thread of its own (parallel; warm-parallel sends the first alone)."""
     requests = requests_of(url, count, mode)
     alone = {"parallel": 0, "warm-parallel": 1}.get(mode, len(requests))
     for request in requests[:alone]:
-        send(*request)
+        try:
+            send(*request)
+        except Exception as error:  # as a thread's exception is noted below
+            errors.add(error)
         if mode == "pause":
             time.sleep(0.2)
     rest = requests[alone:]

@@ -74,6 +74,15 @@ pub fn streams(n: usize) -> String {
     }
 }
 
+/// The most HTTP/2 streams open at once on a connection, after a comma: `, at most 2 at once`;
+/// nothing over HTTP/1.
+pub fn peak(n: usize) -> String {
+    match n {
+        0 => String::new(),
+        n => format!(", at most {n} at once"),
+    }
+}
+
 /// Refused HTTP/2 streams in brief, after a space: ` (3 refused)`; nothing when none.
 pub fn refused(n: usize) -> String {
     match n {

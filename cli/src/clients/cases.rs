@@ -38,7 +38,8 @@ pub struct Case {
     /// The HTTPS server offers `h2` before `http/1.1` in ALPN, as real servers do.
     pub alpn_h2: bool,
     /// The client is asked for HTTP/2, as its users ask when they want it: httpx's
-    /// `http2=True`, hyper-util's `enable_http2`, and over plain HTTP prior knowledge.
+    /// `http2=True`, hyper-util's connector with `enable_all_versions`, and over plain HTTP prior
+    /// knowledge.
     pub ask_h2: bool,
     /// The HTTP/2 server allows this many concurrent streams a connection
     /// (`SETTINGS_MAX_CONCURRENT_STREAMS`); `None`: hyper's default.

@@ -262,6 +262,7 @@ impl Client {
             }
         };
         for job in jobs {
+            // No case asks for both: the drivers take one option.
             let mode = match (job.session_cache, job.ask_h2) {
                 (true, _) => format!("{}+session-cache", job.mode.word()),
                 (false, true) => format!("{}+h2", job.mode.word()),

@@ -45,6 +45,8 @@ pub struct Observation {
     pub streams: usize,
     pub refused: usize,
     pub over_limit_after_ack: usize,
+    /// The most streams open at once on one connection.
+    pub peak_streams: usize,
 }
 
 /// What a case's forward proxy counted.
@@ -68,9 +70,10 @@ impl Observation {
             brief::unanswered(self.unanswered),
         );
         let counts = format!(
-            "{counts}{}{}",
+            "{counts}{}{}{}",
             brief::streams(self.streams),
-            brief::refused(self.refused)
+            brief::refused(self.refused),
+            brief::peak(self.peak_streams)
         );
         let counts = match &self.proxy {
             Some(proxy) => format!(
@@ -240,6 +243,11 @@ async fn batch(
             streams: report.streams,
             refused: http2.iter().map(|seen| seen.refused).sum(),
             over_limit_after_ack: http2.iter().map(|seen| seen.over_limit.after_ack).sum(),
+            peak_streams: http2
+                .iter()
+                .map(|seen| seen.peak_streams)
+                .max()
+                .unwrap_or(0),
         });
     }
     Ok(observations)

@@ -51,10 +51,6 @@ fn failure(what: &str, output: &std::process::Output) -> String {
     }
 }
 
-/// The version of the Node on PATH (`v20.20.2`), if it is 19 or later (`fetch` without a flag,
-/// `http.Agent`'s keep-alive default). `node --version` answers before Node starts its JavaScript
-/// engine: a hundredth of the time a `node -e` check took (0.13 s of CPU). Asked once per
-/// process, as both Node clients need the same answer.
 /// The undici version `scripts/setup-clients` installs for the `undici-h2` client.
 pub const UNDICI: &str = "7.30.3";
 
@@ -66,17 +62,30 @@ pub fn node_packages() -> PathBuf {
     home().join("target/clients-node")
 }
 
-/// The version of the undici package in [`node_packages`], read from its `package.json`.
+/// The version of the undici package in [`node_packages`], read from its `package.json`: the
+/// pinned [`UNDICI`], on which the `undici-h2` expectations were measured, or why not.
 pub(super) fn undici() -> Result<String, String> {
     let manifest = node_packages().join("node_modules/undici/package.json");
     let text = std::fs::read_to_string(&manifest)
         .map_err(|_| format!("{} not found", manifest.display()))?;
-    serde_json::from_str::<serde_json::Value>(&text)
+    let version = serde_json::from_str::<serde_json::Value>(&text)
         .ok()
         .and_then(|manifest| manifest["version"].as_str().map(str::to_owned))
-        .ok_or_else(|| format!("{} has no version", manifest.display()))
+        .ok_or_else(|| format!("{} has no version", manifest.display()))?;
+    if version == UNDICI {
+        Ok(version)
+    } else {
+        Err(format!(
+            "{} is undici {version}, not the {UNDICI} the table is measured on",
+            manifest.display()
+        ))
+    }
 }
 
+/// The version of the Node on PATH (`v20.20.2`), if it is 19 or later (`fetch` without a flag,
+/// `http.Agent`'s keep-alive default). `node --version` answers before Node starts its JavaScript
+/// engine: a hundredth of the time a `node -e` check took (0.13 s of CPU). Asked once per
+/// process, as every Node client needs the same answer.
 pub(super) fn node() -> Result<String, String> {
     static NODE: OnceLock<Result<String, String>> = OnceLock::new();
     NODE.get_or_init(|| {

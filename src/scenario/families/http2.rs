@@ -161,7 +161,7 @@ pub fn http2_graceful_goaway_moves_the_queued_requests() -> Scenario {
 /// streams it covers that were in flight (3 and 5) are cut: they may have been processed, so
 /// reqwest fails them (`is_retryable_error` retries only a `GOAWAY` stream above the last one
 /// and a refused stream). The two above it (7 and 9) arrived in the same read but were never
-/// taken (the `GOAWAY` goes out at hyper's next write, before it takes another stream): reqwest
+/// taken (the `GOAWAY` goes out at h2's next read or write, before it takes another stream): reqwest
 /// sends them on a new connection, where they are on the books. On the first connection: 3
 /// requests, 2 of them unanswered; 2 calls failed.
 pub fn http2_abrupt_goaway_cuts_the_streams_in_flight() -> Scenario {

@@ -8,8 +8,6 @@
 //! connection whose client does not open with HTTP/2's preface is not read at all.
 
 use std::collections::HashMap;
-use std::sync::Arc;
-use std::sync::atomic::AtomicU64;
 
 use crate::report::{GoAway, Http2Seen, Side, error_code_name};
 
@@ -157,9 +155,12 @@ pub(super) struct H2Frames {
     seen: Http2Seen,
     /// The books changed since the last bytes were read.
     changed: bool,
-    /// The server's count of events, which streams open and end after; without it (the relay's
-    /// reader) no span is kept.
-    events: Option<Arc<AtomicU64>>,
+    /// Where each stream ran.
+    spans: spans::Spans,
+    /// Streams the server took (opened within its limit, below any `GOAWAY`), counted to find
+    /// the one an abrupt `GOAWAY` names: the `.0`-th, once taken.
+    taken: usize,
+    nth_taken: Option<(usize, Option<u32>)>,
 }
 
 impl Default for H2Frames {
@@ -175,7 +176,9 @@ impl Default for H2Frames {
             last_taken: None,
             seen: Http2Seen::default(),
             changed: false,
-            events: None,
+            spans: spans::Spans::default(),
+            taken: 0,
+            nth_taken: None,
         }
     }
 }
@@ -259,7 +262,9 @@ impl H2Frames {
                     },
                 );
                 self.seen.peak_streams = self.seen.peak_streams.max(self.open.len());
-                self.count_over_limit();
+                if !self.count_over_limit() {
+                    self.took(head.stream);
+                }
             }
             HEADERS | DATA if head.flags & END_STREAM != 0 => self.ended(head.stream, Side::Client),
             // A stream reset counts once, and only if it was open (not refused, not reset).
@@ -330,15 +335,43 @@ impl H2Frames {
     }
 
     /// A stream just opened: over the limit the server announced, before or after the client
-    /// acknowledged it?
-    fn count_over_limit(&mut self) {
+    /// acknowledged it? Whether it was over at all (the server refuses it unseen).
+    fn count_over_limit(&mut self) -> bool {
         let open = self.open.len();
         let over = |limit: Option<u32>| limit.is_some_and(|limit| open > limit as usize);
         if over(self.acknowledged) {
             self.seen.over_limit.after_ack += 1;
+            true
         } else if self.unacknowledged.iter().any(|limit| over(*limit)) {
             self.seen.over_limit.before_ack += 1;
+            true
+        } else {
+            false
         }
+    }
+
+    /// The server took `stream`: the next of its requests.
+    fn took(&mut self, stream: u32) {
+        self.taken += 1;
+        if let Some((n, found)) = &mut self.nth_taken {
+            if *n == self.taken {
+                *found = Some(stream);
+            }
+        }
+    }
+
+    /// Remembers the stream of the server's `n`-th request (1 for the first): the `n`-th stream
+    /// it takes, as streams over its limit never reach it as requests.
+    pub(super) fn remember_request(&mut self, n: usize) {
+        self.nth_taken = Some((n, None));
+    }
+
+    /// The stream of the request [`remember_request`](Self::remember_request) asked about,
+    /// once it has arrived; otherwise the highest stream the client opened.
+    pub(super) fn request_stream(&self) -> u32 {
+        self.nth_taken
+            .and_then(|(_, found)| found)
+            .unwrap_or(self.last_opened)
     }
 
     /// A `GOAWAY`: the first side to send one is on the books, updated by its later ones. The

@@ -1,7 +1,8 @@
 //! The frame reader against frames written by hand.
 
 use super::*;
-use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::report::{OverLimit, StreamSpan};
 
@@ -76,7 +77,7 @@ fn streams_their_peak_resets_refusals_and_goaway_are_counted() {
                 before_ack: 1,
                 after_ack: 1,
             },
-            // Without the server's event count no span is kept.
+            // Spans are handed on apart from the counts.
             spans: Vec::new(),
         }
     );
@@ -160,8 +161,10 @@ fn each_stream_is_placed_among_the_servers_events() {
         refused,
     };
     // 7 opens as 3 still runs and 1 and 5 have ended: the lowest free slot, 0.
+    let (from, spans) = frames.span_changes().expect("spans changed");
+    assert_eq!(from, 0);
     assert_eq!(
-        frames.seen().expect("HTTP/2").spans,
+        spans,
         [
             span(1, 1, Some(4), 0, false),
             span(3, 1, Some(6), 1, false),
@@ -170,4 +173,53 @@ fn each_stream_is_placed_among_the_servers_events() {
             span(9, 6, Some(6), 1, true),
         ]
     );
+}
+
+/// After spans are handed on, only those changed since come again: the first changed one and
+/// every one after it.
+#[test]
+fn spans_are_handed_on_from_the_first_that_changed() {
+    let events = Arc::new(AtomicU64::new(1));
+    let mut frames = H2Frames::placing_streams(Arc::clone(&events));
+    frames.client_sent(PREFACE);
+    let mut opening = frame(HEADERS, END_STREAM | 0x4, 1, b"h");
+    opening.extend(frame(HEADERS, END_STREAM | 0x4, 3, b"h"));
+    frames.client_sent(&opening);
+    assert_eq!(
+        frames
+            .span_changes()
+            .map(|(from, spans)| (from, spans.len())),
+        Some((0, 2))
+    );
+    assert_eq!(frames.span_changes().map(|(from, _)| from), None);
+    events.store(2, Ordering::Release);
+    frames.server_sent(&frame(DATA, END_STREAM, 3, b"ok"));
+    let (from, spans) = frames.span_changes().expect("stream 3 ended");
+    assert_eq!((from, spans[0].id, spans[0].ended_after), (1, 3, Some(2)));
+}
+
+/// The stream of the server's n-th request is the n-th stream it took: streams it refused over
+/// its limit never became requests.
+#[test]
+fn the_nth_request_is_the_nth_stream_taken() {
+    let mut frames = H2Frames::default();
+    frames.remember_request(3);
+    frames.client_sent(PREFACE);
+    frames.server_sent(&settings_max_streams(2));
+    let mut burst = Vec::new();
+    for stream in [1, 3, 5, 7] {
+        burst.extend(frame(HEADERS, END_STREAM | 0x4, stream, b"h"));
+    }
+    frames.client_sent(&burst);
+    for stream in [5, 7] {
+        frames.server_sent(&frame(RST_STREAM, 0, stream, &code(REFUSED_STREAM)));
+    }
+    frames.server_sent(&frame(DATA, END_STREAM, 1, b"ok"));
+    assert_eq!(
+        frames.request_stream(),
+        7,
+        "not yet: the highest stream opened"
+    );
+    frames.client_sent(&frame(HEADERS, END_STREAM | 0x4, 9, b"h"));
+    assert_eq!(frames.request_stream(), 9);
 }

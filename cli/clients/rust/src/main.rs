@@ -8,9 +8,10 @@
 //!           `Connection: close`), post (POST a 64-byte body, read), pause (read, then wait
 //!           200 ms, longer than the server's idle close), parallel (every request at once, each
 //!           read) or warm-parallel (the first alone, then the rest at once); `+h2` after it
-//!           asks for HTTP/2 as users do: hyper-util's connector `enable_http2` (reqwest offers
-//!           h2 over HTTPS already), and over plain HTTP prior knowledge (reqwest's
-//!           `http2_prior_knowledge`, hyper-util's `http2_only`); ureq speaks HTTP/1.1 only
+//!           asks for HTTP/2 as users do: hyper-util's connector `enable_all_versions`
+//!           (reqwest offers h2 over HTTPS already), and over plain HTTP prior knowledge
+//!           (reqwest's `http2_prior_knowledge`, hyper-util's `http2_only`); ureq speaks
+//!           HTTP/1.1 only
 //!
 //! Each URL COUNT MODE triple is a job: a client of its own making COUNT requests, one after
 //! another unless the mode says at once (tasks on the async clients' runtime, threads for the
