@@ -137,6 +137,15 @@ pub enum Fault {
         /// Which request on the connection starts it, 1 for the first.
         requests: usize,
     },
+    /// A graceful close once `requests` requests are in flight at once on a connection (arrived,
+    /// their responses not yet ended): over HTTP/2 a `GOAWAY` naming the last stream the server
+    /// takes, whose streams finish; over HTTP/1, which has one request in flight at a time,
+    /// `requests` = 1 makes each connection's first response say `Connection: close`.
+    #[non_exhaustive]
+    GoAwayInFlight {
+        /// How many requests in flight at once start it.
+        requests: usize,
+    },
     /// HTTP/2: an abrupt close once the `requests`-th request on a connection has arrived: a
     /// `GOAWAY` (`NO_ERROR`) naming that request's stream (the frame reader's count of the
     /// streams the server took: those refused over its limit never become requests) as the last
@@ -210,6 +219,12 @@ impl Fault {
         Fault::GoAwayAfter { requests }
     }
 
+    /// [`Fault::GoAwayInFlight`].
+    #[must_use]
+    pub const fn go_away_in_flight(requests: usize) -> Fault {
+        Fault::GoAwayInFlight { requests }
+    }
+
     /// [`Fault::GoAwayAbruptlyAfter`].
     #[must_use]
     pub const fn go_away_abruptly_after(requests: usize) -> Fault {
@@ -228,5 +243,6 @@ truncate=K:BYTES:close|stall     the K-th response sends BYTES of its body, then
 restart-on-request=N             read the server's N-th request, then drop every connection and rebind
 refuse-stream=K                  HTTP/2: refuse the K-th request on each connection (REFUSED_STREAM)
 goaway-after=N                   close gracefully (HTTP/2: GOAWAY) once a connection's N-th request arrives
+goaway-in-flight=M               close gracefully (HTTP/2: GOAWAY) once M requests are in flight at once
 goaway-abrupt-after=N            HTTP/2: GOAWAY naming the N-th request's stream, and close at once";
 }

@@ -47,6 +47,7 @@ impl fmt::Display for Fault {
             Fault::RestartOnRequest { request } => write!(f, "restart-on-request={request}"),
             Fault::RefuseStream { request } => write!(f, "refuse-stream={request}"),
             Fault::GoAwayAfter { requests } => write!(f, "goaway-after={requests}"),
+            Fault::GoAwayInFlight { requests } => write!(f, "goaway-in-flight={requests}"),
             Fault::GoAwayAbruptlyAfter { requests } => {
                 write!(f, "goaway-abrupt-after={requests}")
             }
@@ -155,6 +156,7 @@ impl FromStr for Fault {
             ("restart-on-request", [n]) => Fault::restart_on_request(count(n)?),
             ("refuse-stream", [k]) => Fault::refuse_stream(count(k)?),
             ("goaway-after", [n]) => Fault::go_away_after(count(n)?),
+            ("goaway-in-flight", [m]) => Fault::go_away_in_flight(count(m)?),
             ("goaway-abrupt-after", [n]) => Fault::go_away_abruptly_after(count(n)?),
             _ => return Err(fail("unknown, or the wrong number of parts (see --help)")),
         };
@@ -207,6 +209,7 @@ mod tests {
             "refuse-stream=3",
             "goaway-after=2",
             "goaway-abrupt-after=3",
+            "goaway-in-flight=2",
         ] {
             let fault: Fault = text.parse().expect(text);
             assert_eq!(fault.to_string(), text);

@@ -46,6 +46,7 @@ pub fn table() -> Vec<Scenario> {
         http2_dropped_responses_reset_their_streams(2000),
         http2_refused_stream_is_sent_again(),
         http2_graceful_goaway_moves_the_queued_requests(),
+        http2_graceful_goaway_with_requests_in_flight(),
         http2_abrupt_goaway_cuts_the_streams_in_flight(),
         head_response_reuses_without_reading(),
         no_content_204_reuses_without_reading(),

@@ -83,8 +83,8 @@ pub(super) struct ConnectionFaults {
     silent: AtomicBool,
     /// Its maximum age has passed (the graceful close is under way).
     aged: AtomicBool,
-    /// In-flight requests and since when none has been, kept only for the idle fault (the
-    /// request path pays nothing for it otherwise).
+    /// In-flight requests and since when none has been, kept only for the idle and in-flight
+    /// faults (the request path pays nothing for it otherwise).
     activity: Option<watch::Sender<Activity>>,
     /// The `Keep-Alive` header every response gets, if a fault asks for one.
     keep_alive: Option<HeaderValue>,
@@ -106,9 +106,12 @@ struct Abrupt {
 
 impl ConnectionFaults {
     pub(super) fn new(faults: Vec<Fault>, accepted: Instant) -> Self {
-        let idles = faults
-            .iter()
-            .any(|fault| matches!(fault, Fault::IdleClose { .. }));
+        let counts_in_flight = faults.iter().any(|fault| {
+            matches!(
+                fault,
+                Fault::IdleClose { .. } | Fault::GoAwayInFlight { .. }
+            )
+        });
         let abrupt = faults.iter().find_map(|fault| match *fault {
             Fault::GoAwayAbruptlyAfter { requests } => Some(requests),
             _ => None,
@@ -134,7 +137,7 @@ impl ConnectionFaults {
             go_away: Mutex::new(None),
             go_away_now: Notify::new(),
             abrupt: abrupt.map(|requests| (requests, Mutex::new(Abrupt::default()))),
-            activity: idles.then(|| {
+            activity: counts_in_flight.then(|| {
                 watch::Sender::new(Activity {
                     in_flight: 0,
                     idle_since: accepted,
@@ -180,11 +183,15 @@ impl ConnectionFaults {
         exchange
     }
 
-    /// A request arrived: the connection is busy until its response ends.
-    pub(super) fn request_started(&self) {
-        if let Some(activity) = &self.activity {
-            activity.send_modify(|activity| activity.in_flight += 1);
-        }
+    /// A request arrived: the connection is busy until its response ends. Returns the fault
+    /// that asks for a graceful close now that this many are in flight, if one does.
+    pub(super) fn request_started(&self) -> Option<Fault> {
+        let activity = self.activity.as_ref()?;
+        activity.send_modify(|activity| activity.in_flight += 1);
+        let in_flight = activity.borrow().in_flight;
+        self.faults.iter().copied().find(
+            |fault| matches!(*fault, Fault::GoAwayInFlight { requests } if requests == in_flight),
+        )
     }
 
     /// A response was written whole, or abandoned: once none is in flight, the connection idles.

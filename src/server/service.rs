@@ -96,7 +96,9 @@ impl hyper::service::Service<Request<Incoming>> for CountingService {
         if exchange.refuse.is_some() && http2 {
             return Box::pin(async { Err(refusal()) });
         }
-        self.faults.request_started();
+        if let Some(fault) = self.faults.request_started() {
+            exchange.go_away.get_or_insert(fault);
+        }
         // A graceful close: over HTTP/2 a GOAWAY, the streams taken finishing first; over HTTP/1
         // this response says `Connection: close`, so the client is told before the close.
         if let Some(fault) = exchange.go_away {

@@ -365,3 +365,32 @@ async fn an_abrupt_goaway_over_http_1_closes_unanswered() {
         Some(Fault::go_away_abruptly_after(2))
     );
 }
+
+/// `goaway-in-flight=1` over HTTP/1, where one request is in flight at a time: every
+/// connection's first response says `Connection: close`, so every request costs a connection and
+/// none fails.
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn a_graceful_close_in_flight_over_http_1_closes_after_each_response() {
+    let server = Server::builder()
+        .fault(Fault::go_away_in_flight(1))
+        .start()
+        .await
+        .unwrap();
+    let client = reqwest_builder().build().unwrap();
+    for _ in 0..3 {
+        client
+            .get(server.url())
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
+    }
+    drop(client);
+    let report = server.report_within(SETTLE).await.unwrap();
+    assert_eq!(
+        report,
+        Report::closed([1, 1, 1]).ended_by(Ending::ServerClosed)
+    );
+}

@@ -115,6 +115,30 @@ fn http2_graceful_goaway_moves_the_queued_requests() {
 }
 
 #[test]
+fn http2_graceful_goaway_with_requests_in_flight() {
+    let scenario = scenario::families::http2_graceful_goaway_with_requests_in_flight();
+    let observed = assert_connections(scenario, [3, 2]);
+    let ids: std::collections::BTreeSet<_> = observed
+        .snapshot
+        .requests
+        .iter()
+        .filter_map(|request| request.request_id.clone())
+        .collect();
+    assert_eq!(ids.len(), 5, "every request served once: {ids:?}");
+    let seen: Vec<Http2Seen> = observed
+        .snapshot
+        .connections
+        .iter()
+        .map(|connection| connection.http2.clone().expect("HTTP/2"))
+        .collect();
+    let goaway = seen[0].goaway.as_ref().expect("a GOAWAY");
+    assert_eq!(
+        (goaway.by, goaway.last_stream, seen[0].peak_streams),
+        (Side::Server, 5, 2)
+    );
+}
+
+#[test]
 fn http2_abrupt_goaway_cuts_the_streams_in_flight() {
     let scenario = scenario::families::http2_abrupt_goaway_cuts_the_streams_in_flight();
     let observed = assert_outcome(scenario, [3, 2], 2);

@@ -155,6 +155,39 @@ pub fn http2_graceful_goaway_moves_the_queued_requests() -> Scenario {
     }
 }
 
+/// A graceful `GOAWAY` once two requests are in flight at once, behind a limit of 2: a warm
+/// client, then four at once to a slow route (`/drip/2`, a byte a second). Requests 2 and 3
+/// (streams 3 and 5) fill the limit and start the close; the two the client queued behind the
+/// limit were never sent on this connection, and go to a new one once `GOAWAY` arrives (hyper's
+/// pool no longer hands out a connection that received one). The streams in flight finish:
+/// nothing fails, nothing is sent twice. The new connection's two requests are in flight at
+/// once too, so it closes the same way.
+pub fn http2_graceful_goaway_with_requests_in_flight() -> Scenario {
+    Scenario {
+        variant: "h2c, limit 2, GOAWAY once 2 are in flight, 1 then 4 at once to /drip/2"
+            .to_owned(),
+        server: ServerSetup {
+            fault: Some(Fault::go_away_in_flight(2)),
+            h2_max_streams: Some(2),
+            ..ServerSetup::default()
+        },
+        client: prior_knowledge(),
+        request: RequestSetup {
+            path: "/drip/2",
+            ..RequestSetup::default()
+        },
+        steps: vec![Step::Sequential(1), Step::Concurrent(4)],
+        expected: Report::closed([3, 2])
+            .ended_by(crate::report::Ending::ServerClosed)
+            .with_streams(5)
+            .into(),
+        ..base(
+            "http2_graceful_goaway_with_requests_in_flight",
+            "GOAWAY once two are in flight: they finish, and the queued requests go to a new connection",
+        )
+    }
+}
+
 /// An abrupt `GOAWAY` once a connection's third request arrives, with requests in flight: a
 /// warm client, then four at once to a slow route (`/drip/2`, a byte a second). The server
 /// writes `GOAWAY` (`NO_ERROR`) naming stream 5, the third request's, and closes at once. The

@@ -60,8 +60,8 @@ pub use faults::{
 pub use http2::{
     http2_abrupt_goaway_cuts_the_streams_in_flight, http2_cold_burst_at_the_stream_limit,
     http2_concurrent_requests_share_one_connection, http2_dropped_responses_reset_their_streams,
-    http2_graceful_goaway_moves_the_queued_requests, http2_refused_stream_is_sent_again,
-    http2_requests_queue_at_the_stream_limit,
+    http2_graceful_goaway_moves_the_queued_requests, http2_graceful_goaway_with_requests_in_flight,
+    http2_refused_stream_is_sent_again, http2_requests_queue_at_the_stream_limit,
 };
 pub use idle_timeout::{
     client_idle_timeout_longer_than_the_pause_reuses,
