@@ -137,8 +137,7 @@ pub(crate) struct Ledger {
     changed: Notify,
     /// When the server started: every [`Moment::at`] is measured from here.
     started: Instant,
-    /// The last [`Moment::order`] handed out, shared with every record: an HTTP/2 stream is
-    /// placed after the event before it.
+    /// The last [`Moment::order`] handed out, shared with the records (HTTP/2 streams follow it).
     order: Arc<AtomicU64>,
 }
 

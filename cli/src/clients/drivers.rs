@@ -61,6 +61,10 @@ const EMBEDDED: &[(&str, &str)] = &[
         include_str!("../../clients/rust/driver.toml"),
     ),
     (
+        "rust/src/jobs.rs",
+        include_str!("../../clients/rust/src/jobs.rs"),
+    ),
+    (
         "rust/src/main.rs",
         include_str!("../../clients/rust/src/main.rs"),
     ),

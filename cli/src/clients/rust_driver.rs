@@ -5,7 +5,7 @@
 //! Its manifest is kept as `clients/rust/driver.toml` (and its lock as `driver.lock`), not as
 //! `Cargo.toml`: cargo leaves every directory with a manifest of its own out of a package, and
 //! `cargo install keepalive-probe-cli` must bring the driver along. `clients` writes the package
-//! out where the Go drivers are built (`Cargo.toml`, `Cargo.lock`, `src/main.rs`) and builds it
+//! out where the Go drivers are built (`Cargo.toml`, `Cargo.lock`, `src/`) and builds it
 //! there with cargo when asked (`clients --build-rust-driver`; `scripts/build-drivers` does the
 //! same with cargo alone), never by surprise: a first build takes a minute or so.
 
@@ -19,9 +19,10 @@ use super::toolchains::Unavailable;
 const BINARY: &str = "keepalive-probe-rust-clients";
 
 /// The package's files: where `clients/rust/` keeps each, where the package has it.
-const FILES: [(&str, &str); 3] = [
+const FILES: [(&str, &str); 4] = [
     ("driver.toml", "Cargo.toml"),
     ("driver.lock", "Cargo.lock"),
+    ("src/jobs.rs", "src/jobs.rs"),
     ("src/main.rs", "src/main.rs"),
 ];
 

@@ -350,30 +350,6 @@ impl H2Frames {
         }
     }
 
-    /// The server took `stream`: the next of its requests.
-    fn took(&mut self, stream: u32) {
-        self.taken += 1;
-        if let Some((n, found)) = &mut self.nth_taken {
-            if *n == self.taken {
-                *found = Some(stream);
-            }
-        }
-    }
-
-    /// Remembers the stream of the server's `n`-th request (1 for the first): the `n`-th stream
-    /// it takes, as streams over its limit never reach it as requests.
-    pub(super) fn remember_request(&mut self, n: usize) {
-        self.nth_taken = Some((n, None));
-    }
-
-    /// The stream of the request [`remember_request`](Self::remember_request) asked about,
-    /// once it has arrived; otherwise the highest stream the client opened.
-    pub(super) fn request_stream(&self) -> u32 {
-        self.nth_taken
-            .and_then(|(_, found)| found)
-            .unwrap_or(self.last_opened)
-    }
-
     /// A `GOAWAY`: the first side to send one is on the books, updated by its later ones. The
     /// server's closes the streams above its last one: they are never taken.
     fn goaway(&mut self, by: Side, payload: &[u8]) {
@@ -406,6 +382,7 @@ impl H2Frames {
     }
 }
 
+mod requests;
 mod spans;
 #[cfg(test)]
 mod tests;
