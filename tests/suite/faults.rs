@@ -294,18 +294,7 @@ async fn a_graceful_close_over_http_1_is_said_in_the_response() {
         .start()
         .await
         .unwrap();
-    let client = reqwest_builder().build().unwrap();
-    for _ in 0..5 {
-        client
-            .get(server.url())
-            .send()
-            .await
-            .unwrap()
-            .bytes()
-            .await
-            .unwrap();
-    }
-    drop(client);
+    read_each(&server, 5).await;
     let report = server.report_within(SETTLE).await.unwrap();
     assert_eq!(
         report,
@@ -376,8 +365,19 @@ async fn a_graceful_close_in_flight_over_http_1_closes_after_each_response() {
         .start()
         .await
         .unwrap();
+    read_each(&server, 3).await;
+    let report = server.report_within(SETTLE).await.unwrap();
+    assert_eq!(
+        report,
+        Report::closed([1, 1, 1]).ended_by(Ending::ServerClosed)
+    );
+}
+
+/// Makes `n` GETs to `server` with one reqwest client, one after another, each read to its end
+/// and none failing, then drops the client.
+async fn read_each(server: &Server, n: usize) {
     let client = reqwest_builder().build().unwrap();
-    for _ in 0..3 {
+    for _ in 0..n {
         client
             .get(server.url())
             .send()
@@ -387,10 +387,4 @@ async fn a_graceful_close_in_flight_over_http_1_closes_after_each_response() {
             .await
             .unwrap();
     }
-    drop(client);
-    let report = server.report_within(SETTLE).await.unwrap();
-    assert_eq!(
-        report,
-        Report::closed([1, 1, 1]).ended_by(Ending::ServerClosed)
-    );
 }

@@ -23,9 +23,30 @@ fn http2_concurrent_requests_share_one_connection() {
 
 /// The one connection's streams, as its frames told them.
 fn streams_of(observed: Observed) -> Http2Seen {
-    let connections = observed.snapshot.connections;
-    assert_eq!(connections.len(), 1);
-    connections[0].http2.clone().expect("an HTTP/2 connection")
+    let mut seen = http2_per_connection(&observed);
+    assert_eq!(seen.len(), 1);
+    seen.remove(0)
+}
+
+/// Each connection's streams, as its frames told them, in accept order.
+fn http2_per_connection(observed: &Observed) -> Vec<Http2Seen> {
+    observed
+        .snapshot
+        .connections
+        .iter()
+        .map(|connection| connection.http2.clone().expect("an HTTP/2 connection"))
+        .collect()
+}
+
+/// The `x-request-id` of every request the server received, in order: a request sent again
+/// shows twice.
+fn request_ids(observed: &Observed) -> Vec<String> {
+    observed
+        .snapshot
+        .requests
+        .iter()
+        .filter_map(|request| request.request_id.clone())
+        .collect()
 }
 
 /// A warm client (it has read the server's limit of 2) sends 10 requests at once: hyper's client
@@ -92,19 +113,9 @@ fn http2_refused_stream_is_sent_again() {
 fn http2_graceful_goaway_moves_the_queued_requests() {
     let scenario = scenario::families::http2_graceful_goaway_moves_the_queued_requests();
     let observed = assert_connections(scenario, [3, 4]);
-    let ids: std::collections::BTreeSet<_> = observed
-        .snapshot
-        .requests
-        .iter()
-        .filter_map(|request| request.request_id.clone())
-        .collect();
+    let ids: std::collections::BTreeSet<_> = request_ids(&observed).into_iter().collect();
     assert_eq!(ids.len(), 7, "every request served once: {ids:?}");
-    let seen: Vec<Http2Seen> = observed
-        .snapshot
-        .connections
-        .iter()
-        .map(|connection| connection.http2.clone().expect("HTTP/2"))
-        .collect();
+    let seen = http2_per_connection(&observed);
     let goaway = |seen: &Http2Seen| {
         let goaway = seen.goaway.as_ref().expect("a GOAWAY");
         (goaway.by, goaway.last_stream, goaway.code.clone())
@@ -114,23 +125,15 @@ fn http2_graceful_goaway_moves_the_queued_requests() {
     assert_eq!((seen[1].streams, seen[1].refused), (6, 2));
 }
 
+/// The scenario table's row (`http2_graceful_goaway_with_requests_in_flight`): the first
+/// connection's GOAWAY names stream 5, the second of the two in flight, which both finish.
 #[test]
 fn http2_graceful_goaway_with_requests_in_flight() {
     let scenario = scenario::families::http2_graceful_goaway_with_requests_in_flight();
     let observed = assert_connections(scenario, [3, 2]);
-    let ids: std::collections::BTreeSet<_> = observed
-        .snapshot
-        .requests
-        .iter()
-        .filter_map(|request| request.request_id.clone())
-        .collect();
+    let ids: std::collections::BTreeSet<_> = request_ids(&observed).into_iter().collect();
     assert_eq!(ids.len(), 5, "every request served once: {ids:?}");
-    let seen: Vec<Http2Seen> = observed
-        .snapshot
-        .connections
-        .iter()
-        .map(|connection| connection.http2.clone().expect("HTTP/2"))
-        .collect();
+    let seen = http2_per_connection(&observed);
     let goaway = seen[0].goaway.as_ref().expect("a GOAWAY");
     assert_eq!(
         (goaway.by, goaway.last_stream, seen[0].peak_streams),
@@ -138,28 +141,21 @@ fn http2_graceful_goaway_with_requests_in_flight() {
     );
 }
 
+/// The scenario table's row (`http2_abrupt_goaway_cuts_the_streams_in_flight`): every request
+/// reached the server once (two cut in flight, two moved before they were taken), and the
+/// GOAWAY, written by the frame watcher, is on the books as the server's.
 #[test]
 fn http2_abrupt_goaway_cuts_the_streams_in_flight() {
     let scenario = scenario::families::http2_abrupt_goaway_cuts_the_streams_in_flight();
     let observed = assert_outcome(scenario, [3, 2], 2);
-    let ids: Vec<_> = observed
-        .snapshot
-        .requests
-        .iter()
-        .filter_map(|request| request.request_id.clone())
-        .collect();
+    let ids = request_ids(&observed);
     let distinct: std::collections::BTreeSet<_> = ids.iter().collect();
     assert_eq!(
         (ids.len(), distinct.len()),
         (5, 5),
         "each request reached the server once: {ids:?}"
     );
-    let seen: Vec<Http2Seen> = observed
-        .snapshot
-        .connections
-        .iter()
-        .map(|connection| connection.http2.clone().expect("HTTP/2"))
-        .collect();
+    let seen = http2_per_connection(&observed);
     let goaway = seen[0].goaway.as_ref().expect("a GOAWAY");
     assert_eq!(
         (goaway.by, goaway.last_stream, goaway.code.as_str()),

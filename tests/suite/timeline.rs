@@ -276,13 +276,7 @@ fn an_http_2_lane_carries_its_streams() {
     let snapshot = scenario.run_observed().expect("the scenario runs").snapshot;
     let svg = timeline::svg("h2", &snapshot);
     let document = roxmltree::Document::parse(&svg).expect("the timeline is well-formed XML");
-    let lane = document
-        .descendants()
-        .find(|node| {
-            node.attribute("class")
-                .is_some_and(|c| c.starts_with("lane "))
-        })
-        .expect("a lane");
+    let lane = first_lane(&document);
     assert_eq!(lane.attribute("data-streams"), Some("11"));
     let title = lane
         .children()
@@ -294,13 +288,26 @@ fn an_http_2_lane_carries_its_streams() {
     assert_eq!(streams_drawn(&lane), (11, 2, 0));
 }
 
-/// The streams drawn under a lane: how many, on how many tracks, how many refused.
+/// The first lane a timeline draws.
+fn first_lane<'a, 'input>(
+    document: &'a roxmltree::Document<'input>,
+) -> roxmltree::Node<'a, 'input> {
+    document
+        .descendants()
+        .find(|node| {
+            node.attribute("class")
+                .is_some_and(|c| c.starts_with("lane "))
+        })
+        .expect("a lane")
+}
+
+/// The streams drawn under a lane: how many, in how many slots, how many refused.
 fn streams_drawn(lane: &roxmltree::Node<'_, '_>) -> (usize, usize, usize) {
     let streams: Vec<_> = lane
         .children()
         .filter(|node| node.attribute("class") == Some("stream"))
         .collect();
-    let tracks = streams
+    let slots = streams
         .iter()
         .filter_map(|stream| stream.attribute("data-slot")?.parse::<usize>().ok())
         .max()
@@ -309,23 +316,17 @@ fn streams_drawn(lane: &roxmltree::Node<'_, '_>) -> (usize, usize, usize) {
         .iter()
         .filter(|stream| stream.attribute("data-refused") == Some("true"))
         .count();
-    (streams.len(), tracks, refused)
+    (streams.len(), slots, refused)
 }
 
 /// The cold burst at a limit of 2: 10 streams open side by side before the client has read the
-/// limit (the tracks stop at 6), 8 of them refused and sent again, as the books say.
+/// limit (the band has 6 slots), 8 of them refused and sent again, as the books say.
 #[test]
 fn a_cold_burst_draws_its_refused_streams() {
     let scenario = keepalive_probe::scenario::families::http2_cold_burst_at_the_stream_limit();
     let snapshot = scenario.run_observed().expect("the scenario runs").snapshot;
     let svg = timeline::svg("h2 cold", &snapshot);
     let document = roxmltree::Document::parse(&svg).expect("the timeline is well-formed XML");
-    let lane = document
-        .descendants()
-        .find(|node| {
-            node.attribute("class")
-                .is_some_and(|c| c.starts_with("lane "))
-        })
-        .expect("a lane");
+    let lane = first_lane(&document);
     assert_eq!(streams_drawn(&lane), (18, 6, 8));
 }

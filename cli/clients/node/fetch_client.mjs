@@ -5,26 +5,10 @@
 // dispatcher, whose pools are per origin: every job has a server, so an origin, of its own.
 // HTTPS trusts NODE_EXTRA_CA_CERTS. fetch offers no view of its connections: one "done" per job,
 // then, if requests failed, "errors=E error=" and the first error.
-import { Errors, jobs, sendAll } from "./jobs.mjs";
+import { Errors, fetchOnce, jobs, sendAll } from "./jobs.mjs";
 
 for (const job of jobs("fetch_client.mjs")) {
   const errors = new Errors();
-  await sendAll(
-    job,
-    async ({ target, method, body, headers }) => {
-      const response = await fetch(target, {
-        method,
-        body,
-        headers,
-        signal: AbortSignal.timeout(10000),
-      });
-      if (job.mode === "unread") {
-        await response.body?.cancel();
-      } else {
-        await response.arrayBuffer();
-      }
-    },
-    errors,
-  );
+  await sendAll(job, (outgoing) => fetchOnce(fetch, job.mode, outgoing), errors);
   console.log("done" + errors.suffix());
 }

@@ -60,6 +60,23 @@ export async function sendAll(job, send, errors) {
   return seen;
 }
 
+// One request with `fetch` (the built-in one or undici's), as its users write it: the body read
+// to its end, or cancelled unread in unread mode; `options` adds to the request's (a dispatcher).
+export async function fetchOnce(fetch, mode, { target, method, body, headers }, options = {}) {
+  const response = await fetch(target, {
+    method,
+    body,
+    headers,
+    signal: AbortSignal.timeout(10000),
+    ...options,
+  });
+  if (mode === "unread") {
+    await response.body?.cancel();
+  } else {
+    await response.arrayBuffer();
+  }
+}
+
 // The requests that failed: how many, and the first one's error (with its cause) in one line.
 export class Errors {
   count = 0;

@@ -9,7 +9,7 @@
 import { createRequire } from "node:module";
 import path from "node:path";
 
-import { Errors, jobs, sendAll } from "./jobs.mjs";
+import { Errors, fetchOnce, jobs, sendAll } from "./jobs.mjs";
 
 const packages = process.env.KEEPALIVE_PROBE_NODE_PACKAGES;
 if (!packages) {
@@ -21,24 +21,7 @@ const { Agent, fetch } = createRequire(path.join(packages, "package.json"))("und
 for (const job of jobs("undici_client.mjs")) {
   const errors = new Errors();
   const dispatcher = new Agent({ allowH2: true });
-  await sendAll(
-    job,
-    async ({ target, method, body, headers }) => {
-      const response = await fetch(target, {
-        method,
-        body,
-        headers,
-        dispatcher,
-        signal: AbortSignal.timeout(10000),
-      });
-      if (job.mode === "unread") {
-        await response.body?.cancel();
-      } else {
-        await response.arrayBuffer();
-      }
-    },
-    errors,
-  );
+  await sendAll(job, (outgoing) => fetchOnce(fetch, job.mode, outgoing, { dispatcher }), errors);
   await dispatcher.close();
   console.log("done" + errors.suffix());
 }
