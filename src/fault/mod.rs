@@ -9,7 +9,8 @@
 //! A fault is data, spelled as the CLI takes it (`close-on-request=2:rst`): its [`Display`] and
 //! [`FromStr`] are each other's inverse. `connection-close` and `keep-alive-hint` rely on headers
 //! HTTP/2 forbids (hyper strips them); `refuse-stream` and `goaway-abrupt-after` are HTTP/2's
-//! (over HTTP/1 the latter closes unanswered); `goaway-after` works on both.
+//! (over HTTP/1 the latter closes unanswered); `goaway-after` and `goaway-in-flight` work on
+//! both.
 //!
 //! [`Display`]: std::fmt::Display
 //! [`FromStr`]: std::str::FromStr

@@ -10,7 +10,7 @@ use std::fmt::Write;
 use crate::report::AcceptedConnection;
 
 /// The most slots a band has room for; streams in higher slots share the top one.
-const MAX_SLOTS: usize = 6;
+const MAX_SLOTS: usize = 10;
 /// The vertical distance between slots, in pixels.
 const SLOT_GAP: f64 = 3.0;
 

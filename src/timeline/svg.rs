@@ -25,7 +25,7 @@ const DENSE_ROW: f64 = 6.0;
 /// Rows that still get the roomy height.
 const ROOMY_ROWS: usize = 40;
 /// The band under a roomy lane where its HTTP/2 streams are drawn, when any connection has some.
-const STREAM_BAND: f64 = 20.0;
+const STREAM_BAND: f64 = 34.0;
 
 /// Draws `snapshot` as a self-contained SVG document (no script, no external reference), titled
 /// `title` and the counts.

@@ -320,7 +320,7 @@ fn streams_drawn(lane: &roxmltree::Node<'_, '_>) -> (usize, usize, usize) {
 }
 
 /// The cold burst at a limit of 2: 10 streams open side by side before the client has read the
-/// limit (the band has 6 slots), 8 of them refused and sent again, as the books say.
+/// limit, each in a slot of its own, 8 of them refused and sent again, as the books say.
 #[test]
 fn a_cold_burst_draws_its_refused_streams() {
     let scenario = keepalive_probe::scenario::families::http2_cold_burst_at_the_stream_limit();
@@ -328,5 +328,5 @@ fn a_cold_burst_draws_its_refused_streams() {
     let svg = timeline::svg("h2 cold", &snapshot);
     let document = roxmltree::Document::parse(&svg).expect("the timeline is well-formed XML");
     let lane = first_lane(&document);
-    assert_eq!(streams_drawn(&lane), (18, 6, 8));
+    assert_eq!(streams_drawn(&lane), (18, 10, 8));
 }

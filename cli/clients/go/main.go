@@ -6,7 +6,7 @@
 // Each URL COUNT MODE triple is a job, run one after another, each with a transport of its own
 // (a clone of http.DefaultTransport: what a fresh process would use). MODE is read, unread,
 // close (read, and ask the server to close with Connection: close), post (POST a 64-byte body,
-// read the answer), pause (read, then wait 200 ms: longer than the server's idle close), parallel
+// read the answer), pause (read, then wait 500 ms: longer than the server's idle close), parallel
 // (every request at once, each read) or warm-parallel (the first alone, then the rest at once);
 // `+session-cache` after it sets TLSClientConfig.ClientSessionCache, without which Go never
 // resumes a TLS session (crypto/tls `loadSession` returns early when the cache is nil); `+h2`
@@ -89,7 +89,7 @@ func job(url, countText, modeText string) (string, error) {
 		for i := 0; i < count; i++ {
 			call(i)
 			if mode == "pause" && results[i].err == nil {
-				time.Sleep(200 * time.Millisecond)
+				time.Sleep(500 * time.Millisecond)
 			}
 		}
 	}

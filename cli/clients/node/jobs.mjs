@@ -1,5 +1,5 @@
 // What the Node drivers share: their command line, URL COUNT MODE triples, one job each, MODE one
-// of read, unread, close, post (POST 64 bytes, read), pause (read, then wait 200 ms), parallel
+// of read, unread, close, post (POST 64 bytes, read), pause (read, then wait 500 ms), parallel
 // (every request at once, each read) or warm-parallel (the first alone, then the rest at once),
 // optionally followed by `+h2` (the client is asked for HTTP/2: the drivers that speak it take
 // it, the others ignore it); each request's URL and what it sends; the order and pace of the
@@ -40,7 +40,7 @@ export function requestsOf({ url, count, mode }) {
 }
 
 // Sends a job's requests with `send` (async, one request), noting the failures in `errors`:
-// one after another, pause mode waiting 200 ms after each (longer than the server's idle
+// one after another, pause mode waiting 500 ms after each (longer than the server's idle
 // close); or at once (parallel; warm-parallel sends the first alone). Returns what each
 // successful `send` returned.
 export async function sendAll(job, send, errors) {
@@ -54,7 +54,7 @@ export async function sendAll(job, send, errors) {
     );
   for (const outgoing of requests.slice(0, alone)) {
     await noted(outgoing);
-    if (job.mode === "pause") await new Promise((resolve) => setTimeout(resolve, 200));
+    if (job.mode === "pause") await new Promise((resolve) => setTimeout(resolve, 500));
   }
   await Promise.all(requests.slice(alone).map(noted));
   return seen;

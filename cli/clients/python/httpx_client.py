@@ -4,7 +4,7 @@ Usage: httpx_client.py URL COUNT MODE [URL COUNT MODE]...
 
 Each URL COUNT MODE triple is a job with a Client of its own, run one after another. MODE is
 read, unread (closed unread), close (read, with Connection: close), post (POST 64 bytes, read),
-pause (read, then wait 200 ms), parallel (every request at once, each on a thread, read) or
+pause (read, then wait 500 ms), parallel (every request at once, each on a thread, read) or
 warm-parallel (the first alone, then the rest at once); `+h2` after it asks for HTTP/2:
 `httpx.Client(http2=True)` (ALPN over HTTPS), and over plain HTTP `http1=False` too (prior
 knowledge). HTTPS trusts SSL_CERT_FILE, as httpx does. A request that fails is counted and the

@@ -34,7 +34,7 @@ def requests_of(url, count, mode):
 def send_all(url, count, mode, send, errors):
     """Sends a job's requests with send(target, method, body, headers), noting in errors what it
     raises beyond the client's own errors, which send notes itself: one after another, the pause
-    mode waiting 200 ms after each (longer than the server's idle close); or at once, each on a
+    mode waiting 500 ms after each (longer than the server's idle close); or at once, each on a
     thread of its own (parallel; warm-parallel sends the first alone)."""
     requests = requests_of(url, count, mode)
     alone = {"parallel": 0, "warm-parallel": 1}.get(mode, len(requests))
@@ -44,7 +44,7 @@ def send_all(url, count, mode, send, errors):
         except Exception as error:  # as a thread's exception is noted below
             errors.add(error)
         if mode == "pause":
-            time.sleep(0.2)
+            time.sleep(0.5)
     rest = requests[alone:]
     if rest:
         with ThreadPoolExecutor(max_workers=len(rest)) as pool:

@@ -5,7 +5,7 @@ Usage: requests_client.py URL COUNT MODE [URL COUNT MODE]...
 Each URL COUNT MODE triple is a job with a Session of its own, run one after another. MODE is
 read, unread (requested with stream=True and closed unread; otherwise requests reads the body
 itself), close (read, with Connection: close), post (POST 64 bytes, read), pause (read, then
-wait 200 ms), parallel (every request at once, each on a thread, read) or warm-parallel (the
+wait 500 ms), parallel (every request at once, each on a thread, read) or warm-parallel (the
 first alone, then the rest at once); `+h2` after it changes nothing, as requests speaks
 HTTP/1.1 only. HTTPS trusts REQUESTS_CA_BUNDLE, as requests always does. A request that fails
 is counted and the job goes on.

@@ -103,7 +103,7 @@ pub enum Mode {
     Close,
     /// POST a 64-byte body, and read the answer to the end.
     Post,
-    /// Read to the end, then wait 200 ms: longer than the idle-close case's server waits.
+    /// Read to the end, then wait 500 ms: longer than the idle-close case's server waits.
     Pause,
     /// Every request at once, each read to the end.
     Parallel,

@@ -100,7 +100,8 @@ pub enum Ended {
     /// server in another process may read the FIN and close first. The count is exact.
     Racing,
     /// Closed, but who closed first races between the client (FIN or RST) and the server: a TLS
-    /// tunnel through a proxy, whose two ends close at once. The count is exact.
+    /// tunnel through a proxy, whose two ends close at once, or an HTTP/2 session the client ends
+    /// with a `GOAWAY` the server answers by closing. The count is exact.
     Closed,
 }
 

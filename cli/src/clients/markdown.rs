@@ -43,6 +43,7 @@ pub fn table() -> String {
                     Some((per_connection, streams)) => {
                         format!("{} conn.{}", per_connection.len(), brief::streams(streams))
                     }
+                    None if burst.refused_fail => "racy, refused calls fail".to_owned(),
                     None => "racy, limit kept".to_owned(),
                 },
                 Expect::Race(at_most) => format!("racy, ≤ {at_most}"),
@@ -59,7 +60,7 @@ pub fn table() -> String {
     out.push_str("\nWith `h2` offered (`N streams`: the client took HTTP/2):\n\n");
     out.push_str(&reasons(super::h2_cases::why, true));
     out.push_str(
-        "\nWith `h2` offered and two streams a connection allowed, requests at once (`racy, limit kept`: every request served once, no stream over the limit once it is known):\n\n",
+        "\nWith `h2` offered and two streams a connection allowed, requests at once (`N conn., N streams`: exact; `racy, limit kept`: every stream not refused served once, a refused one sent again, no stream over the limit once it is known; `racy, refused calls fail`: the same, but the client does not send a refused stream again, and its call fails):\n\n",
     );
     out.push_str(&reasons(super::h2_cases::why_burst, true));
     out.push_str("\nAsked for HTTP/2 over plain HTTP (prior knowledge, h2c):\n\n");

@@ -22,7 +22,7 @@ pub(crate) enum Mode {
 pub(crate) const POST_BODY: &[u8] = &[b'x'; 64];
 
 /// How long `pause` waits after each request.
-const PAUSE: Duration = Duration::from_millis(200);
+const PAUSE: Duration = Duration::from_millis(500);
 
 /// One URL COUNT MODE triple.
 pub(crate) struct Job<'a> {

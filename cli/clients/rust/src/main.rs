@@ -6,7 +6,7 @@
 //!   CLIENT: reqwest, reqwest-blocking, ureq, hyper-util or reqwest-retry
 //!   MODE:   read (the body to its end), unread (dropped unread), close (read, and send
 //!           `Connection: close`), post (POST a 64-byte body, read), pause (read, then wait
-//!           200 ms, longer than the server's idle close), parallel (every request at once, each
+//!           500 ms, longer than the server's idle close), parallel (every request at once, each
 //!           read) or warm-parallel (the first alone, then the rest at once); `+h2` after it
 //!           asks for HTTP/2 as users do: hyper-util's connector `enable_all_versions`
 //!           (reqwest offers h2 over HTTPS already), and over plain HTTP prior knowledge
