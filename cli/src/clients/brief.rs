@@ -48,12 +48,14 @@ pub fn mishaps(errors: usize, resent: usize) -> String {
     }
 }
 
+/// `text` for a count `n`, or nothing when it is 0.
+fn unless_none(n: usize, text: impl FnOnce(usize) -> String) -> String {
+    if n == 0 { String::new() } else { text(n) }
+}
+
 /// Unanswered requests in brief, after a comma: `, 2 unanswered`; nothing when none.
 pub fn unanswered(n: usize) -> String {
-    match n {
-        0 => String::new(),
-        n => format!(", {n} unanswered"),
-    }
+    unless_none(n, |n| format!(", {n} unanswered"))
 }
 
 /// What a case's forward proxy counted, in brief, after a comma: `, proxy [1] 1 FIN, 1
@@ -68,25 +70,16 @@ pub fn proxy(per_connection: &[usize], ended: &str, tunnels: usize) -> String {
 
 /// HTTP/2 streams in brief, after a comma: `, 5 streams`; nothing over HTTP/1.
 pub fn streams(n: usize) -> String {
-    match n {
-        0 => String::new(),
-        n => format!(", {n} streams"),
-    }
+    unless_none(n, |n| format!(", {n} streams"))
 }
 
 /// The most HTTP/2 streams open at once on a connection, after a comma: `, at most 2 at once`;
 /// nothing over HTTP/1.
 pub fn peak(n: usize) -> String {
-    match n {
-        0 => String::new(),
-        n => format!(", at most {n} at once"),
-    }
+    unless_none(n, |n| format!(", at most {n} at once"))
 }
 
 /// Refused HTTP/2 streams in brief, after a space: ` (3 refused)`; nothing when none.
 pub fn refused(n: usize) -> String {
-    match n {
-        0 => String::new(),
-        n => format!(" ({n} refused)"),
-    }
+    unless_none(n, |n| format!(" ({n} refused)"))
 }

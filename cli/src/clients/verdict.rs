@@ -99,13 +99,24 @@ pub fn holds(expected: Expect, observation: &Observation, view: Option<bool>) ->
 /// Whether the client's own count of its responses over HTTP/2 (` streams=S` in its view, none
 /// when it has no such word) is the server's streams less those it refused.
 fn streams_view_agrees(observation: &Observation) -> bool {
-    let view = observation.client_view.as_deref().unwrap_or_default();
-    let view = view.split("; first error: ").next().unwrap_or_default();
-    let counted = view
+    let counted = view_line(observation)
+        .unwrap_or_default()
         .split_whitespace()
         .find_map(|word| word.strip_prefix("streams="))
         .map_or(Some(0), |n| n.parse::<usize>().ok());
-    counted == Some(observation.streams.saturating_sub(observation.refused))
+    counted == Some(answered_streams(observation))
+}
+
+/// The client's view without the first error a failed call appends to it, for the reader.
+fn view_line(observation: &Observation) -> Option<&str> {
+    let view = observation.client_view.as_deref()?;
+    view.split("; first error: ").next()
+}
+
+/// The streams that carried a response: what a client's view counts, as it cannot see the
+/// refused ones.
+fn answered_streams(observation: &Observation) -> usize {
+    observation.streams.saturating_sub(observation.refused)
 }
 
 /// Whether the client's own view is exactly `connections=N` (and ` resumed=K`) with the
@@ -116,14 +127,11 @@ fn view_agrees(observation: &Observation, resumed: bool) -> bool {
     if resumed {
         expected.push_str(&format!(" resumed={}", observation.tls.resumed));
     }
-    // The streams that carried a response: the client's view cannot see refused ones.
-    let answered_streams = observation.streams.saturating_sub(observation.refused);
-    if answered_streams > 0 {
-        expected.push_str(&format!(" streams={answered_streams}"));
+    let answered = answered_streams(observation);
+    if answered > 0 {
+        expected.push_str(&format!(" streams={answered}"));
     }
-    let view = observation.client_view.as_deref();
-    // A failed call's first error follows the view, for the reader.
-    view.and_then(|view| view.split("; first error: ").next()) == Some(expected.as_str())
+    view_line(observation) == Some(expected.as_str())
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 
 use crate::consume::Consume;
 use crate::fault::Fault;
-use crate::report::Report;
+use crate::report::{Ending, Report};
 use crate::scenario::building::base;
 use crate::scenario::{ClientSetup, RequestSetup, Scenario, ServerSetup, Step};
 
@@ -30,6 +30,15 @@ fn limited(k: u32) -> ServerSetup {
     ServerSetup {
         h2_max_streams: Some(k),
         ..ServerSetup::default()
+    }
+}
+
+/// Each request to a slow route (`/drip/2`, a byte a second on the paused clock): its stream
+/// stays in flight while the others arrive.
+fn slow_route() -> RequestSetup {
+    RequestSetup {
+        path: "/drip/2",
+        ..RequestSetup::default()
     }
 }
 
@@ -145,7 +154,7 @@ pub fn http2_graceful_goaway_moves_the_queued_requests() -> Scenario {
         client: prior_knowledge(),
         steps: vec![Step::Sequential(1), Step::Concurrent(6)],
         expected: Report::closed([3, 4])
-            .ended_by(crate::report::Ending::ServerClosed)
+            .ended_by(Ending::ServerClosed)
             .with_streams(11)
             .into(),
         ..base(
@@ -172,13 +181,10 @@ pub fn http2_graceful_goaway_with_requests_in_flight() -> Scenario {
             ..ServerSetup::default()
         },
         client: prior_knowledge(),
-        request: RequestSetup {
-            path: "/drip/2",
-            ..RequestSetup::default()
-        },
+        request: slow_route(),
         steps: vec![Step::Sequential(1), Step::Concurrent(4)],
         expected: Report::closed([3, 2])
-            .ended_by(crate::report::Ending::ServerClosed)
+            .ended_by(Ending::ServerClosed)
             .with_streams(5)
             .into(),
         ..base(
@@ -194,8 +200,8 @@ pub fn http2_graceful_goaway_with_requests_in_flight() -> Scenario {
 /// streams it covers that were in flight (3 and 5) are cut: they may have been processed, so
 /// reqwest fails them (`is_retryable_error` retries only a `GOAWAY` stream above the last one
 /// and a refused stream). The two above it (7 and 9) arrived in the same read but were never
-/// taken (the `GOAWAY` goes out at h2's next read or write, before it takes another stream): reqwest
-/// sends them on a new connection, where they are on the books. On the first connection: 3
+/// taken (the `GOAWAY` goes out at h2's next read or write, before it takes another stream):
+/// reqwest sends them on a new connection, where they are on the books. On the first connection: 3
 /// requests, 2 of them unanswered; 2 calls failed.
 pub fn http2_abrupt_goaway_cuts_the_streams_in_flight() -> Scenario {
     Scenario {
@@ -205,17 +211,11 @@ pub fn http2_abrupt_goaway_cuts_the_streams_in_flight() -> Scenario {
             ..ServerSetup::default()
         },
         client: prior_knowledge(),
-        request: RequestSetup {
-            path: "/drip/2",
-            ..RequestSetup::default()
-        },
+        request: slow_route(),
         steps: vec![Step::Sequential(1), Step::Concurrent(4)],
         expected: crate::scenario::Expected::failing(
             Report::closed([3, 2])
-                .ended_each([
-                    crate::report::Ending::ServerClosed,
-                    crate::report::Ending::ClientClosed,
-                ])
+                .ended_each([Ending::ServerClosed, Ending::ClientClosed])
                 .with_streams(7)
                 .with_unanswered(2, 0),
             2,
